@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from './audit/audit';
+import type { AuthService } from './auth/service';
+import type { Registry } from './model/registry';
+import type { EntityDef } from './model/types';
+import type { Settings } from './store/settings';
+import type { FeatureMigrations, Store } from './store/store';
+import type { ValueBus } from './values/bus';
+
+export interface RuntimeStatus {
+  dataSourcesOnline: number;
+  dataSourcesOffline: number;
+  unacknowledgedAlarms: number;
+}
+
+/** A part of the runtime with a lifecycle; started in order, stopped in reverse order. */
+export interface Service {
+  name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/** What every feature gets when it is composed into the runtime. */
+export interface RuntimeContext {
+  store: Store;
+  registry: Registry;
+  audit: AuditLog;
+  auth: AuthService;
+  settings: Settings;
+  app: FastifyInstance;
+  dataDir: string;
+  log: (line: string) => void;
+  seed: 'demo' | 'empty';
+  /** live point values: acquisition publishes, historian/alarms/live stream subscribe */
+  values: ValueBus;
+  /** services other features look up by name (e.g. 'acquisition', 'control'), set during compose */
+  services: Map<string, unknown>;
+}
+
+/** A feature's contribution to the runtime: its tables, its routes and services, its part of the status. */
+export interface Feature {
+  name: string;
+  migrations?: FeatureMigrations[];
+  /** configuration entities the feature adds to the registry (tables, routes and screens come with them) */
+  entities?: EntityDef[];
+  /** registers routes on ctx.app and returns the services to start (in order) */
+  compose?: (ctx: RuntimeContext) => Service[] | void;
+  status?: (ctx: RuntimeContext) => Partial<RuntimeStatus>;
+}

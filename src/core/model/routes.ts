@@ -1,0 +1,211 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, forbidden, notFound } from '../api/errors';
+import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import type { AuditLog } from '../audit/audit';
+import type { Store } from '../store/store';
+import type { Registry } from './registry';
+import type { EntityDef, RequestContext } from './types';
+
+export interface ModelRouteDeps {
+  store: Store;
+  registry: Registry;
+  audit: AuditLog;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * Generates the MyEMS-dialect routes of every declared entity: list, get, create, update, delete,
+ * export, import, clone, bind/unbind and children. Every write is one transaction and one audit entry.
+ */
+export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
+  const { store, registry, audit } = deps;
+
+  app.get('/api/meta/entities', async () => registry.meta());
+
+  const ctxOf = (req: FastifyRequest): RequestContext => {
+    const p = principalOf(req);
+    return { store, userId: p.userId, userName: p.userName, reply: {} };
+  };
+
+  /** Runs a write in one transaction, audits it, then tells listeners (acquisition reloads, etc.). */
+  const write = <T>(req: FastifyRequest, def: EntityDef, op: 'create' | 'update' | 'delete' | 'bind' | 'unbind' | 'import' | 'clone', target: string, fn: (ctx: RequestContext) => T, changed?: (r: T) => { entity: string; id: number; op: 'create' | 'update' | 'delete' }[]) => {
+    const p = requireAdmin(req);
+    const ctx = ctxOf(req);
+    let result: T;
+    try {
+      result = store.tx(() => fn(ctx));
+    } catch (err) {
+      audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, result: 'failed', details: { error: (err as Error).message } });
+      throw err;
+    }
+    audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, newValue: op === 'delete' || op === 'unbind' ? null : dataOf(req.body), result: 'ok' });
+    for (const c of changed?.(result) ?? []) registry.emit(c.entity, c.op, c.id);
+    return { result, ctx };
+  };
+
+  const visible = (req: FastifyRequest, def: EntityDef) => {
+    const p = principalOf(req);
+    if (def.readAdminOnly && !p.isAdmin && def.key !== 'users') throw forbidden('API.ADMINISTRATOR_REQUIRED', `only an administrator may read ${def.label.toLowerCase()}s`);
+    return p;
+  };
+
+  const spaceFilter = (req: FastifyRequest, def: EntityDef, rows: Row[]): Row[] => {
+    const p = principalOf(req);
+    if (def.key === 'users' && !p.isAdmin) return rows.filter((r) => r.id === p.userId);
+    if (def.key !== 'spaces' || p.spaces === null) return rows;
+    const allowed = allowedSpaces(store, p.spaces);
+    return rows.filter((r) => allowed.has(r.id as number));
+  };
+
+  const created = (reply: FastifyReply, def: EntityDef, basePath: string, id: number, extra: Row = {}) => {
+    reply.code(201).header('Location', `${basePath}/${id}`);
+    return { ...registry.getOne(store, def, id), ...extra };
+  };
+
+  for (const def of registry.defs.values()) {
+    const routesFor = (base: string, fixedParent?: { field: string; parent: EntityDef }) => {
+      const parentId = (req: FastifyRequest) => {
+        if (!fixedParent) return {};
+        const pid = idParam((req.params as Row).pid, 'id');
+        registry.mustRow(store, fixedParent.parent, pid);
+        return { [fixedParent.field]: pid };
+      };
+      const inParent = (req: FastifyRequest, id: number) => {
+        const fixed = parentId(req);
+        const row = registry.mustRow(store, def, id);
+        if (fixedParent && row[fixedParent.field] !== fixed[fixedParent.field]) {
+          throw notFound(`API.${def.label.toUpperCase().replace(/\W+/g, '_')}_NOT_FOUND`, `${def.label} ${id} does not belong to this ${fixedParent.parent.label.toLowerCase()}`);
+        }
+        return row;
+      };
+      const url = (req: FastifyRequest) => req.url.split('?')[0].replace(/\/$/, '');
+
+      app.get(base, async (req) => {
+        visible(req, def);
+        const fixed = parentId(req);
+        const where = fixedParent ? { field: fixedParent.field, value: fixed[fixedParent.field] } : undefined;
+        let rows = spaceFilter(req, def, registry.list(store, def, where));
+        const q = (req.query as Row).q;
+        if (typeof q === 'string' && q) rows = rows.filter((r) => JSON.stringify(r).toLowerCase().includes(q.toLowerCase()));
+        return rows;
+      });
+      app.get(`${base}/:id`, async (req) => {
+        visible(req, def);
+        const id = idParam((req.params as Row).id);
+        inParent(req, id);
+        const [row] = spaceFilter(req, def, [registry.getOne(store, def, id)]);
+        if (!row) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include ${def.label.toLowerCase()} ${id}`);
+        return row;
+      });
+      app.post(base, async (req, reply) => {
+        const fixed = parentId(req);
+        const { result: id, ctx } = write(req, def, 'create', 'new', (c) => registry.create(c, def, dataOf(req.body), fixed), (id) => [{ entity: def.key, id, op: 'create' }]);
+        return created(reply, def, url(req), id, ctx.reply);
+      });
+      app.put(`${base}/:id`, async (req) => {
+        const id = idParam((req.params as Row).id);
+        inParent(req, id);
+        const fixed = parentId(req);
+        write(req, def, 'update', String(id), (c) => registry.update(c, def, id, dataOf(req.body), fixed), () => [{ entity: def.key, id, op: 'update' }]);
+        return registry.getOne(store, def, id);
+      });
+      app.delete(`${base}/:id`, async (req, reply) => {
+        const id = idParam((req.params as Row).id);
+        inParent(req, id);
+        write(req, def, 'delete', String(id), (c) => registry.remove(c, def, id), () => [{ entity: def.key, id, op: 'delete' }]);
+        return reply.code(204).send();
+      });
+    };
+
+    if (def.path) {
+      const base = `/api/${def.path}`;
+      routesFor(base);
+      if (def.export !== false) {
+        app.get(`${base}/:id/export`, async (req) => {
+          visible(req, def);
+          return registry.exportOne(store, def, idParam((req.params as Row).id));
+        });
+      }
+      if (def.import !== false) {
+        const importHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+          let data = dataOf(req.body);
+          // the spec's own examples send {"data":{"data":{...}}} for some entities
+          if (data && typeof data === 'object' && 'data' in (data as Row) && typeof (data as Row).data === 'object' && !def.fields.some((f) => f.name === 'data')) {
+            data = (data as Row).data;
+          }
+          const { result: id } = write(req, def, 'import', 'new', (c) => registry.importOne(c, def, data), (id) => [{ entity: def.key, id, op: 'create' }]);
+          return created(reply, def, base, id);
+        };
+        for (const p of [`${base}/import`, `${base}/:id/import`]) {
+          app.post(p, importHandler);
+          app.put(p, importHandler);
+        }
+      }
+      if (def.clone !== false) {
+        const cloneHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+          const params = req.params as Row;
+          const bodyId = (dataOf(req.body) as Row | undefined)?.id;
+          const id = idParam(params.id ?? bodyId, 'id');
+          const { result: newId } = write(req, def, 'clone', String(id), (c) => registry.cloneOne(c, def, id), (nid) => [{ entity: def.key, id: nid, op: 'create' }]);
+          return created(reply, def, base, newId);
+        };
+        app.post(`${base}/:id/clone`, cloneHandler);
+        app.post(`${base}/clone`, cloneHandler);
+      }
+      for (const rel of def.relations ?? []) {
+        app.get(`${base}/:id/${rel.name}`, async (req) => {
+          visible(req, def);
+          return registry.listRelated(store, def, rel, idParam((req.params as Row).id));
+        });
+        app.post(`${base}/:id/${rel.name}`, async (req, reply) => {
+          const id = idParam((req.params as Row).id);
+          write(req, def, 'bind', `${id}/${rel.name}`, (c) => registry.bind(c, def, rel, id, dataOf(req.body)), () => [{ entity: def.key, id, op: 'update' }]);
+          reply.code(201).header('Location', `${base}/${id}/${rel.name}`);
+          return registry.listRelated(store, def, rel, id);
+        });
+        app.delete(`${base}/:id/${rel.name}/:rid`, async (req, reply) => {
+          const id = idParam((req.params as Row).id);
+          const rid = idParam((req.params as Row).rid, 'rid');
+          write(req, def, 'unbind', `${id}/${rel.name}/${rid}`, (c) => registry.unbind(c, def, rel, id, rid), () => [{ entity: def.key, id, op: 'update' }]);
+          return reply.code(204).send();
+        });
+      }
+      for (const child of def.children ?? []) {
+        const childDef = registry.get(child.entity);
+        app.get(`${base}/:id/${child.name}`, async (req) => {
+          visible(req, def);
+          const id = idParam((req.params as Row).id);
+          registry.mustRow(store, def, id);
+          return registry.list(store, childDef, { field: child.field, value: id });
+        });
+      }
+    }
+    if (def.nestedUnder) {
+      const parent = registry.get(def.nestedUnder.entity);
+      if (!parent.path) throw new Error(`${def.key} is nested under ${parent.key}, which has no path`);
+      routesFor(`/api/${parent.path}/:pid/${def.nestedUnder.name}`, { field: def.nestedUnder.field, parent });
+    }
+    def.routes?.(app, { registry });
+  }
+}
+
+/** The spaces in the list and all their descendants. */
+export function allowedSpaces(store: Store, roots: number[]): Set<number> {
+  const rows = store.db.prepare('SELECT id, parent_space_id FROM spaces').all() as { id: number; parent_space_id: number | null }[];
+  const children = new Map<number, number[]>();
+  for (const r of rows) if (r.parent_space_id !== null) children.set(r.parent_space_id, [...(children.get(r.parent_space_id) ?? []), r.id]);
+  const out = new Set<number>();
+  const stack = [...roots];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (out.has(id)) continue;
+    out.add(id);
+    stack.push(...(children.get(id) ?? []));
+  }
+  return out;
+}
+
+export const assertBody = (body: unknown) => {
+  if (body === undefined) throw badRequest('API.INVALID_REQUEST_BODY', 'a JSON body {"data":{...}} is required', 'data');
+};

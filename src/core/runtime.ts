@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { AuditLog, auditMigrations } from './audit/audit';
+import { registerAuditRoutes } from './audit/routes';
+import { AuthService, authMigrations } from './auth/service';
+import { registerAuthRoutes } from './auth/routes';
+import { createApiServer } from './api/server';
+import { Registry } from './model/registry';
+import { registerModelRoutes } from './model/routes';
+import { entities } from './model/entities';
+import { openStore } from './store/store';
+import { coreMigrations, Settings } from './store/settings';
+import { seedDefaults } from './demo/defaults';
+import { seedDemoPlant } from './demo/plant';
+import { VERSION } from './version';
+import { ValueBus } from './values/bus';
+import type { RuntimeContext, RuntimeStatus, Service } from './feature';
+import { features } from './features';
+
+export type { RuntimeContext, RuntimeStatus, Service } from './feature';
+
+export interface RuntimeOptions {
+  dataDir: string;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** 0 = ephemeral */
+  port?: number;
+  /** demo: the demo plant on a fresh store (and its simulated devices); empty: defaults only; auto: demo when fresh */
+  seed?: 'demo' | 'empty' | 'auto';
+  /** the built renderer served at / */
+  rendererDir?: string;
+  log?: (line: string) => void;
+  /** the administrator's password on a fresh store (else SWITCHYARD_ADMIN_PASSWORD, else generated) */
+  adminPassword?: string;
+}
+
+export interface Runtime {
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+  status(): RuntimeStatus;
+  readonly context: RuntimeContext | null;
+}
+
+export const ADMIN_PASSWORD_FILE = 'administrator-password.txt';
+
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Switchyard');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Switchyard');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'switchyard');
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let ctx: RuntimeContext | null = null;
+  let services: Service[] = [];
+  let started: Service[] = [];
+
+  const runtime: Runtime = {
+    get context() {
+      return ctx;
+    },
+
+    async start() {
+      const store = openStore(opts.dataDir, [coreMigrations, auditMigrations, authMigrations, ...features.flatMap((f) => f.migrations ?? [])]);
+      try {
+        const registry = new Registry().register(...entities, ...features.flatMap((f) => f.entities ?? []));
+        store.tx(() => registry.syncTables(store.db));
+        const settings = new Settings(store);
+        const audit = new AuditLog(store);
+        const auth = new AuthService(store, audit);
+
+        const fresh = settings.get('initialized') === null;
+        const seed: 'demo' | 'empty' =
+          opts.seed === 'demo' || (opts.seed === 'auto' && (fresh || settings.get('seed') === 'demo')) ? 'demo' : fresh ? 'empty' : ((settings.get('seed') as 'demo' | 'empty' | null) ?? 'empty');
+        if (fresh) {
+          const admin = await auth.ensureAdministrator(opts.adminPassword ?? process.env.SWITCHYARD_ADMIN_PASSWORD ?? undefined);
+          store.tx(() => {
+            seedDefaults(store, registry);
+            if (seed === 'demo') seedDemoPlant(store, registry);
+            settings.set('seed', seed);
+            settings.set('initialized', new Date().toISOString());
+          });
+          if (admin.generated && admin.password) {
+            const file = path.join(opts.dataDir, ADMIN_PASSWORD_FILE);
+            fs.writeFileSync(file, `${admin.password}\n`, { mode: 0o600 });
+            log(`administrator password (shown once, also in ${file}): ${admin.password}`);
+          }
+        }
+
+        const app = createApiServer({ auth, log });
+        await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+        ctx = { store, registry, audit, auth, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map() };
+
+        app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
+        app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));
+        registerAuthRoutes(app, auth, audit);
+        registerAuditRoutes(app, audit);
+        registerModelRoutes(app, { store, registry, audit });
+
+        services = features.flatMap((f) => f.compose?.(ctx!) ?? []);
+        if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, 'index.html'))) {
+          await app.register(fastifyStatic, { root: path.resolve(opts.rendererDir), wildcard: false, index: 'index.html' });
+          app.get('/*', { config: { auth: 'public' } }, async (req, reply) => {
+            if (req.url.startsWith('/api')) return reply.callNotFound();
+            return reply.sendFile('index.html');
+          });
+        }
+        for (const s of services) {
+          await s.start();
+          started.push(s);
+        }
+        const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8787 });
+        const url = address.replace('[::1]', 'localhost');
+        return { url };
+      } catch (err) {
+        await runtime.stop().catch(() => undefined);
+        store.close();
+        throw err;
+      }
+    },
+
+    async stop() {
+      const current = ctx;
+      // stop accepting requests first (in-flight ones finish), then the services in reverse order, then the store
+      if (current) await current.app.close().catch((e: Error) => log(`http close: ${e.message}`));
+      for (const s of started.reverse()) {
+        try {
+          await s.stop();
+        } catch (e) {
+          log(`stopping ${s.name}: ${(e as Error).message}`);
+        }
+      }
+      started = [];
+      current?.store.close();
+      ctx = null;
+    },
+
+    status() {
+      if (!ctx) return { dataSourcesOnline: 0, dataSourcesOffline: 0, unacknowledgedAlarms: 0 };
+      const ds = ctx.store.db.prepare("SELECT SUM(status = 'online') AS online, SUM(status != 'online' OR status IS NULL) AS offline FROM data_sources").get() as {
+        online: number | null;
+        offline: number | null;
+      };
+      const base: RuntimeStatus = { dataSourcesOnline: ds.online ?? 0, dataSourcesOffline: ds.offline ?? 0, unacknowledgedAlarms: 0 };
+      for (const f of features) Object.assign(base, f.status?.(ctx));
+      return base;
+    },
+  };
+  return runtime;
+}
+
+export function statusFields(s: RuntimeStatus) {
+  return { data_sources_online: s.dataSourcesOnline, data_sources_offline: s.dataSourcesOffline, unacknowledged_alarms: s.unacknowledgedAlarms };
+}

@@ -1,0 +1,78 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type Db = Database.Database;
+
+/** One feature's ordered schema changes. Versions start at 1 and only ever grow. */
+export interface FeatureMigrations {
+  feature: string;
+  migrations: { version: number; name: string; up: (db: Db) => void }[];
+}
+
+export class StoreVersionError extends Error {}
+
+export interface Store {
+  db: Db;
+  file: string;
+  /** Runs fn in one transaction (nested calls join the outer one); on throw nothing is written. */
+  tx<T>(fn: () => T): T;
+  close(): void;
+}
+
+export const STORE_FILE = 'switchyard.db';
+
+/**
+ * Opens (or creates) the SQLite store in dataDir: WAL, foreign keys on, and every feature's pending
+ * migrations applied in one transaction. A store written by a newer Switchyard (a feature at a higher
+ * version than this build knows, or a feature this build does not know) is refused, not touched.
+ */
+export function openStore(dataDir: string, features: FeatureMigrations[]): Store {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, STORE_FILE);
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, features);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const tx = <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn)());
+  return { db, file, tx, close: () => db.open && db.close() };
+}
+
+export function migrate(db: Db, features: FeatureMigrations[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+    PRIMARY KEY (feature, version))`);
+  const applied = new Map<string, number>();
+  for (const row of db.prepare('SELECT feature, MAX(version) AS v FROM schema_migrations GROUP BY feature').all() as { feature: string; v: number }[]) {
+    applied.set(row.feature, row.v);
+  }
+  const known = new Map(features.map((f) => [f.feature, Math.max(0, ...f.migrations.map((m) => m.version))]));
+  for (const [feature, version] of applied) {
+    const max = known.get(feature);
+    if (max === undefined || version > max) {
+      throw new StoreVersionError(
+        `This data directory was written by a newer Switchyard (schema "${feature}" is at version ${version}, ` +
+          `this build knows ${max === undefined ? 'no such schema' : `up to version ${max}`}). ` +
+          'Install the newer Switchyard, or start with another --data-dir. The store was not changed.',
+      );
+    }
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (feature, version, name, applied_at) VALUES (?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const f of features) {
+      const from = applied.get(f.feature) ?? 0;
+      for (const m of [...f.migrations].sort((a, b) => a.version - b.version)) {
+        if (m.version <= from) continue;
+        m.up(db);
+        record.run(f.feature, m.version, m.name, new Date().toISOString());
+      }
+    }
+  })();
+}
