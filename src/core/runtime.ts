@@ -77,7 +77,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const seed: 'demo' | 'empty' =
           opts.seed === 'demo' || (opts.seed === 'auto' && (fresh || settings.get('seed') === 'demo')) ? 'demo' : fresh ? 'empty' : ((settings.get('seed') as 'demo' | 'empty' | null) ?? 'empty');
         if (fresh) {
-          const admin = await auth.ensureAdministrator(opts.adminPassword ?? process.env.SWITCHYARD_ADMIN_PASSWORD ?? undefined);
+          const admin = await auth.ensureAdministrator(opts.adminPassword || process.env.SWITCHYARD_ADMIN_PASSWORD || undefined);
           store.tx(() => {
             seedDefaults(store, registry);
             if (seed === 'demo') seedDemoPlant(store, registry);

@@ -51,10 +51,14 @@ export class AuditLog {
   query(q: { start?: string; end?: string; action?: string; user?: string; limit?: number }): Record<string, unknown>[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.start) (where.push('utc_date_time >= ?'), args.push(q.start));
-    if (q.end) (where.push('utc_date_time <= ?'), args.push(q.end));
-    if (q.action) (where.push('action LIKE ?'), args.push(`${q.action}%`));
-    if (q.user) (where.push('user_name = ?'), args.push(q.user));
+    const filter = (clause: string, value: unknown) => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (q.start) filter('utc_date_time >= ?', q.start);
+    if (q.end) filter('utc_date_time <= ?', q.end);
+    if (q.action) filter('action LIKE ?', `${q.action}%`);
+    if (q.user) filter('user_name = ?', q.user);
     args.push(Math.min(Math.max(q.limit ?? 1000, 1), 100_000));
     return this.store.db
       .prepare(`SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
