@@ -1,19 +1,8 @@
 import type { EntityDef } from '../types';
+import { validateAddress, validateConnection } from '../../acquisition/validation';
 import { bool, description, name, num, ref } from './fields';
 
 export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual'] as const;
-
-/**
- * Connection/address checks per protocol. The model does not depend on acquisition: the runtime plugs the
- * acquisition feature's validators in here at start.
- */
-export const protocolChecks: {
-  connection: (protocol: string, connection: unknown) => string | null;
-  address: (protocol: string, address: unknown, isVirtual: boolean) => string | null;
-} = {
-  connection: () => null,
-  address: () => null,
-};
 
 const parse = (v: unknown) => {
   try {
@@ -75,7 +64,7 @@ export const datasources: EntityDef = {
         if ('interval_in_seconds' in c && (typeof c.interval_in_seconds !== 'number' || c.interval_in_seconds < 0.1 || c.interval_in_seconds > 86_400)) {
           return 'connection.interval_in_seconds must be a number from 0.1 to 86400';
         }
-        return protocolChecks.connection(String(row.protocol), c);
+        return validateConnection(String(row.protocol), c);
       },
     },
     description,
@@ -115,7 +104,7 @@ export const points: EntityDef = {
         const a = parse(v);
         if (a === null || typeof a !== 'object' || Array.isArray(a)) return 'address must be a JSON object';
         const ds = store.db.prepare('SELECT protocol FROM data_sources WHERE id = ?').get(row.data_source_id) as { protocol: string } | undefined;
-        return ds ? protocolChecks.address(ds.protocol, a, row.is_virtual === 1 || row.is_virtual === true) : null;
+        return ds ? validateAddress(ds.protocol, a, row.is_virtual === 1 || row.is_virtual === true) : null;
       },
     },
     description,
@@ -133,6 +122,7 @@ export const commands: EntityDef = {
     { name: 'topic', type: 'string', required: true, help: 'MQTT topic, or point:<id> to write a point through its driver' },
     { name: 'payload', type: 'text', required: true, help: '$s1 is replaced by set_value' },
     num('set_value'),
+    ref('data_source_id', 'datasources', 'data_source', { help: 'the MQTT data source to publish on; not needed for topics myems/point/{id}, which write that point through its driver' }),
     description,
   ],
 };

@@ -1,0 +1,145 @@
+import type { Feature, RuntimeContext, Service } from '../feature';
+import { registerCommissioningRoutes } from '../commissioning/routes';
+import { ControlService } from '../control/control';
+import { registerControlRoutes } from '../control/routes';
+import type { Store } from '../store/store';
+import { createAcquisitionService, type AcquisitionService, type DataSourceConfig, type PointConfig } from './contracts';
+
+/** How often a data source's last_seen_datetime is written while its status stays the same. */
+const LAST_SEEN_WRITE_MS = 5_000;
+
+interface DataSourceRow {
+  id: number;
+  name: string;
+  gateway_id: number | null;
+  protocol: string;
+  connection: string;
+}
+
+interface PointRow {
+  id: number;
+  name: string;
+  data_source_id: number;
+  object_type: PointConfig['object_type'];
+  units: string | null;
+  high_limit: number | null;
+  low_limit: number | null;
+  ratio: number | null;
+  offset_constant: number | null;
+  is_trend: number;
+  is_virtual: number;
+  address: string;
+}
+
+const parseObject = (text: string): Record<string, unknown> => {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+};
+
+/** The configuration acquisition runs from, read from the store. */
+export function loadAcquisitionConfig(store: Store): { dataSources: DataSourceConfig[]; points: PointConfig[] } {
+  const dataSources = (store.db.prepare('SELECT id, name, gateway_id, protocol, connection FROM data_sources').all() as DataSourceRow[]).map((r) => ({
+    id: r.id,
+    name: r.name,
+    gateway_id: r.gateway_id,
+    protocol: r.protocol,
+    connection: parseObject(r.connection),
+  }));
+  const points = (store.db.prepare('SELECT * FROM points').all() as PointRow[]).map((r) => ({
+    id: r.id,
+    name: r.name,
+    data_source_id: r.data_source_id,
+    object_type: r.object_type,
+    units: r.units,
+    high_limit: r.high_limit,
+    low_limit: r.low_limit,
+    ratio: r.ratio ?? 1,
+    offset_constant: r.offset_constant ?? 0,
+    is_trend: r.is_trend === 1,
+    is_virtual: r.is_virtual === 1,
+    address: parseObject(r.address),
+  }));
+  return { dataSources, points };
+}
+
+/**
+ * Field acquisition in the runtime: the engine (drivers, planner, poller) fed from the store and kept in step
+ * with configuration changes, its values on the value bus, data source and gateway status in the store, and the
+ * control and commissioning routes that reach devices through it.
+ */
+export const acquisitionFeature: Feature = {
+  name: 'acquisition',
+  compose(ctx: RuntimeContext): Service[] {
+    const { store, registry, values, log } = ctx;
+    const lastWritten = new Map<number, { status: string; at: number }>();
+    const updateStatus = store.db.prepare('UPDATE data_sources SET status = ?, last_seen_datetime = COALESCE(?, last_seen_datetime) WHERE id = ?');
+    const updateGateway = store.db.prepare('UPDATE gateways SET last_seen_datetime = ? WHERE id = (SELECT gateway_id FROM data_sources WHERE id = ?)');
+
+    let service: AcquisitionService | undefined;
+    const engine = createAcquisitionService(
+      {
+        values: (batch) => values.publish(batch),
+        dataSourceStatus: (id, status, lastSeen) => {
+          const prev = lastWritten.get(id);
+          const now = Date.now();
+          if (prev && prev.status === status && now - prev.at < LAST_SEEN_WRITE_MS) return;
+          lastWritten.set(id, { status, at: now });
+          const seen = lastSeen === null ? null : new Date(lastSeen).toISOString().slice(0, 19);
+          try {
+            updateStatus.run(status, seen, id);
+            if (seen) updateGateway.run(seen, id);
+          } catch (e) {
+            log(`acquisition: cannot record the status of data source ${id}: ${(e as Error).message}`);
+          }
+        },
+      },
+      (line) => log(`acquisition: ${line}`),
+    );
+    const acquisition = () => service;
+    const control = new ControlService(store, ctx.audit, values, acquisition);
+    ctx.services.set('acquisition', engine);
+    ctx.services.set('control', control);
+    registerControlRoutes(ctx.app, store, control);
+    registerCommissioningRoutes(ctx.app, { store, registry, audit: ctx.audit, acquisition });
+
+    // configuration changes take effect without a restart; a burst of changes (an import) is applied once
+    let pending: NodeJS.Timeout | null = null;
+    const reload = () => {
+      if (pending || !service) return;
+      pending = setTimeout(() => {
+        pending = null;
+        if (!service) return;
+        const cfg = loadAcquisitionConfig(store);
+        service.configure(cfg.dataSources, cfg.points);
+      }, 100);
+    };
+    const unsubscribe = registry.onChange((entity, op, id) => {
+      if (entity === 'points' && op === 'delete') values.forget(id);
+      if (entity === 'datasources' && op === 'delete') lastWritten.delete(id);
+      if (entity === 'datasources' || entity === 'points') reload();
+    });
+
+    return [
+      {
+        name: 'acquisition',
+        async start() {
+          const cfg = loadAcquisitionConfig(store);
+          engine.configure(cfg.dataSources, cfg.points);
+          await engine.start();
+          service = engine;
+        },
+        async stop() {
+          unsubscribe();
+          if (pending) clearTimeout(pending);
+          service = undefined;
+          await engine.stop();
+          store.db.prepare("UPDATE data_sources SET status = 'offline'").run();
+        },
+      },
+    ];
+  },
+};

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError, badRequest } from '../api/errors';
+import { idParam, principalOf, requireAdmin } from '../api/server';
+import type { AcquisitionService } from '../acquisition/contracts';
+import type { AuditLog } from '../audit/audit';
+import type { Registry } from '../model/registry';
+import type { Store } from '../store/store';
+import { importPointRows, parseCsv, parseXlsx } from './pointlist';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The commissioning engineer's tools: read one point now, a data source's wire diagnostics, point-list import. */
+export function registerCommissioningRoutes(app: FastifyInstance, deps: { store: Store; registry: Registry; audit: AuditLog; acquisition: () => AcquisitionService | undefined }): void {
+  const { store, registry, audit } = deps;
+  const acquisition = () => {
+    const a = deps.acquisition();
+    if (!a) throw new ApiError(503, 'API.SERVICE_UNAVAILABLE', 'API.ACQUISITION_NOT_RUNNING', 'acquisition is not running');
+    return a;
+  };
+
+  app.post('/api/points/:id/readnow', async (req) => {
+    principalOf(req);
+    const id = idParam((req.params as { id: string }).id);
+    registry.mustRow(store, registry.get('points'), id);
+    return acquisition().readNow(id);
+  });
+
+  app.get('/api/datasources/:id/diagnostics', async (req) => {
+    principalOf(req);
+    const id = idParam((req.params as { id: string }).id);
+    registry.mustRow(store, registry.get('datasources'), id);
+    return acquisition().diagnostics(id);
+  });
+
+  app.post('/api/datasources/:id/pointlist', async (req) => {
+    const p = requireAdmin(req);
+    const id = idParam((req.params as { id: string }).id);
+    registry.mustRow(store, registry.get('datasources'), id);
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+    let table: string[][];
+    if (type === XLSX) table = await parseXlsx(req.body as Buffer);
+    else if (type === 'text/csv') table = parseCsv(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? ''));
+    else throw badRequest('API.UNSUPPORTED_MEDIA_TYPE', `send the point list as text/csv or ${XLSX}`);
+    const ctx = { store, userId: p.userId, userName: p.userName };
+    try {
+      const result = importPointRows(ctx, registry, id, table);
+      audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'ok', details: { imported: result.imported } });
+      for (const pid of result.ids) registry.emit('points', 'create', pid);
+      return { imported: result.imported };
+    } catch (e) {
+      audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'failed', details: { error: (e as Error).message } });
+      throw e;
+    }
+  });
+}
