@@ -11,6 +11,8 @@ export interface RuntimeStatus {
   dataSourcesOnline: number;
   dataSourcesOffline: number;
   unacknowledgedAlarms: number;
+  /** CRITICAL | HIGH | MEDIUM | LOW of the most severe active unacknowledged alarm, null when none */
+  highestAlarmPriority: string | null;
 }
 
 /** A part of the runtime with a lifecycle; started in order, stopped in reverse order. */

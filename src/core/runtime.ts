@@ -140,12 +140,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
 
     status() {
-      if (!ctx) return { dataSourcesOnline: 0, dataSourcesOffline: 0, unacknowledgedAlarms: 0 };
+      if (!ctx) return { dataSourcesOnline: 0, dataSourcesOffline: 0, unacknowledgedAlarms: 0, highestAlarmPriority: null };
       const ds = ctx.store.db.prepare("SELECT SUM(status = 'online') AS online, SUM(status != 'online' OR status IS NULL) AS offline FROM data_sources").get() as {
         online: number | null;
         offline: number | null;
       };
-      const base: RuntimeStatus = { dataSourcesOnline: ds.online ?? 0, dataSourcesOffline: ds.offline ?? 0, unacknowledgedAlarms: 0 };
+      const base: RuntimeStatus = { dataSourcesOnline: ds.online ?? 0, dataSourcesOffline: ds.offline ?? 0, unacknowledgedAlarms: 0, highestAlarmPriority: null };
       for (const f of features) Object.assign(base, f.status?.(ctx));
       return base;
     },
@@ -154,5 +154,5 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 }
 
 export function statusFields(s: RuntimeStatus) {
-  return { data_sources_online: s.dataSourcesOnline, data_sources_offline: s.dataSourcesOffline, unacknowledged_alarms: s.unacknowledgedAlarms };
+  return { data_sources_online: s.dataSourcesOnline, data_sources_offline: s.dataSourcesOffline, unacknowledged_alarms: s.unacknowledgedAlarms, highest_alarm_priority: s.highestAlarmPriority };
 }
