@@ -1,5 +1,426 @@
-// Placeholder until the engine lands (helper "acquisition" replaces this file).
-import type { AcquisitionService, AcquisitionSinks } from './contracts';
-export function createAcquisitionService(_sinks: AcquisitionSinks, _log?: (msg: string) => void): AcquisitionService {
-  throw new Error('acquisition engine not implemented yet');
+/**
+ * The acquisition engine: one runner per data source with its own clock and driver, the scaling and quality
+ * of every value, virtual points recomputed whenever an input changes, and live reconfiguration.
+ */
+import type {
+  AcquisitionService,
+  AcquisitionSinks,
+  DataSourceConfig,
+  DataSourceDiagnostics,
+  PointConfig,
+  PointValue,
+  Quality,
+  ReadNowResult,
+  WriteOutcome,
+} from './contracts';
+import type { Driver, DriverContext, RawReading } from './drivers/driver';
+import { ModbusDriver } from './drivers/modbus';
+import { MqttDriver } from './drivers/mqtt';
+import { SimulationDriver } from './drivers/simulation';
+import { compileVirtual, type CompiledVirtual } from './virtual';
+
+const DEFAULT_INTERVAL_S = 5;
+const MIN_INTERVAL_S = 0.1;
+const DEFAULT_MAX_BACKOFF_S = 30;
+
+export type DriverFactory = (protocol: string, ctx: DriverContext) => Driver | null;
+
+const builtInDrivers: DriverFactory = (protocol, ctx) => {
+  switch (protocol) {
+    case 'modbus-tcp':
+    case 'modbus-rtu':
+      return new ModbusDriver(protocol, ctx);
+    case 'mqtt':
+      return new MqttDriver(ctx);
+    case 'simulation':
+      return new SimulationDriver();
+    default:
+      return null;
+  }
+};
+
+const extraDrivers: DriverFactory[] = [];
+/** Adds a protocol (used by drivers that load a heavier library, e.g. BACnet). */
+export function registerDriver(factory: DriverFactory): void {
+  extraDrivers.push(factory);
+}
+
+function intervalOf(connection: Record<string, unknown>): number {
+  const v = connection.interval_in_seconds;
+  return Math.max(MIN_INTERVAL_S, typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_INTERVAL_S) * 1000;
+}
+
+/** Scales a raw reading into the point's value and judges its quality (limits -> out_of_range). */
+export function toPointValue(p: PointConfig, r: RawReading, now: number, previous: PointValue | undefined): PointValue {
+  const ts = r.ts ?? now;
+  if (r.quality === 'comm_fail' || r.quality === 'stale') return { point_id: p.id, value: r.raw ?? previous?.value ?? null, quality: r.quality, ts };
+  if (r.raw === null || r.error) return { point_id: p.id, value: null, quality: r.quality ?? 'bad', ts };
+  if (typeof r.raw === 'string') return { point_id: p.id, value: r.raw, quality: r.quality ?? 'good', ts };
+  const value = r.raw * p.ratio + p.offset_constant;
+  return { point_id: p.id, value, quality: r.quality ?? qualityByLimits(p, value), ts };
+}
+
+function qualityByLimits(p: { low_limit: number | null; high_limit: number | null }, value: number): Quality {
+  if ((p.high_limit !== null && value > p.high_limit) || (p.low_limit !== null && value < p.low_limit)) return 'out_of_range';
+  return 'good';
+}
+
+const SEVERITY: Record<Quality, number> = { good: 0, manual: 0, out_of_range: 0, stale: 1, bad: 2, comm_fail: 3 };
+
+class SourceRunner {
+  driver: Driver | null = null;
+  points: PointConfig[] = [];
+  connected = false;
+  private timer: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private stopped = true;
+  private failures = 0;
+  lastScanMs: number | null = null;
+  lastSeen: number | null = null;
+  status: 'online' | 'offline' = 'offline';
+  lastError: string | undefined;
+
+  constructor(
+    public cfg: DataSourceConfig,
+    private readonly engine: Engine,
+  ) {}
+
+  get interval(): number {
+    return intervalOf(this.cfg.connection);
+  }
+
+  private get timeoutMs(): number {
+    const t = this.cfg.connection.timeout_ms;
+    return typeof t === 'number' && t > 0 ? t : Math.min(1000, Math.max(200, this.interval * 0.8));
+  }
+
+  private makeDriver(): Driver | null {
+    const ctx: DriverContext = {
+      connection: this.cfg.connection,
+      timeoutMs: this.timeoutMs,
+      log: (line) => this.engine.log(`${this.cfg.name}: ${line}`),
+      push: (readings) => this.deliver(readings),
+      lost: (reason) => this.onLost(reason),
+    };
+    for (const f of [...extraDrivers, builtInDrivers]) {
+      const d = f(this.cfg.protocol, ctx);
+      if (d) return d;
+    }
+    return null;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.driver = this.makeDriver();
+    if (!this.driver) {
+      if (this.cfg.protocol !== 'virtual') this.engine.log(`${this.cfg.name}: protocol ${this.cfg.protocol} has no driver; its points stay unread`);
+      return;
+    }
+    this.driver.plan(this.points);
+    this.schedule(0);
+  }
+
+  setPoints(points: PointConfig[]): void {
+    this.points = points;
+    this.driver?.plan(points);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.scanning = this.scan().finally(() => {
+        this.scanning = null;
+      });
+    }, ms);
+  }
+
+  private async scan(): Promise<void> {
+    const driver = this.driver;
+    if (!driver || this.stopped) return;
+    const t0 = performance.now();
+    try {
+      if (!this.connected) {
+        await driver.connect();
+        if (this.stopped) return;
+        this.connected = true;
+        driver.plan(this.points);
+        this.engine.log(`${this.cfg.name}: connected`);
+      }
+      const readings = await driver.read();
+      if (this.stopped || driver !== this.driver) return;
+      this.failures = 0;
+      this.lastError = undefined;
+      this.lastSeen = Date.now();
+      this.setStatus('online');
+      this.deliver(readings);
+      this.lastScanMs = performance.now() - t0;
+      this.schedule(Math.max(0, this.interval - this.lastScanMs));
+    } catch (e) {
+      if (this.stopped || driver !== this.driver) return;
+      this.lastScanMs = performance.now() - t0;
+      this.fail((e as Error).message);
+      this.failures++;
+      const cap = typeof this.cfg.connection.max_backoff_s === 'number' ? this.cfg.connection.max_backoff_s * 1000 : DEFAULT_MAX_BACKOFF_S * 1000;
+      const base = Math.min(cap, Math.max(this.interval, 500) * 2 ** Math.min(this.failures - 1, 10));
+      this.schedule(base * (0.8 + Math.random() * 0.4));
+    }
+  }
+
+  /** The link is gone: every point turns comm_fail at once, and the next scan reconnects. */
+  private fail(reason: string): void {
+    const wasConnected = this.connected;
+    this.connected = false;
+    if (this.lastError !== reason || wasConnected) this.engine.log(`${this.cfg.name}: ${reason}`);
+    this.lastError = reason;
+    void this.driver?.close().catch(() => undefined);
+    this.setStatus('offline');
+    const readings = new Map<number, RawReading>();
+    for (const p of this.points) readings.set(p.id, { raw: null, quality: 'comm_fail', error: reason });
+    this.deliver(readings);
+  }
+
+  private onLost(reason: string): void {
+    if (!this.connected || this.stopped) return;
+    this.fail(reason);
+  }
+
+  private setStatus(status: 'online' | 'offline'): void {
+    this.status = status;
+    this.engine.sinks.dataSourceStatus(this.cfg.id, status, this.lastSeen);
+  }
+
+  deliver(readings: Map<number, RawReading>): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const batch: PointValue[] = [];
+    for (const p of this.points) {
+      const r = readings.get(p.id);
+      if (!r) continue;
+      const prev = this.engine.latestValues.get(p.id);
+      const v = toPointValue(p, r, now, prev);
+      // a comm_fail already reported is not repeated every scan
+      if (v.quality === 'comm_fail' && prev?.quality === 'comm_fail') continue;
+      batch.push(v);
+    }
+    this.engine.emit(batch);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.scanning?.catch(() => undefined);
+    const d = this.driver;
+    this.driver = null;
+    this.connected = false;
+    await d?.close().catch(() => undefined);
+  }
+}
+
+class Engine implements AcquisitionService {
+  private readonly runners = new Map<number, SourceRunner>();
+  private readonly points = new Map<number, PointConfig>();
+  readonly latestValues = new Map<number, PointValue>();
+  private virtuals = new Map<number, CompiledVirtual>();
+  private dependents = new Map<number, number[]>();
+  private running = false;
+  private readonly stopping = new Set<Promise<void>>();
+
+  constructor(
+    readonly sinks: AcquisitionSinks,
+    readonly log: (line: string) => void,
+  ) {}
+
+  configure(dataSources: DataSourceConfig[], points: PointConfig[]): void {
+    const keep = new Set(dataSources.map((d) => d.id));
+    for (const [id, runner] of this.runners) {
+      if (!keep.has(id)) {
+        this.runners.delete(id);
+        this.track(runner.stop());
+      }
+    }
+    const pointIds = new Set(points.map((p) => p.id));
+    for (const id of this.latestValues.keys()) if (!pointIds.has(id)) this.latestValues.delete(id);
+    this.points.clear();
+    for (const p of points) this.points.set(p.id, p);
+
+    this.virtuals = new Map();
+    this.dependents = new Map();
+    for (const p of points) {
+      if (!p.is_virtual) continue;
+      try {
+        const c = compileVirtual(p.address);
+        this.virtuals.set(p.id, c);
+        for (const input of new Set(c.inputs.values())) {
+          const list = this.dependents.get(input) ?? [];
+          list.push(p.id);
+          this.dependents.set(input, list);
+        }
+      } catch (e) {
+        this.log(`virtual point ${p.name}: ${(e as Error).message}`);
+        this.emitRaw([{ point_id: p.id, value: null, quality: 'bad', ts: Date.now() }]);
+      }
+    }
+
+    for (const ds of dataSources) {
+      const mine = points.filter((p) => p.data_source_id === ds.id && !p.is_virtual);
+      let runner = this.runners.get(ds.id);
+      const changed = runner && (runner.cfg.protocol !== ds.protocol || JSON.stringify(runner.cfg.connection) !== JSON.stringify(ds.connection));
+      if (runner && changed) {
+        this.track(runner.stop());
+        runner = undefined;
+      }
+      if (!runner) {
+        runner = new SourceRunner(ds, this);
+        this.runners.set(ds.id, runner);
+        runner.setPoints(mine);
+        if (this.running) runner.start();
+      } else {
+        runner.cfg = ds;
+        runner.setPoints(mine);
+      }
+    }
+    // virtual points whose inputs are already known get a value now
+    this.evaluate([...this.virtuals.keys()], []);
+  }
+
+  private track(p: Promise<void>): void {
+    this.stopping.add(p);
+    void p.finally(() => this.stopping.delete(p));
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    for (const r of this.runners.values()) r.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    await Promise.all([...this.stopping]);
+  }
+
+  private emitRaw(batch: PointValue[]): void {
+    for (const v of batch) this.latestValues.set(v.point_id, v);
+    if (batch.length) this.sinks.values(batch);
+  }
+
+  /** A runner's batch, followed by the virtual points that depend on it. */
+  emit(batch: PointValue[]): void {
+    if (!batch.length) return;
+    for (const v of batch) this.latestValues.set(v.point_id, v);
+    const affected = new Set<number>();
+    for (const v of batch) for (const id of this.dependents.get(v.point_id) ?? []) affected.add(id);
+    this.evaluate([...affected], batch);
+  }
+
+  /** Recomputes virtual points (in dependency order, so chains of virtual points settle in one pass). */
+  private evaluate(ids: number[], batch: PointValue[]): void {
+    const seen = new Set<number>();
+    const queue = [...ids];
+    const now = Date.now();
+    while (queue.length) {
+      const id = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const c = this.virtuals.get(id);
+      const p = this.points.get(id);
+      if (!c || !p) continue;
+      const scope = new Map<string, number>();
+      let worst: Quality = 'good';
+      let missing = false;
+      for (const [name, input] of c.inputs) {
+        const v = this.latestValues.get(input);
+        if (!v || typeof v.value !== 'number') {
+          missing = true;
+          break;
+        }
+        scope.set(name, v.value);
+        if (SEVERITY[v.quality] > SEVERITY[worst]) worst = v.quality;
+      }
+      if (missing) continue;
+      let value: number | null = null;
+      try {
+        value = c.evaluate(scope);
+      } catch (e) {
+        this.log(`virtual point ${p.name}: ${(e as Error).message}`);
+      }
+      const quality: Quality = value === null ? 'bad' : SEVERITY[worst] > 0 ? worst : qualityByLimits(p, value);
+      const v: PointValue = { point_id: id, value, quality, ts: now };
+      this.latestValues.set(id, v);
+      batch.push(v);
+      for (const d of this.dependents.get(id) ?? []) queue.push(d);
+    }
+    if (batch.length) this.sinks.values(batch);
+  }
+
+  private runnerOf(pointId: number): { point: PointConfig; runner: SourceRunner | undefined } {
+    const point = this.points.get(pointId);
+    if (!point) throw new Error(`point ${pointId} is not configured`);
+    return { point, runner: this.runners.get(point.data_source_id) };
+  }
+
+  async readNow(pointId: number): Promise<ReadNowResult> {
+    const { point, runner } = this.runnerOf(pointId);
+    if (point.is_virtual) {
+      this.evaluate([pointId], []);
+      const v = this.latestValues.get(pointId);
+      return { raw: null, value: v?.value ?? null, quality: v?.quality ?? 'stale', error: v ? undefined : 'an input of the expression has no value yet' };
+    }
+    if (!runner?.driver) return { raw: null, value: null, quality: 'comm_fail', error: 'the data source has no running driver' };
+    if (!runner.connected) return { raw: null, value: null, quality: 'comm_fail', error: runner.lastError ?? 'not connected' };
+    const r = await runner.driver.readOne(point);
+    const v = toPointValue(point, r, Date.now(), undefined);
+    return { raw: r.words ?? (typeof r.raw === 'number' ? [r.raw] : r.raw), value: v.value, quality: v.quality, request: r.request, response: r.response, error: r.error };
+  }
+
+  async write(pointId: number, value: number, opts: { priority?: number } = {}): Promise<WriteOutcome> {
+    const { point, runner } = this.runnerOf(pointId);
+    if (point.is_virtual) return { ok: false, error: 'a virtual point cannot be written' };
+    if (!runner?.driver || !runner.connected) return { ok: false, error: runner?.lastError ?? 'the data source is not connected' };
+    const raw = (value - point.offset_constant) / (point.ratio || 1);
+    const result = await runner.driver.write(point, raw, opts);
+    if (!result.ok) return result;
+    if (runner.cfg.protocol === 'mqtt') return result;
+    const back = await runner.driver.readOne(point);
+    const v = toPointValue(point, back, Date.now(), undefined);
+    if (v.quality !== 'bad') runner.deliver(new Map([[point.id, back]]));
+    return { ok: true, readback: v.value };
+  }
+
+  async publish(dataSourceId: number, topic: string, payload: string): Promise<void> {
+    const runner = this.runners.get(dataSourceId);
+    if (!runner) throw new Error(`data source ${dataSourceId} is not configured`);
+    if (!(runner.driver instanceof MqttDriver)) throw new Error(`data source ${runner.cfg.name} is not an MQTT data source`);
+    await runner.driver.publish(topic, payload);
+  }
+
+  diagnostics(dataSourceId: number): DataSourceDiagnostics | undefined {
+    const r = this.runners.get(dataSourceId);
+    if (!r) return undefined;
+    const s = r.driver?.stats;
+    return {
+      data_source_id: dataSourceId,
+      protocol: r.cfg.protocol,
+      status: r.status,
+      last_request: s?.lastRequest,
+      last_response: s?.lastResponse,
+      last_error: r.lastError ?? s?.lastError,
+      errors: { ...(s?.errors ?? {}) },
+      rtt_ms: s?.rtt() ?? { last: null, p50: null, p95: null },
+      requests_per_scan: s?.requestsInLastScan ?? 0,
+      scan_duration_ms: r.lastScanMs === null ? null : Math.round(r.lastScanMs * 100) / 100,
+      points: r.points.length,
+    };
+  }
+
+  latest(pointId: number): PointValue | undefined {
+    return this.latestValues.get(pointId);
+  }
+}
+
+export function createAcquisitionService(sinks: AcquisitionSinks, log: (msg: string) => void = () => undefined): AcquisitionService {
+  return new Engine(sinks, log);
 }

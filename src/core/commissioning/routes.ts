@@ -29,7 +29,9 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
     principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     registry.mustRow(store, registry.get('datasources'), id);
-    return acquisition().diagnostics(id);
+    const d = acquisition().diagnostics(id);
+    if (!d) throw new ApiError(404, 'API.NOT_FOUND', 'API.DATA_SOURCE_NOT_RUNNING', `data source ${id} is not running`);
+    return d;
   });
 
   app.post('/api/datasources/:id/pointlist', async (req) => {

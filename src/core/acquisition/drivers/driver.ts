@@ -1,0 +1,96 @@
+import type { PointConfig, Quality, WriteOutcome } from '../contracts';
+
+/** One point's reading before scaling: the raw value, or the reason there is none. */
+export interface RawReading {
+  raw: number | string | null;
+  /** set when the point could not be read while its device answered (exception, decode error): quality bad */
+  error?: string;
+  /** a quality the driver knows better (comm_fail for a silent slave on a shared line, stale for an old MQTT value) */
+  quality?: Quality;
+  /** source timestamp when the device gives one; else the scan time */
+  ts?: number;
+}
+
+export interface WireTrace {
+  request?: string;
+  response?: string;
+  /** registers or bits as read, for commissioning */
+  words?: number[];
+}
+
+/** What a driver records for the diagnostics page. */
+export class DriverStats {
+  lastRequest?: string;
+  lastResponse?: string;
+  lastError?: string;
+  readonly errors: Record<string, number> = {};
+  private readonly rtts: number[] = [];
+  requestsInLastScan = 0;
+
+  request(hex: string): void {
+    this.lastRequest = hex;
+  }
+  response(hex: string, rttMs: number): void {
+    this.lastResponse = hex;
+    this.rtts.push(rttMs);
+    if (this.rtts.length > 200) this.rtts.shift();
+  }
+  error(kind: string, message: string): void {
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+    this.lastError = message;
+  }
+  rtt(): { last: number | null; p50: number | null; p95: number | null } {
+    if (!this.rtts.length) return { last: null, p50: null, p95: null };
+    const sorted = [...this.rtts].sort((a, b) => a - b);
+    const q = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] * 100) / 100;
+    return { last: Math.round(this.rtts[this.rtts.length - 1] * 100) / 100, p50: q(0.5), p95: q(0.95) };
+  }
+}
+
+export interface DriverContext {
+  connection: Record<string, unknown>;
+  /** request timeout in milliseconds */
+  timeoutMs: number;
+  log: (line: string) => void;
+  /** for drivers whose devices push (MQTT): readings arriving between scans */
+  push: (readings: Map<number, RawReading>) => void;
+  /** called when the driver notices by itself that the link is gone (socket closed) */
+  lost: (reason: string) => void;
+}
+
+/**
+ * A protocol driver: connects to one data source's device, reads its points as planned, writes commands.
+ * A thrown error from connect() or read() means the device is unreachable: the engine turns every point
+ * of the data source to comm_fail and reconnects with backoff.
+ */
+export interface Driver {
+  connect(): Promise<void>;
+  /** the points to read from now on (called after connect and whenever the points change) */
+  plan(points: PointConfig[]): void;
+  /** one scan; readings by point id */
+  read(): Promise<Map<number, RawReading>>;
+  /** reads one point with its wire trace, for "read now" */
+  readOne(point: PointConfig): Promise<RawReading & WireTrace>;
+  write(point: PointConfig, raw: number, opts: { priority?: number }): Promise<WriteOutcome>;
+  close(): Promise<void>;
+  readonly stats: DriverStats;
+}
+
+export const hex = (bytes: ArrayLike<number>): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+
+/** Rejects after `ms` with a timeout error unless the promise settles first. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
