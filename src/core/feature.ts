@@ -37,6 +37,8 @@ export interface RuntimeContext {
   values: ValueBus;
   /** services other features look up by name (e.g. 'acquisition', 'control'), set during compose */
   services: Map<string, unknown>;
+  /** the runtime's status now (status bar, tray, live stream) */
+  status: () => RuntimeStatus;
 }
 
 /** A feature's contribution to the runtime: its tables, its routes and services, its part of the status. */

@@ -19,6 +19,9 @@ import { VERSION } from './version';
 import { ValueBus } from './values/bus';
 import type { RuntimeContext, RuntimeStatus, Service } from './feature';
 import { features } from './features';
+import { statusFields } from './status';
+
+export { statusFields } from './status';
 
 export type { RuntimeContext, RuntimeStatus, Service } from './feature';
 
@@ -93,7 +96,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
         const app = createApiServer({ auth, log });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-        ctx = { store, registry, audit, auth, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map() };
+        ctx = { store, registry, audit, auth, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));
@@ -151,8 +154,4 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
   };
   return runtime;
-}
-
-export function statusFields(s: RuntimeStatus) {
-  return { data_sources_online: s.dataSourcesOnline, data_sources_offline: s.dataSourcesOffline, unacknowledged_alarms: s.unacknowledgedAlarms, highest_alarm_priority: s.highestAlarmPriority };
 }

@@ -114,7 +114,7 @@ class SourceRunner {
     this.stopped = false;
     this.driver = this.makeDriver();
     if (!this.driver) {
-      if (this.cfg.protocol !== 'virtual') this.engine.log(`${this.cfg.name}: protocol ${this.cfg.protocol} has no driver; its points stay unread`);
+      if (this.cfg.protocol !== 'virtual' && this.cfg.protocol !== 'manual') this.engine.log(`${this.cfg.name}: protocol ${this.cfg.protocol} has no driver; its points stay unread`);
       return;
     }
     this.driver.plan(this.points);
@@ -379,6 +379,11 @@ class Engine implements AcquisitionService {
   async write(pointId: number, value: number, opts: { priority?: number } = {}): Promise<WriteOutcome> {
     const { point, runner } = this.runnerOf(pointId);
     if (point.is_virtual) return { ok: false, error: 'a virtual point cannot be written' };
+    if (runner?.cfg.protocol === 'manual') {
+      // a value entered by hand: taken as it is, marked manual
+      runner.deliver(new Map([[point.id, { raw: (value - point.offset_constant) / (point.ratio || 1), quality: 'manual' }]]));
+      return { ok: true, readback: this.latestValues.get(point.id)?.value ?? null };
+    }
     if (!runner?.driver || !runner.connected) return { ok: false, error: runner?.lastError ?? 'the data source is not connected' };
     const raw = (value - point.offset_constant) / (point.ratio || 1);
     const result = await runner.driver.write(point, raw, opts);

@@ -53,6 +53,7 @@ export function validateConnection(protocol: string, connection: unknown): strin
       return checkHostPort(c, true);
     case 'simulation':
     case 'virtual':
+    case 'manual':
       return null;
     default:
       return `protocol ${protocol} is not supported`;

@@ -2,7 +2,8 @@ import type { EntityDef } from '../types';
 import { validateAddress, validateConnection } from '../../acquisition/validation';
 import { bool, description, name, num, ref } from './fields';
 
-export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual'] as const;
+/** `manual`: points entered by hand (PUT /api/points/{id}/write), quality manual; `virtual`: computed points only */
+export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual', 'manual'] as const;
 
 const parse = (v: unknown) => {
   try {

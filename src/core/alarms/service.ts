@@ -1,0 +1,476 @@
+/**
+ * The alarm service: watches the value bus for limit, state and communication conditions, watches data
+ * sources for going offline, takes alarms raised by rules, and runs every alarm through the ISA-18.2
+ * state machine. Each transition is stored (alarms + alarm_events), audited when an operator made it, and
+ * pushed to live clients.
+ */
+import type { AuditLog } from '../audit/audit';
+import type { Store } from '../store/store';
+import type { PointValue, Quality, ValueBus } from '../values/bus';
+import { applySample, INACTIVE, tick as tickCondition, type ConditionConfig, type ConditionState } from './condition';
+import { buildPlans, conditionMessage, type PlanCondition, type PointPlan } from './plan';
+import { AlarmRepository, alarmJson, alarmKey, keyOf, rowState, withState, type AlarmRow } from './repository';
+import {
+  acknowledge,
+  activate,
+  AlarmTransitionError,
+  clear,
+  expireShelve,
+  isAnnunciated,
+  priorityRank,
+  setOutOfService,
+  setSuppressed,
+  shelve,
+  stateName,
+  unshelve,
+  type Priority,
+  type Step,
+} from './state';
+
+export type AlarmFilter = 'active' | 'unacknowledged' | 'shelved' | 'suppressed' | 'outofservice' | 'annunciated' | 'all';
+export const ALARM_FILTERS: readonly AlarmFilter[] = ['active', 'unacknowledged', 'shelved', 'suppressed', 'outofservice', 'annunciated', 'all'];
+
+export interface AlarmServiceOptions {
+  store: Store;
+  bus: ValueBus;
+  audit?: AuditLog;
+  now?: () => number;
+  /** how often delays, shelving expiry and data source status are checked (ms); 0 = never by itself (tests call tick) */
+  tickMs?: number;
+  /** a data source must be offline this long before its alarm activates */
+  dataSourceOfflineDelayMs?: number;
+  /** live push: {"type":"alarms","changed":[...],"summary":{...}} */
+  broadcast?: (msg: object) => void;
+  /** called after each stored transition (notifications, messages) */
+  onTransition?: (alarm: Record<string, unknown>, action: string) => void;
+  log?: (line: string) => void;
+}
+
+export interface ExternalAlarm {
+  source: string;
+  sourceId: number;
+  condition: string;
+  name: string;
+  message: string;
+  priority: Priority;
+  value?: string | number | null;
+}
+
+interface Tracked {
+  key: string;
+  cfg: ConditionConfig;
+  state: ConditionState;
+  meta: () => { source: string; sourceId: number; condition: string; name: string; message: string; priority: Priority; limit: number | null };
+}
+
+export class AlarmService {
+  readonly name = 'alarms';
+  private readonly repo: AlarmRepository;
+  private readonly now: () => number;
+  private plans = new Map<number, PointPlan>();
+  /** point id -> point ids whose alarms it suppresses */
+  private suppressors = new Map<number, number[]>();
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly pending = new Set<Tracked>();
+  private readonly rows = new Map<string, AlarmRow>();
+  private readonly byId = new Map<number, AlarmRow>();
+  private dataSourceOnline = new Map<number, boolean>();
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private changed = new Map<number, AlarmRow>();
+  /** transitions whose listeners run after the batch is stored */
+  private transitions: { row: AlarmRow; action: string }[] = [];
+
+  constructor(private readonly opts: AlarmServiceOptions) {
+    this.repo = new AlarmRepository(opts.store);
+    this.now = opts.now ?? Date.now;
+    for (const r of this.repo.all()) {
+      this.rows.set(keyOf(r), r);
+      this.byId.set(r.id, r);
+    }
+    this.reload();
+  }
+
+  start(): void {
+    this.unsubscribe = this.opts.bus.subscribe((batch) => this.onValues(batch));
+    const ms = this.opts.tickMs ?? 250;
+    if (ms > 0) {
+      this.timer = setInterval(() => {
+        try {
+          this.tick();
+        } catch (e) {
+          this.opts.log?.(`alarms tick: ${(e as Error).message}`);
+        }
+      }, ms);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Re-reads point limits and alarm settings (after a configuration change); condition states are kept. */
+  reload(): void {
+    this.plans = buildPlans(this.opts.store);
+    this.suppressors = new Map();
+    for (const plan of this.plans.values()) {
+      if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
+      for (const c of plan.conditions) this.track(plan, c);
+    }
+    this.refreshDataSources(this.now());
+  }
+
+  private track(plan: PointPlan, c: PlanCondition): Tracked {
+    const key = alarmKey('point', plan.pointId, c.kind);
+    const existing = this.tracked.get(key);
+    const meta = () => ({
+      source: 'point',
+      sourceId: plan.pointId,
+      condition: c.kind,
+      name: `${plan.pointName} ${c.kind}`,
+      message: conditionMessage(plan, c),
+      priority: c.priority,
+      limit: c.kind === 'COMM' ? null : c.cfg.limit,
+    });
+    if (existing) {
+      existing.cfg = c.cfg;
+      existing.meta = meta;
+      return existing;
+    }
+    const row = this.rows.get(key);
+    const t: Tracked = { key, cfg: c.cfg, state: row?.active ? { active: true, pendingSince: null } : INACTIVE, meta };
+    this.tracked.set(key, t);
+    return t;
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  onValues(batch: readonly PointValue[]): void {
+    this.opts.store.tx(() => {
+      for (const v of batch) {
+        const plan = this.plans.get(v.point_id);
+        if (plan) {
+          for (const c of plan.conditions) {
+            const t = this.tracked.get(alarmKey('point', plan.pointId, c.kind));
+            if (t) this.feed(t, v.value, v.quality, v.ts);
+          }
+        }
+        const suppressed = this.suppressors.get(v.point_id);
+        if (suppressed && typeof v.value === 'number') this.applySuppression(suppressed, v, v.ts);
+      }
+    });
+    this.flush();
+  }
+
+  private feed(t: Tracked, value: number | string | null, quality: Quality, at: number): void {
+    const r = applySample(t.cfg, t.state, value, quality, at);
+    t.state = r.state;
+    if (r.state.pendingSince !== null) this.pending.add(t);
+    else this.pending.delete(t);
+    if (r.changed) this.conditionChanged(t, r.changed, at, value);
+  }
+
+  private conditionChanged(t: Tracked, change: 'activate' | 'clear', at: number, value: unknown): void {
+    const meta = t.meta();
+    let row = this.rows.get(t.key);
+    if (!row) {
+      if (change === 'clear') return;
+      row = this.createRow(meta, at);
+    }
+    row = { ...row, name: meta.name, message: meta.message, priority: meta.priority, limit_value: meta.limit };
+    const s = rowState(row);
+    const step = change === 'activate' ? activate(s, at) : clear(s, at);
+    if (!step) return;
+    const v = value === undefined || value === null ? null : String(value);
+    row = change === 'activate' ? { ...row, value: v, activated_at: at, cleared_at: null, acked_at: null, acked_by: null, ack_comment: null } : { ...row, cleared_at: at };
+    // a point alarm whose data source is offline is suppressed by design (the data source alarm says it all)
+    if (row.source === 'point' && t.meta().condition === 'COMM') {
+      const plan = this.plans.get(row.source_id);
+      const dsOffline = plan ? this.dataSourceOnline.get(plan.dataSourceId) === false : false;
+      const sup = setSuppressed(step.next, at, dsOffline);
+      this.commit(row, step, v);
+      if (sup) this.commit(this.rows.get(t.key)!, sup, v);
+      return;
+    }
+    this.commit(row, step, v);
+  }
+
+  private createRow(meta: ReturnType<Tracked['meta']>, at: number): AlarmRow {
+    const row = this.repo.create(
+      { source: meta.source, source_id: meta.sourceId, condition: meta.condition, name: meta.name, message: meta.message, priority: meta.priority, limit_value: meta.limit },
+      at,
+    );
+    this.rows.set(keyOf(row), row);
+    this.byId.set(row.id, row);
+    return row;
+  }
+
+  private commit(row: AlarmRow, step: Step, value: string | null): AlarmRow {
+    const next = { ...withState(row, step.next), last_change_at: step.transition.at };
+    this.repo.save(next);
+    this.repo.event(next.id, step.transition, value);
+    this.rows.set(keyOf(next), next);
+    this.byId.set(next.id, next);
+    this.changed.set(next.id, next);
+    this.transitions.push({ row: next, action: step.transition.action });
+    return next;
+  }
+
+  private applySuppression(pointIds: number[], v: PointValue, at: number): void {
+    for (const pid of pointIds) {
+      const plan = this.plans.get(pid);
+      if (!plan?.suppressWhen) continue;
+      const on = v.value === plan.suppressWhen.value;
+      for (const c of plan.conditions) {
+        if (c.kind === 'COMM') continue;
+        const key = alarmKey('point', pid, c.kind);
+        let row = this.rows.get(key);
+        if (!row && !on) continue;
+        row ??= this.createRow(this.tracked.get(key)!.meta(), at);
+        const step = setSuppressed(rowState(row), at, on);
+        if (step) this.commit(row, step, null);
+      }
+    }
+  }
+
+  /** An alarm raised or cleared by a rule (or any other producer that decides the condition itself). */
+  raise(a: ExternalAlarm, active: boolean, at = this.now()): { activated: boolean; alarm: Record<string, unknown> | null } {
+    const key = alarmKey(a.source, a.sourceId, a.condition);
+    let activated = false;
+    this.opts.store.tx(() => {
+      let row = this.rows.get(key);
+      if (!row) {
+        if (!active) return;
+        row = this.createRow({ source: a.source, sourceId: a.sourceId, condition: a.condition, name: a.name, message: a.message, priority: a.priority, limit: null }, at);
+      }
+      const value = a.value === undefined || a.value === null ? null : String(a.value);
+      row = { ...row, name: a.name, message: a.message, priority: a.priority };
+      const step = active ? activate(rowState(row), at) : clear(rowState(row), at);
+      if (!step) {
+        // still active: keep the text current (the figure in a rule's message moves)
+        if (active && (row.message !== this.rows.get(key)!.message || row.value !== value)) {
+          row = { ...row, value };
+          this.repo.save(row);
+          this.rows.set(key, row);
+          this.byId.set(row.id, row);
+        }
+        return;
+      }
+      activated = active;
+      row = active ? { ...row, value, activated_at: at, cleared_at: null, acked_at: null, acked_by: null, ack_comment: null } : { ...row, cleared_at: at };
+      this.commit(row, step, value);
+    });
+    this.flush();
+    const row = this.rows.get(key);
+    return { activated, alarm: row ? alarmJson(row) : null };
+  }
+
+  // ------------------------------------------------------------------ time
+
+  tick(now = this.now()): void {
+    this.opts.store.tx(() => {
+      for (const t of [...this.pending]) {
+        const r = tickCondition(t.cfg, t.state, now);
+        t.state = r.state;
+        if (r.state.pendingSince === null) this.pending.delete(t);
+        if (r.changed) this.conditionChanged(t, r.changed, now, this.latestValue(t));
+      }
+      for (const row of [...this.rows.values()]) {
+        if (row.shelved_until === null || row.shelved_until > now) continue;
+        const step = expireShelve(rowState(row), now);
+        if (step) this.commit(row, step, null);
+      }
+      this.refreshDataSources(now);
+    });
+    this.flush();
+  }
+
+  private latestValue(t: Tracked): unknown {
+    const m = t.meta();
+    return m.source === 'point' ? this.opts.bus.latest(m.sourceId)?.value : undefined;
+  }
+
+  private refreshDataSources(now: number): void {
+    const rows = this.opts.store.db.prepare('SELECT id, name, status FROM data_sources').all() as { id: number; name: string; status: string | null }[];
+    const delay = this.opts.dataSourceOfflineDelayMs ?? 30_000;
+    const online = new Map<number, boolean>();
+    for (const ds of rows) {
+      const isOnline = ds.status === 'online';
+      online.set(ds.id, isOnline);
+      const key = alarmKey('datasource', ds.id, 'OFFLINE');
+      let t = this.tracked.get(key);
+      if (!t) {
+        const row = this.rows.get(key);
+        t = {
+          key,
+          cfg: { kind: 'COMM', limit: 0, deadband: 0, onDelayMs: delay, offDelayMs: 0 },
+          state: row?.active ? { active: true, pendingSince: null } : INACTIVE,
+          meta: () => ({ source: 'datasource', sourceId: ds.id, condition: 'OFFLINE', name: `${ds.name} OFFLINE`, message: `data source ${ds.name} is offline`, priority: 'HIGH', limit: null }),
+        };
+        this.tracked.set(key, t);
+      }
+      this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
+      const was = this.dataSourceOnline.get(ds.id);
+      if (was !== undefined && was !== isOnline) this.suppressPointComm(ds.id, !isOnline, now);
+    }
+    this.dataSourceOnline = online;
+  }
+
+  /** The comm alarms of a data source's points are suppressed by design while the data source itself is offline. */
+  private suppressPointComm(dataSourceId: number, on: boolean, at: number): void {
+    for (const plan of this.plans.values()) {
+      if (plan.dataSourceId !== dataSourceId) continue;
+      const row = this.rows.get(alarmKey('point', plan.pointId, 'COMM'));
+      if (!row) continue;
+      const step = setSuppressed(rowState(row), at, on);
+      if (step) this.commit(row, step, null);
+    }
+  }
+
+  // ------------------------------------------------------------------ operator actions
+
+  private mustRow(id: number): AlarmRow {
+    const row = this.byId.get(id);
+    if (!row) throw new AlarmTransitionError('API.ALARM_NOT_FOUND', `alarm ${id} does not exist`);
+    return row;
+  }
+
+  private operatorAction(id: number, user: { id: number | null; name: string }, action: string, fn: (row: AlarmRow) => Step | null, details?: unknown): Record<string, unknown> {
+    const row = this.mustRow(id);
+    let step: Step | null;
+    try {
+      step = fn(row);
+    } catch (e) {
+      this.opts.audit?.record({ userId: user.id, userName: user.name, action, target: `alarm:${id}`, result: 'failed', details: { error: (e as Error).message } });
+      throw e;
+    }
+    if (!step) return alarmJson(row);
+    const s = step;
+    const next = this.opts.store.tx(() => {
+      const n = this.commit(row, s, null);
+      this.opts.audit?.record({ userId: user.id, userName: user.name, action, target: `alarm:${id} ${row.name}`, oldValue: s.transition.from, newValue: s.transition.to, result: 'ok', details });
+      return n;
+    });
+    this.flush();
+    return alarmJson(next);
+  }
+
+  acknowledge(id: number, user: { id: number | null; name: string }, comment: string | null = null): Record<string, unknown> {
+    const at = this.now();
+    return this.operatorAction(id, user, 'alarm.ack', (row) => acknowledge(rowState(row), at, user.name, comment), comment ? { comment } : undefined);
+  }
+
+  /** Acknowledges many; those that need no acknowledgement are reported, not failed. */
+  acknowledgeMany(ids: number[], user: { id: number | null; name: string }, comment: string | null = null): { acknowledged: number[]; skipped: { id: number; reason: string }[] } {
+    for (const id of ids) this.mustRow(id);
+    const acknowledged: number[] = [];
+    const skipped: { id: number; reason: string }[] = [];
+    for (const id of ids) {
+      if (this.byId.get(id)!.acked === 1) {
+        skipped.push({ id, reason: 'already acknowledged' });
+        continue;
+      }
+      this.acknowledge(id, user, comment);
+      acknowledged.push(id);
+    }
+    return { acknowledged, skipped };
+  }
+
+  shelve(id: number, user: { id: number | null; name: string }, minutes: number, reason: string): Record<string, unknown> {
+    const at = this.now();
+    return this.operatorAction(id, user, 'alarm.shelve', (row) => shelve(rowState(row), at, user.name, minutes, reason), { minutes, reason });
+  }
+
+  unshelve(id: number, user: { id: number | null; name: string }): Record<string, unknown> {
+    const at = this.now();
+    return this.operatorAction(id, user, 'alarm.unshelve', (row) => unshelve(rowState(row), at, user.name));
+  }
+
+  setOutOfService(id: number, user: { id: number | null; name: string }, outOfService: boolean, comment: string | null = null): Record<string, unknown> {
+    const at = this.now();
+    return this.operatorAction(id, user, outOfService ? 'alarm.out_of_service' : 'alarm.in_service', (row) => setOutOfService(rowState(row), at, user.name, outOfService, comment), comment ? { comment } : undefined);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  list(filter: AlarmFilter = 'annunciated'): Record<string, unknown>[] {
+    const rows = [...this.byId.values()].filter((r) => {
+      const s = rowState(r);
+      switch (filter) {
+        case 'active':
+          return s.active;
+        case 'unacknowledged':
+          return !s.acked;
+        case 'shelved':
+          return s.shelved !== null;
+        case 'suppressed':
+          return s.suppressed;
+        case 'outofservice':
+          return s.outOfService;
+        case 'annunciated':
+          return isAnnunciated(s);
+        case 'all':
+          return true;
+      }
+    });
+    rows.sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || b.last_change_at - a.last_change_at);
+    return rows.map(alarmJson);
+  }
+
+  get(id: number): Record<string, unknown> {
+    return alarmJson(this.mustRow(id));
+  }
+
+  history(id: number): Record<string, unknown>[] {
+    this.mustRow(id);
+    return this.repo.history(id);
+  }
+
+  /** For the status bar: annunciated unacknowledged alarms and the most severe priority among them. */
+  summary(): { unacknowledged: number; highestPriority: Priority | null; newest: Record<string, unknown> | null } {
+    let n = 0;
+    let best: AlarmRow | null = null;
+    let newest: AlarmRow | null = null;
+    for (const r of this.byId.values()) {
+      const s = rowState(r);
+      if (s.acked || !isAnnunciated(s)) continue;
+      n++;
+      if (!best || priorityRank(r.priority) < priorityRank(best.priority)) best = r;
+      if (!newest || (r.activated_at ?? 0) > (newest.activated_at ?? 0)) newest = r;
+    }
+    return { unacknowledged: n, highestPriority: (best?.priority as Priority) ?? null, newest: newest ? alarmJson(newest) : null };
+  }
+
+  stateOf(id: number): string {
+    return stateName(rowState(this.mustRow(id)));
+  }
+
+  private flush(): void {
+    if (this.changed.size === 0) return;
+    const changed = [...this.changed.values()].map(alarmJson);
+    const transitions = this.transitions;
+    this.changed = new Map();
+    this.transitions = [];
+    if (this.opts.broadcast) {
+      const s = this.summary();
+      try {
+        this.opts.broadcast({ type: 'alarms', changed, summary: { unacknowledged_alarms: s.unacknowledged, highest_alarm_priority: s.highestPriority } });
+      } catch (e) {
+        this.opts.log?.(`alarms broadcast: ${(e as Error).message}`);
+      }
+    }
+    if (this.opts.onTransition) {
+      for (const t of transitions) {
+        try {
+          this.opts.onTransition(alarmJson(t.row), t.action);
+        } catch (e) {
+          this.opts.log?.(`alarm listener: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+}

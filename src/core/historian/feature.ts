@@ -1,0 +1,189 @@
+/**
+ * The historian in the runtime: takes every value batch from the value bus into a write-behind queue, writes
+ * the samples of trended points and the latest value of every point in one transaction per flush, answers the
+ * latest and trend endpoints, and enforces the retention setting.
+ */
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../api/errors';
+import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import type { Feature, RuntimeContext } from '../feature';
+import type { PointValue } from '../values/bus';
+import { downsample, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
+
+/** Flush the queue this often... */
+export const FLUSH_MS = 250;
+/** ...or as soon as it holds this many values. */
+const FLUSH_ROWS = 5000;
+const PURGE_EVERY_MS = 3_600_000;
+const DEFAULT_RETENTION_DAYS = 365;
+const RETENTION_KEY = 'historian.retention_days';
+
+export class Historian {
+  private samples: PointValue[] = [];
+  private latest = new Map<number, PointValue>();
+  private trended = new Set<number>();
+  private timer: NodeJS.Timeout | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
+  written = 0;
+
+  constructor(
+    readonly storage: SampleStorage,
+    private readonly loadTrended: () => number[],
+    private readonly retentionDays: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  refreshTrended(): void {
+    this.trended = new Set(this.loadTrended());
+  }
+
+  /** Value bus listener: queues, never touches the disk on the hot path. */
+  take = (batch: readonly PointValue[]): void => {
+    for (const v of batch) {
+      if (this.trended.has(v.point_id)) this.samples.push(v);
+      this.latest.set(v.point_id, v);
+    }
+    if (this.samples.length >= FLUSH_ROWS) setImmediate(() => this.flush());
+  };
+
+  flush(): void {
+    if (!this.samples.length && !this.latest.size) return;
+    const samples = this.samples;
+    const latest = [...this.latest.values()];
+    this.samples = [];
+    this.latest = new Map();
+    try {
+      this.storage.write(samples, latest);
+      this.written += samples.length;
+    } catch (e) {
+      this.log(`historian: a batch of ${samples.length} samples could not be written: ${(e as Error).message}`);
+    }
+  }
+
+  purge(): number {
+    const before = Date.now() - this.retentionDays() * 86_400_000;
+    const n = this.storage.purge(before);
+    if (n) this.log(`historian: purged ${n} samples older than ${new Date(before).toISOString()}`);
+    return n;
+  }
+
+  start(): void {
+    this.refreshTrended();
+    this.timer = setInterval(() => this.flush(), FLUSH_MS);
+    this.purgeTimer = setInterval(() => this.purge(), PURGE_EVERY_MS);
+    setImmediate(() => this.purge());
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.timer = this.purgeTimer = null;
+    this.flush();
+  }
+}
+
+/** ISO 8601 with or without a zone; without one it is UTC (MyEMS sends 'YYYY-MM-DDTHH:MM:SS'). */
+export function parseTime(text: unknown, field: string): number {
+  if (typeof text !== 'string' || text.trim() === '') throw badRequest(`API.INVALID_${field.toUpperCase()}`, `${field} must be an ISO 8601 date and time`, field);
+  const s = text.trim();
+  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(s.slice(10)) ? s : `${s}Z`;
+  const t = Date.parse(withZone);
+  if (!/^\d{4}-\d\d-\d\d/.test(s) || Number.isNaN(t)) throw badRequest(`API.INVALID_${field.toUpperCase()}`, `${field} "${s}" is not an ISO 8601 date and time`, field);
+  return t;
+}
+
+const iso = (ts: number) => new Date(ts).toISOString();
+
+function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, historian: Historian): void {
+  const { store, registry, values, settings } = ctx;
+  const points = registry.get('points');
+
+  app.get('/api/points/:id/latest', async (req) => {
+    principalOf(req);
+    const id = idParam((req.params as { id: string }).id);
+    registry.mustRow(store, points, id);
+    const v = values.latest(id) ?? historian.storage.latest(id);
+    if (!v) return { point_id: id, value: null, quality: 'stale', utc_date_time: null };
+    return { point_id: id, value: v.value, quality: v.quality, utc_date_time: iso(v.ts) };
+  });
+
+  app.get('/api/points/:id/trend', async (req) => {
+    principalOf(req);
+    const id = idParam((req.params as { id: string }).id);
+    registry.mustRow(store, points, id);
+    const q = req.query as Record<string, string | undefined>;
+    const end = q.enddatetime === undefined ? Date.now() : parseTime(q.enddatetime, 'enddatetime');
+    const start = q.startdatetime === undefined ? end - 3_600_000 : parseTime(q.startdatetime, 'startdatetime');
+    if (end < start) throw badRequest('API.INVALID_ENDDATETIME', 'enddatetime must not be before startdatetime', 'enddatetime');
+    let maxPoints: number | null = null;
+    if (q.maxpoints !== undefined) {
+      maxPoints = Number(q.maxpoints);
+      if (!Number.isInteger(maxPoints) || maxPoints < 4 || maxPoints > 1_000_000) throw badRequest('API.INVALID_MAXPOINTS', 'maxpoints must be an integer from 4 to 1000000', 'maxpoints');
+    }
+    historian.flush();
+    const all = historian.storage.range(id, start, end);
+    const picked = maxPoints !== null ? downsample(all, maxPoints) : all;
+    return {
+      point_id: id,
+      downsampled: picked.length < all.length,
+      values: picked.map((s) => ({ utc_date_time: iso(s.ts), value: s.value, quality: s.quality })),
+    };
+  });
+
+  app.get('/api/settings/historian', async (req) => {
+    principalOf(req);
+    return { retention_days: Number(settings.get(RETENTION_KEY) ?? DEFAULT_RETENTION_DAYS) };
+  });
+
+  app.put('/api/settings/historian', async (req) => {
+    const p = requireAdmin(req);
+    const data = dataOf(req.body) as Record<string, unknown>;
+    const days = data.retention_days;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 36_500) {
+      throw badRequest('API.INVALID_RETENTION_DAYS', 'retention_days must be an integer from 1 to 36500', 'retention_days');
+    }
+    const old = settings.get(RETENTION_KEY);
+    settings.set(RETENTION_KEY, String(days));
+    ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'config.update', target: 'settings:historian', oldValue: old, newValue: days, result: 'ok' });
+    const purged = historian.purge();
+    return { retention_days: days, purged };
+  });
+}
+
+export const historianFeature: Feature = {
+  name: 'historian',
+  migrations: [historianMigrations],
+  compose(ctx) {
+    const storage = sqliteStorage(ctx.store);
+    const trendedQuery = ctx.store.db.prepare('SELECT id FROM points WHERE is_trend = 1').pluck();
+    const historian = new Historian(
+      storage,
+      () => trendedQuery.all() as number[],
+      () => Number(ctx.settings.get(RETENTION_KEY) ?? DEFAULT_RETENTION_DAYS),
+      ctx.log,
+    );
+    ctx.services.set('historian', historian);
+    registerHistorianRoutes(ctx.app, ctx, historian);
+    let unsubscribe: (() => void) | null = null;
+    let unwatch: (() => void) | null = null;
+    return [
+      {
+        name: 'historian',
+        start() {
+          historian.start();
+          unsubscribe = ctx.values.subscribe(historian.take);
+          unwatch = ctx.registry.onChange((entity, op, id) => {
+            if (entity !== 'points') return;
+            if (op === 'delete') storage.forget(id);
+            historian.refreshTrended();
+          });
+        },
+        stop() {
+          unsubscribe?.();
+          unwatch?.();
+          historian.stop();
+        },
+      },
+    ];
+  },
+};

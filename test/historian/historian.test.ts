@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+
+describe('historian: latest values, trends and retention through the API', () => {
+  let rt: TestRuntime;
+  let trended: number;
+  let untrended: number;
+
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+    // points entered by hand: acquisition never publishes for them, so the values here are the test's own
+    const gw = await rt.api<{ id: number }>('POST', '/gateways', { name: 'GW' });
+    const ds = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Hand entry', gateway_id: gw.body.id, protocol: 'manual', connection: '{}' });
+    const p1 = await rt.api<{ id: number }>('POST', '/points', { name: 'Trended', data_source_id: ds.body.id, object_type: 'ANALOG_VALUE', units: 'kW', ratio: 1, is_trend: true, is_virtual: false, address: '{"waveform":"constant"}' });
+    const p2 = await rt.api<{ id: number }>('POST', '/points', { name: 'Not trended', data_source_id: ds.body.id, object_type: 'ANALOG_VALUE', units: 'kW', ratio: 1, is_trend: false, is_virtual: false, address: '{"waveform":"constant"}' });
+    expect(p1.status, JSON.stringify(p1.body)).toBe(201);
+    trended = p1.body.id;
+    untrended = p2.body.id;
+  });
+  afterAll(async () => rt?.stop());
+
+  it('answers the latest value with its quality, and stale before any value', async () => {
+    const before = await rt.api('GET', `/points/${trended}/latest`);
+    expect(before.body).toEqual({ point_id: trended, value: null, quality: 'stale', utc_date_time: null });
+    rt.ctx.values.publish([{ point_id: trended, value: 42.5, quality: 'good', ts: Date.parse('2026-11-20T10:00:00Z') }]);
+    const after = await rt.api('GET', `/points/${trended}/latest`);
+    expect(after.body).toEqual({ point_id: trended, value: 42.5, quality: 'good', utc_date_time: '2026-11-20T10:00:00.000Z' });
+    expect((await rt.api('GET', '/points/999999/latest')).status).toBe(404);
+  });
+
+  it('stores samples of trended points only and answers a time range', async () => {
+    const t0 = Date.parse('2026-11-21T00:00:00Z');
+    const batch = [];
+    for (let i = 0; i < 3600; i++) batch.push({ point_id: trended, value: i === 1234 ? 1e6 : i === 2345 ? -1e6 : Math.sin(i / 100), quality: 'good' as const, ts: t0 + i * 1000 });
+    rt.ctx.values.publish(batch);
+    rt.ctx.values.publish([{ point_id: untrended, value: 1, quality: 'good', ts: t0 }]);
+    const all = await rt.api<{ values: { value: number; utc_date_time: string }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T00:00:00&enddatetime=2026-11-21T01:00:00`);
+    expect(all.status).toBe(200);
+    expect(all.body.values).toHaveLength(3600);
+    expect(all.body.downsampled).toBe(false);
+    const none = await rt.api<{ values: unknown[] }>('GET', `/points/${untrended}/trend?startdatetime=2026-11-21T00:00:00&enddatetime=2026-11-21T01:00:00`);
+    expect(none.body.values).toHaveLength(0);
+  });
+
+  it('downsamples to maxpoints keeping the minimum and the maximum', async () => {
+    const r = await rt.api<{ values: { value: number; utc_date_time: string }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T00:00:00Z&enddatetime=2026-11-21T01:00:00Z&maxpoints=200`);
+    expect(r.body.downsampled).toBe(true);
+    expect(r.body.values.length).toBeLessThanOrEqual(200);
+    expect(r.body.values.length).toBeGreaterThan(100);
+    const values = r.body.values.map((v) => v.value);
+    expect(Math.max(...values)).toBe(1e6);
+    expect(Math.min(...values)).toBe(-1e6);
+    const times = r.body.values.map((v) => Date.parse(v.utc_date_time));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('rejects bad dates and ranges naming the parameter', async () => {
+    const bad = await rt.api<{ field: string }>('GET', `/points/${trended}/trend?startdatetime=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('startdatetime');
+    const reversed = await rt.api<{ field: string }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T01:00:00&enddatetime=2026-11-21T00:00:00`);
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.field).toBe('enddatetime');
+    const mp = await rt.api<{ field: string }>('GET', `/points/${trended}/trend?maxpoints=abc`);
+    expect(mp.body.field).toBe('maxpoints');
+  });
+
+  it('purges samples older than the retention setting', async () => {
+    const old = Date.now() - 40 * 86_400_000;
+    rt.ctx.values.publish([{ point_id: trended, value: 7, quality: 'good', ts: old }]);
+    const range = `/points/${trended}/trend?startdatetime=${new Date(old - 1000).toISOString()}&enddatetime=${new Date(old + 1000).toISOString()}`;
+    expect((await rt.api<{ values: unknown[] }>('GET', range)).body.values).toHaveLength(1);
+    const bad = await rt.api<{ field: string }>('PUT', '/settings/historian', { retention_days: 0 });
+    expect(bad.body.field).toBe('retention_days');
+    const set = await rt.api<{ retention_days: number; purged: number }>('PUT', '/settings/historian', { retention_days: 30 });
+    expect(set.body.retention_days).toBe(30);
+    expect(set.body.purged).toBeGreaterThanOrEqual(1);
+    expect((await rt.api<{ values: unknown[] }>('GET', range)).body.values).toHaveLength(0);
+    expect((await rt.api<{ retention_days: number }>('GET', '/settings/historian')).body.retention_days).toBe(30);
+  });
+
+  it('keeps the latest value across a restart', async () => {
+    rt.ctx.values.publish([{ point_id: trended, value: 99, quality: 'out_of_range', ts: Date.parse('2026-11-22T00:00:00Z') }]);
+    const dataDir = rt.dataDir;
+    await rt.runtime.stop();
+    const { startTestRuntime: again } = await import('../support/runtime');
+    const rt2 = await again({ dataDir });
+    try {
+      const r = await waitFor(async () => (await rt2.api<{ value: number; quality: string }>('GET', `/points/${trended}/latest`)).body, 'latest after restart');
+      expect(r).toMatchObject({ value: 99, quality: 'out_of_range' });
+    } finally {
+      await rt2.stop();
+    }
+  });
+});
