@@ -1,4 +1,5 @@
 import { acquisitionFeature } from './acquisition/feature';
+import { demoFeature } from './demo/feature';
 import type { Feature } from './feature';
 import { historianFeature } from './historian/feature';
 import { liveFeature } from './live/feature';
@@ -7,4 +8,4 @@ import { liveFeature } from './live/feature';
  * The features composed into the runtime, in start order; they stop in reverse, so acquisition (last) stops
  * first and the historian flushes what it delivered before the store closes.
  */
-export const features: Feature[] = [historianFeature, liveFeature, acquisitionFeature];
+export const features: Feature[] = [historianFeature, liveFeature, demoFeature, acquisitionFeature];

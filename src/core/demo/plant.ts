@@ -1,6 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Registry } from '../model/registry';
 import type { Store } from '../store/store';
 import { systemContext } from './defaults';
+import { DEMO_COILS, DEMO_EV_TOPICS, DEMO_REGISTERS } from './devices/devices';
+
+export const DEMO_PLC = 'Demo Plant PLC';
+export const DEMO_EV_BROKER = 'Demo EV Chargers';
+/** the ports the demo devices prefer; taken ones are replaced by free ones when the devices start */
+const DEMO_MODBUS_PORT = 15020;
+const DEMO_MQTT_PORT = 18830;
+
+export function resourcesDir(): string {
+  // src/core/demo -> resources (in the source tree and next to the bundled main process)
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.resolve(here, '..', '..', '..', 'resources'), path.resolve(here, '..', '..', 'resources'), path.resolve(here, '..', 'resources')]) {
+    if (fs.existsSync(path.join(candidate, 'demo'))) return candidate;
+  }
+  return path.resolve(here, '..', '..', '..', 'resources');
+}
 
 /** The demo site in the configuration model (its simulated devices are started by the acquisition feature). */
 export function seedDemoPlant(store: Store, registry: Registry): void {
@@ -27,7 +46,117 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   registry.bind(ctx, registry.get('costcenters'), registry.get('costcenters').relations![0], cc, { tariff_id: tariff });
   const contact = create('contacts', { name: 'Site Engineer', email: 'engineer@demo.local', phone: '+49 30 0000000' });
   const campus = create('spaces', { name: 'Demo Campus', area: 12000, timezone_id: tz, contact_id: contact, cost_center_id: cc, latitude: 52.52, longitude: 13.405 });
+  const childSpaces: Record<string, number> = {};
   for (const name of ['Building A', 'Building B', 'Energy Yard']) {
-    create('spaces', { name, parent_space_id: campus, area: 4000, timezone_id: tz, cost_center_id: cc });
+    childSpaces[name] = create('spaces', { name, parent_space_id: campus, area: 4000, timezone_id: tz, cost_center_id: cc });
+  }
+
+  // acquisition: the PLC and the EV chargers' broker, polled through the real drivers
+  const gateway = create('gateways', { name: 'Demo Gateway', description: 'The runtime on this computer' });
+  const plc = create('datasources', {
+    name: DEMO_PLC,
+    gateway_id: gateway,
+    protocol: 'modbus-tcp',
+    connection: JSON.stringify({ host: '127.0.0.1', port: DEMO_MODBUS_PORT, interval_in_seconds: 1, timeout_ms: 1000 }),
+    description: 'Simulated plant controller (Modbus TCP on loopback)',
+  });
+  const broker = create('datasources', {
+    name: DEMO_EV_BROKER,
+    gateway_id: gateway,
+    protocol: 'mqtt',
+    connection: JSON.stringify({ host: '127.0.0.1', port: DEMO_MQTT_PORT, interval_in_seconds: 5, stale_after_seconds: 30 }),
+    description: 'EV chargers publishing JSON over MQTT (broker on loopback)',
+  });
+  const calc = create('datasources', { name: 'Demo Calculations', gateway_id: gateway, protocol: 'virtual', connection: '{}', description: 'Virtual points' });
+  const pointIds: Record<string, number> = {};
+  for (const r of DEMO_REGISTERS) {
+    pointIds[r.name] = create('points', {
+      name: r.name,
+      data_source_id: plc,
+      object_type: r.object_type ?? 'ANALOG_VALUE',
+      units: r.units,
+      low_limit: r.low_limit ?? null,
+      high_limit: r.high_limit ?? null,
+      ratio: 1,
+      is_trend: true,
+      address: JSON.stringify({ slave_id: 1, function_code: 3, offset: r.offset, number_of_registers: 2, format: '>f' }),
+    });
+  }
+  for (const c of DEMO_COILS) {
+    pointIds[c.name] = create('points', {
+      name: c.name,
+      data_source_id: plc,
+      object_type: 'DIGITAL_VALUE',
+      units: '',
+      low_limit: 0,
+      high_limit: 1,
+      is_trend: true,
+      address: JSON.stringify({ slave_id: 1, function_code: 1, offset: c.offset }),
+    });
+  }
+  for (const ev of DEMO_EV_TOPICS) {
+    pointIds[ev.name] = create('points', { name: ev.name, data_source_id: broker, object_type: 'ANALOG_VALUE', units: 'kW', low_limit: 0, high_limit: 22, is_trend: true, address: JSON.stringify({ topic: ev.topic, json_path: ev.json_path }) });
+  }
+  pointIds['Site Load'] = create('points', {
+    name: 'Site Load',
+    data_source_id: calc,
+    object_type: 'ANALOG_VALUE',
+    units: 'kW',
+    is_trend: true,
+    is_virtual: true,
+    address: JSON.stringify({ expression: 'x1+x2+x3', substitutions: { x1: pointIds['Building A Power'], x2: pointIds['Building B Power'], x3: pointIds['EV Power'] } }),
+  });
+  pointIds['PV Self Consumption'] = create('points', {
+    name: 'PV Self Consumption',
+    data_source_id: calc,
+    object_type: 'ANALOG_VALUE',
+    units: '%',
+    is_trend: true,
+    is_virtual: true,
+    address: JSON.stringify({ expression: 'Piecewise((100*min(x1, x2)/x1, x1 > 0.5), (0, True))', substitutions: { x1: pointIds['PV Power'], x2: pointIds['Site Load'] } }),
+  });
+
+  // commands an operator sends from a faceplate
+  const command = (name: string, pointName: string, setValue: number, description: string) =>
+    create('commands', { name, topic: `myems/point/${pointIds[pointName]}`, payload: '{"value": $s1}', set_value: setValue, description });
+  const commands = {
+    setpoint: command('Battery power setpoint', 'Battery Setpoint', 0, 'kW, positive discharges the battery'),
+    pvOpen: command('Open PV breaker', 'PV Breaker', 0, 'Disconnects the PV array'),
+    pvClose: command('Close PV breaker', 'PV Breaker', 1, 'Connects the PV array'),
+  };
+
+  // meters on the points
+  const electricityMeter = (name: string, pointName: string, space: number, extra: Record<string, unknown> = {}) => {
+    const id = create('meters', { name, energy_category_id: electricity, is_counted: true, hourly_low_limit: 0, hourly_high_limit: 500, cost_center_id: cc, ...extra });
+    registry.bind(ctx, registry.get('meters'), registry.get('meters').relations!.find((r) => r.name === 'points')!, id, { point_id: pointIds[pointName] });
+    registry.bind(ctx, registry.get('spaces'), registry.get('spaces').relations!.find((r) => r.name === 'meters')!, space, { meter_id: id });
+    return id;
+  };
+  electricityMeter('Grid Meter', 'Grid Import Energy', campus);
+  electricityMeter('PV Meter', 'PV Energy', childSpaces['Energy Yard'], { is_counted: false });
+  const bindCommand = (meter: string, cmd: number) => {
+    const meterId = (store.db.prepare('SELECT id FROM meters WHERE name = ?').get(meter) as { id: number }).id;
+    registry.bind(ctx, registry.get('meters'), registry.get('meters').relations!.find((r) => r.name === 'commands')!, meterId, { command_id: cmd });
+  };
+  bindCommand('PV Meter', commands.pvOpen);
+  bindCommand('PV Meter', commands.pvClose);
+
+  // the single-line diagram, its placeholders resolved to the points' ids
+  const svgSource = fs.readFileSync(path.join(resourcesDir(), 'demo', 'single-line.svg'), 'utf8').replace(/\{\{point:([^}]+)\}\}/g, (_m, n: string) => {
+    const id = pointIds[n];
+    if (!id) throw new Error(`the demo single-line diagram names an unknown point "${n}"`);
+    return String(id);
+  });
+  create('svgs', { name: 'Demo Campus single-line diagram', svg: svgSource, description: '400 V main distribution' });
+}
+
+/** The connection of a demo data source, by name (null when the demo data source was deleted). */
+export function demoConnection(store: Store, name: string): { id: number; connection: Record<string, unknown> } | null {
+  const row = store.db.prepare('SELECT id, connection FROM data_sources WHERE name = ?').get(name) as { id: number; connection: string } | undefined;
+  if (!row) return null;
+  try {
+    return { id: row.id, connection: JSON.parse(row.connection) };
+  } catch {
+    return null;
   }
 }

@@ -1,0 +1,42 @@
+import type { Feature } from '../feature';
+import { startDemoDevices, type DemoDevices } from './devices/devices';
+import { DEMO_EV_BROKER, DEMO_PLC, demoConnection } from './plant';
+
+/**
+ * The demo plant's simulated devices, started before acquisition so its data sources find them. A port the
+ * devices cannot have (another program holds it) is replaced by a free one, written back to the data source.
+ */
+export const demoFeature: Feature = {
+  name: 'demo',
+  compose(ctx) {
+    if (ctx.seed !== 'demo') return [];
+    let devices: DemoDevices | null = null;
+    return [
+      {
+        name: 'demo devices',
+        async start() {
+          const plc = demoConnection(ctx.store, DEMO_PLC);
+          const ev = demoConnection(ctx.store, DEMO_EV_BROKER);
+          if (!plc && !ev) return;
+          const wanted = (c: typeof plc) => (typeof c?.connection.port === 'number' ? c.connection.port : 0);
+          devices = await startDemoDevices({ modbusPort: wanted(plc), mqttPort: wanted(ev), log: ctx.log });
+          const update = ctx.store.db.prepare('UPDATE data_sources SET connection = ? WHERE id = ?');
+          for (const [c, port] of [
+            [plc, devices.modbusPort],
+            [ev, devices.mqttPort],
+          ] as const) {
+            if (c && c.connection.port !== port) {
+              update.run(JSON.stringify({ ...c.connection, port }), c.id);
+              ctx.registry.emit('datasources', 'update', c.id);
+            }
+          }
+          ctx.services.set('demo', devices);
+        },
+        async stop() {
+          await devices?.stop();
+          devices = null;
+        },
+      },
+    ];
+  },
+};
