@@ -171,7 +171,7 @@ export class AlarmRepository {
   }
 
   history(alarmId: number, limit = 1000): Record<string, unknown>[] {
-    const rows = this.store.db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY at DESC, id DESC LIMIT ?').all(alarmId, limit) as {
+    const rows = this.store.db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY id DESC LIMIT ?').all(alarmId, limit) as {
       id: number;
       at: number;
       action: string;

@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/audit';
 import type { Store } from '../store/store';
 import type { PointValue, Quality, ValueBus } from '../values/bus';
 import { applySample, INACTIVE, tick as tickCondition, type ConditionConfig, type ConditionState } from './condition';
+import { performance, type PerformanceReport } from './performance';
 import { buildPlans, conditionMessage, type PlanCondition, type PointPlan } from './plan';
 import { AlarmRepository, alarmJson, alarmKey, keyOf, rowState, withState, type AlarmRow } from './repository';
 import {
@@ -210,7 +211,8 @@ export class AlarmService {
   }
 
   private commit(row: AlarmRow, step: Step, value: string | null): AlarmRow {
-    const next = { ...withState(row, step.next), last_change_at: step.transition.at };
+    let next = { ...withState(row, step.next), last_change_at: step.transition.at };
+    if (step.transition.action === 'ack') next = { ...next, acked_at: step.transition.at, acked_by: step.transition.user, ack_comment: step.transition.comment };
     this.repo.save(next);
     this.repo.event(next.id, step.transition, value);
     this.rows.set(keyOf(next), next);
@@ -443,6 +445,10 @@ export class AlarmService {
       if (!newest || (r.activated_at ?? 0) > (newest.activated_at ?? 0)) newest = r;
     }
     return { unacknowledged: n, highestPriority: (best?.priority as Priority) ?? null, newest: newest ? alarmJson(newest) : null };
+  }
+
+  performance(from: number, to: number, positions = 1): PerformanceReport {
+    return performance(this.repo, this.byId, from, to, positions, this.now());
   }
 
   stateOf(id: number): string {

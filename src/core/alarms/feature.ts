@@ -1,0 +1,104 @@
+/**
+ * The alarms feature in the runtime: point, data source and rule alarms (AlarmService), rules on schedule
+ * (RuleRunner), energy counter marks for the consumption rules, messages and the e-mail outbox.
+ */
+import type { Feature, RuntimeContext } from '../feature';
+import { messageEntities } from '../messages/entities';
+import { Messenger } from '../messages/messenger';
+import { MessageOutbox } from '../messages/outbox';
+import { registerMessageRoutes } from '../messages/routes';
+import { CounterMarks } from './counters';
+import { pointalarms } from './entities';
+import { alarmMigrations } from './repository';
+import { registerAlarmRoutes } from './routes';
+import { RuleRunner, rules } from './rules';
+import { AlarmService } from './service';
+
+export const OPERATOR_POSITIONS_SETTING = 'alarms.operator_positions';
+const COUNTER_FLUSH_MS = 5_000;
+
+export const alarmsFeature: Feature = {
+  name: 'alarms',
+  migrations: [alarmMigrations],
+  entities: [rules, pointalarms, ...messageEntities],
+  compose(ctx: RuntimeContext) {
+    const { store } = ctx;
+    const live = () => ctx.services.get('live') as { broadcast(msg: object): void } | undefined;
+    const messenger = new Messenger(store);
+    const outbox = new MessageOutbox({ store, log: ctx.log });
+    const alarms = new AlarmService({ store, bus: ctx.values, audit: ctx.audit, log: ctx.log, broadcast: (m) => live()?.broadcast(m) });
+    const counters = new CounterMarks(store);
+    const runner = new RuleRunner({ store, bus: ctx.values, counters, alarms, messenger, log: ctx.log, onMessages: () => void outbox.flush() });
+    ctx.services.set('alarms', alarms);
+    ctx.services.set('rules', runner);
+    ctx.services.set('messenger', messenger);
+    ctx.services.set('outbox', outbox);
+
+    registerAlarmRoutes(ctx.app, {
+      alarms,
+      rules: runner,
+      positions: () => Math.max(1, Number(ctx.settings.get(OPERATOR_POSITIONS_SETTING) ?? 1) || 1),
+    });
+    registerMessageRoutes(ctx.app, { store, audit: ctx.audit });
+
+    let off: (() => void) | null = null;
+    let unsubscribe: (() => void) | null = null;
+    let counterTimer: NodeJS.Timeout | null = null;
+    return [
+      {
+        name: 'alarms',
+        start() {
+          alarms.start();
+          unsubscribe = ctx.values.subscribe((b) => counters.take(b));
+          counterTimer = setInterval(() => {
+            try {
+              counters.flush();
+            } catch (e) {
+              ctx.log(`counter marks: ${(e as Error).message}`);
+            }
+          }, COUNTER_FLUSH_MS);
+          counterTimer.unref();
+          off = ctx.registry.onChange((entity, _op, id) => {
+            if (entity === 'points' || entity === 'pointalarms' || entity === 'datasources') {
+              alarms.reload();
+              counters.reload();
+            }
+            if (entity === 'rules' && _op !== 'delete') {
+              const r = store.db.prepare('SELECT is_run_immediately, is_enabled FROM rules WHERE id = ?').get(id) as { is_run_immediately: number; is_enabled: number } | undefined;
+              if (r?.is_run_immediately && r.is_enabled) setImmediate(() => runnerSafe(() => runner.run(id)));
+            }
+          });
+          runner.start();
+          outbox.start();
+        },
+        async stop() {
+          off?.();
+          runner.stop();
+          unsubscribe?.();
+          if (counterTimer) clearInterval(counterTimer);
+          try {
+            counters.flush();
+          } catch {
+            /* the store may already be closing */
+          }
+          alarms.stop();
+          await outbox.stop();
+        },
+      },
+    ];
+
+    function runnerSafe(fn: () => unknown) {
+      try {
+        fn();
+      } catch (e) {
+        ctx.log(`rules: ${(e as Error).message}`);
+      }
+    }
+  },
+  status(ctx) {
+    const alarms = ctx.services.get('alarms') as AlarmService | undefined;
+    if (!alarms) return {};
+    const s = alarms.summary();
+    return { unacknowledgedAlarms: s.unacknowledged, highestAlarmPriority: s.highestPriority };
+  },
+};
