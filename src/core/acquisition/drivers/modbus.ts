@@ -33,6 +33,8 @@ export class ModbusDriver implements Driver {
   private invalid = new Map<number, string>();
   private blocks: ReadBlock[] = [];
   private scans = 0;
+  /** bumped by every re-plan, so a scan in flight does not put back the blocks of an older plan */
+  private generation = 0;
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -106,6 +108,7 @@ export class ModbusDriver implements Driver {
   private replan(): void {
     const maxGap = typeof this.ctx.connection.max_gap === 'number' ? this.ctx.connection.max_gap : 10;
     this.blocks = planReads([...this.planned.values()].map((p) => p.item), { maxGap });
+    this.generation++;
   }
 
   /** Requests per scan as planned now (for benchmarks and diagnostics). */
@@ -160,6 +163,7 @@ export class ModbusDriver implements Driver {
   read(): Promise<Map<number, RawReading>> {
     return this.exclusive(async () => {
       if (++this.scans % REPLAN_EVERY === 0) this.replan();
+      const generation = this.generation;
       const out = new Map<number, RawReading>();
       for (const [id, problem] of this.invalid) out.set(id, { raw: null, error: problem });
       const silentSlaves = new Set<number>();
@@ -179,8 +183,8 @@ export class ModbusDriver implements Driver {
           const { data } = await this.request(block.slave, block.fc, block.start, block.length);
           answered++;
           for (const it of block.items) {
-            const p = this.planned.get(it.key)!;
-            out.set(it.key, this.decode(p, data, it.start - block.start));
+            const p = this.planned.get(it.key);
+            if (p) out.set(it.key, this.decode(p, data, it.start - block.start)); // else removed while this scan ran
           }
         } catch (e) {
           const err = e as ModbusError;
@@ -201,7 +205,7 @@ export class ModbusDriver implements Driver {
           }
         }
       }
-      this.blocks = next;
+      if (generation === this.generation) this.blocks = next;
       this.stats.requestsInLastScan = requests;
       if (requests > 0 && answered === 0) throw Object.assign(new Error('the device did not answer any request of this scan'), { code: 'ETIMEDOUT' });
       return out;
