@@ -12,9 +12,10 @@ import { pointalarms } from './entities';
 import { alarmMigrations } from './repository';
 import { registerAlarmRoutes } from './routes';
 import { RuleRunner, rules } from './rules';
-import { AlarmService } from './service';
+import { AlarmService, DATA_SOURCE_OFFLINE_DELAY_MS } from './service';
 
 export const OPERATOR_POSITIONS_SETTING = 'alarms.operator_positions';
+export const DATA_SOURCE_OFFLINE_DELAY_SETTING = 'alarms.datasource_offline_delay_seconds';
 const COUNTER_FLUSH_MS = 5_000;
 
 export const alarmsFeature: Feature = {
@@ -26,7 +27,12 @@ export const alarmsFeature: Feature = {
     const live = () => ctx.services.get('live') as { broadcast(msg: object): void } | undefined;
     const messenger = new Messenger(store);
     const outbox = new MessageOutbox({ store, log: ctx.log });
-    const alarms = new AlarmService({ store, bus: ctx.values, audit: ctx.audit, log: ctx.log, broadcast: (m) => live()?.broadcast(m) });
+    const alarms = new AlarmService({ store, bus: ctx.values, audit: ctx.audit, log: ctx.log, broadcast: (m) => live()?.broadcast(m),
+      dataSourceOfflineDelayMs: () => {
+        const v = Number(ctx.settings.get(DATA_SOURCE_OFFLINE_DELAY_SETTING));
+        return Number.isFinite(v) && v >= 0 && ctx.settings.get(DATA_SOURCE_OFFLINE_DELAY_SETTING) !== null ? v * 1000 : DATA_SOURCE_OFFLINE_DELAY_MS;
+      },
+    });
     const counters = new CounterMarks(store);
     const runner = new RuleRunner({ store, bus: ctx.values, counters, alarms, messenger, log: ctx.log, onMessages: () => void outbox.flush() });
     ctx.services.set('alarms', alarms);

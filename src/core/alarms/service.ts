@@ -28,6 +28,8 @@ import {
   type Step,
 } from './state';
 
+export const DATA_SOURCE_OFFLINE_DELAY_MS = 30_000;
+
 export type AlarmFilter = 'active' | 'unacknowledged' | 'shelved' | 'suppressed' | 'outofservice' | 'annunciated' | 'all';
 export const ALARM_FILTERS: readonly AlarmFilter[] = ['active', 'unacknowledged', 'shelved', 'suppressed', 'outofservice', 'annunciated', 'all'];
 
@@ -38,8 +40,8 @@ export interface AlarmServiceOptions {
   now?: () => number;
   /** how often delays, shelving expiry and data source status are checked (ms); 0 = never by itself (tests call tick) */
   tickMs?: number;
-  /** a data source must be offline this long before its alarm activates */
-  dataSourceOfflineDelayMs?: number;
+  /** a data source must be offline this long before its alarm activates (read at every check) */
+  dataSourceOfflineDelayMs?: number | (() => number);
   /** live push: {"type":"alarms","changed":[...],"summary":{...}} */
   broadcast?: (msg: object) => void;
   /** called after each stored transition (notifications, messages) */
@@ -298,7 +300,8 @@ export class AlarmService {
 
   private refreshDataSources(now: number): void {
     const rows = this.opts.store.db.prepare('SELECT id, name, status FROM data_sources').all() as { id: number; name: string; status: string | null }[];
-    const delay = this.opts.dataSourceOfflineDelayMs ?? 30_000;
+    const d = this.opts.dataSourceOfflineDelayMs;
+    const delay = typeof d === 'function' ? d() : (d ?? DATA_SOURCE_OFFLINE_DELAY_MS);
     const online = new Map<number, boolean>();
     for (const ds of rows) {
       const isOnline = ds.status === 'online';
@@ -315,6 +318,7 @@ export class AlarmService {
         };
         this.tracked.set(key, t);
       }
+      t.cfg.onDelayMs = delay;
       this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
       const was = this.dataSourceOnline.get(ds.id);
       if (was !== undefined && was !== isOnline) this.suppressPointComm(ds.id, !isOnline, now);
