@@ -1,0 +1,94 @@
+/**
+ * The alarm store: the alarms and the summary the banner and the list show. Refreshed from the API (a poll
+ * every few seconds keeps it right even without a live connection) and updated at once by live pushes
+ * ({"type":"alarms","changed":[...],"summary":{...}}) through applyAlarmPush, which the shell's live
+ * connection can call. Diagrams read unacknowledgedPointIds to blink the symbols of unacknowledged alarms.
+ */
+import { create } from 'zustand';
+import { api } from '../../app/api';
+import type { Alarm, AlarmSummary, Priority } from './types';
+import { priorityRank } from './types';
+
+export interface AlarmStoreState {
+  /** every alarm the server knows (state=all), by id */
+  byId: Map<number, Alarm>;
+  summary: AlarmSummary;
+  loaded: boolean;
+  error: string | null;
+  /** the audible cue is silenced until an alarm newer than this activates */
+  silencedAt: number | null;
+  refresh: () => Promise<void>;
+  applyPush: (changed: Alarm[], summary?: { unacknowledged_alarms: number; highest_alarm_priority: Priority | null }) => void;
+  silence: () => void;
+}
+
+const EMPTY: AlarmSummary = { unacknowledged_alarms: 0, highest_alarm_priority: null, newest_unacknowledged: null };
+
+/** What the banner shows, computed from the alarms themselves (annunciated and unacknowledged). */
+export function summarize(alarms: Iterable<Alarm>): AlarmSummary {
+  let n = 0;
+  let best: Alarm | null = null;
+  let newest: Alarm | null = null;
+  for (const a of alarms) {
+    if (a.acknowledged || (a.state !== 'UNACK' && a.state !== 'RTNUN')) continue;
+    n++;
+    if (!best || priorityRank(a.priority) < priorityRank(best.priority)) best = a;
+    if (!newest || (a.activated_datetime ?? '') > (newest.activated_datetime ?? '')) newest = a;
+  }
+  return { unacknowledged_alarms: n, highest_alarm_priority: best?.priority ?? null, newest_unacknowledged: newest };
+}
+
+export const useAlarmStore = create<AlarmStoreState>((set, get) => ({
+  byId: new Map(),
+  summary: EMPTY,
+  loaded: false,
+  error: null,
+  silencedAt: null,
+  async refresh() {
+    try {
+      const list = await api.get<Alarm[]>('/alarms?state=all');
+      const byId = new Map(list.map((a) => [a.id, a]));
+      set({ byId, summary: summarize(byId.values()), loaded: true, error: null });
+    } catch (e) {
+      set({ error: (e as Error).message });
+    }
+  },
+  applyPush(changed) {
+    const byId = new Map(get().byId);
+    for (const a of changed) byId.set(a.id, a);
+    set({ byId, summary: summarize(byId.values()) });
+  },
+  silence() {
+    set({ silencedAt: Date.now() });
+  },
+}));
+
+/** For the shell's live connection: hand every {"type":"alarms"} message here. */
+export function applyAlarmPush(msg: { changed?: Alarm[]; summary?: { unacknowledged_alarms: number; highest_alarm_priority: Priority | null } }): void {
+  if (Array.isArray(msg.changed)) useAlarmStore.getState().applyPush(msg.changed, msg.summary);
+}
+
+/** Point ids with an unacknowledged, annunciated alarm: diagrams blink their symbols. */
+export function unacknowledgedPointIds(byId: Map<number, Alarm>): Set<number> {
+  const out = new Set<number>();
+  for (const a of byId.values()) if (a.point_id !== null && !a.acknowledged && (a.state === 'UNACK' || a.state === 'RTNUN')) out.add(a.point_id);
+  return out;
+}
+
+let timer: ReturnType<typeof setInterval> | null = null;
+let users = 0;
+/** Starts the periodic refresh while at least one component needs it. */
+export function retainAlarmPolling(everyMs = 3000): () => void {
+  users++;
+  if (!timer) {
+    void useAlarmStore.getState().refresh();
+    timer = setInterval(() => void useAlarmStore.getState().refresh(), everyMs);
+  }
+  return () => {
+    users--;
+    if (users === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+}
