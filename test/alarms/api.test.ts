@@ -220,4 +220,13 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
     expect(r.status).toBe(403);
     expect((await byCondition('HIHI')).state).toBe('UNACK');
   });
+
+  it('removing a limit clears its alarm (the condition no longer exists)', async () => {
+    expect((await byCondition('HIHI')).active).toBe(true);
+    const r = await rt.api('PUT', `/points/${pointId}`, { higher_limit: null });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await byCondition('HIHI')).toMatchObject({ active: false, state: 'RTNUN' });
+    publish(300);
+    expect((await byCondition('HIHI')).active).toBe(false);
+  });
 });

@@ -185,4 +185,12 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     expect((await rt.api<{ last_run_datetime: string }>('GET', `/rules/${r.body.id}`)).body.last_run_datetime).toBe(lastRun);
     expect((await rt.api('PUT', '/rules/99999/run')).status).toBe(404);
   });
+
+  it('deleting a rule clears its alarms', async () => {
+    const rule = (await rt.api<{ id: number; name: string }[]>('GET', '/rules')).body.find((r) => r.name === 'Transformer hot')!;
+    const active = () => rt.api<Alarm[]>('GET', '/alarms?state=active').then((r) => r.body.filter((a) => a.source === 'rule' && a.source_id === rule.id));
+    expect(await active()).toHaveLength(1);
+    expect((await rt.api('DELETE', `/rules/${rule.id}`)).status).toBe(204);
+    expect(await active()).toEqual([]);
+  });
 });

@@ -69,6 +69,7 @@ export const alarmsFeature: Feature = {
               alarms.reload();
               counters.reload();
             }
+            if (entity === 'rules' && _op === 'delete') alarms.clearSource('rule', id);
             if (entity === 'rules' && _op !== 'delete') {
               const r = store.db.prepare('SELECT is_run_immediately, is_enabled FROM rules WHERE id = ?').get(id) as { is_run_immediately: number; is_enabled: number } | undefined;
               if (r?.is_run_immediately && r.is_enabled) setImmediate(() => runnerSafe(() => runner.run(id)));

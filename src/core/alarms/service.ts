@@ -120,11 +120,38 @@ export class AlarmService {
   reload(): void {
     this.plans = buildPlans(this.opts.store);
     this.suppressors = new Map();
+    const wanted = new Set<string>();
     for (const plan of this.plans.values()) {
       if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
-      for (const c of plan.conditions) this.track(plan, c);
+      for (const c of plan.conditions) wanted.add(this.track(plan, c).key);
     }
-    this.refreshDataSources(this.now());
+    // a point deleted, a limit removed or alarms disabled: its conditions are gone, so are their alarms
+    const at = this.now();
+    this.opts.store.tx(() => {
+      for (const [key, t] of this.tracked) {
+        if (!key.startsWith('point:') || wanted.has(key)) continue;
+        this.tracked.delete(key);
+        this.pending.delete(t);
+        const row = this.rows.get(key);
+        const step = row ? clear(rowState(row), at) : null;
+        if (row && step) this.commit({ ...row, cleared_at: at }, step, null);
+      }
+      this.refreshDataSources(at);
+    });
+    this.flush();
+  }
+
+  /** Clears every alarm of a source that no longer exists (a deleted rule or data source). */
+  clearSource(source: string, sourceId: number, at = this.now()): void {
+    this.opts.store.tx(() => {
+      for (const row of [...this.rows.values()]) {
+        if (row.source !== source || row.source_id !== sourceId) continue;
+        this.tracked.delete(keyOf(row));
+        const step = clear(rowState(row), at);
+        if (step) this.commit({ ...row, cleared_at: at }, step, null);
+      }
+    });
+    this.flush();
   }
 
   private track(plan: PointPlan, c: PlanCondition): Tracked {
@@ -322,6 +349,16 @@ export class AlarmService {
       this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
       const was = this.dataSourceOnline.get(ds.id);
       if (was !== undefined && was !== isOnline) this.suppressPointComm(ds.id, !isOnline, now);
+    }
+    for (const [key, t] of this.tracked) {
+      if (!key.startsWith('datasource:')) continue;
+      const id = Number(key.split(':')[1]);
+      if (online.has(id)) continue;
+      this.tracked.delete(key);
+      this.pending.delete(t);
+      const row = this.rows.get(key);
+      const step = row ? clear(rowState(row), now) : null;
+      if (row && step) this.commit({ ...row, cleared_at: now }, step, null);
     }
     this.dataSourceOnline = online;
   }
