@@ -5,37 +5,8 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../../app/api';
 import { useAlarmStore } from './store';
-import { PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, priorityRank, type Alarm, type AlarmEvent } from './types';
-
-export type StateFilter = 'annunciated' | 'active' | 'unacknowledged' | 'shelved' | 'suppressed' | 'outofservice' | 'all';
-type SortKey = 'priority' | 'time' | 'name' | 'state';
-
-export function filterAlarms(alarms: Alarm[], state: StateFilter, priority: string, text: string): Alarm[] {
-  const t = text.trim().toLowerCase();
-  return alarms.filter((a) => {
-    const inState =
-      state === 'all' ||
-      (state === 'annunciated' && (a.state === 'UNACK' || a.state === 'ACKED' || a.state === 'RTNUN')) ||
-      (state === 'active' && a.active) ||
-      (state === 'unacknowledged' && !a.acknowledged) ||
-      (state === 'shelved' && a.shelved) ||
-      (state === 'suppressed' && a.suppressed) ||
-      (state === 'outofservice' && a.out_of_service);
-    return inState && (!priority || a.priority === priority) && (!t || `${a.name} ${a.message ?? ''} ${a.condition}`.toLowerCase().includes(t));
-  });
-}
-
-export function sortAlarms(alarms: Alarm[], key: SortKey, descending: boolean): Alarm[] {
-  const time = (a: Alarm) => a.activated_datetime ?? a.last_change_datetime ?? '';
-  const cmp: Record<SortKey, (a: Alarm, b: Alarm) => number> = {
-    priority: (a, b) => priorityRank(a.priority) - priorityRank(b.priority) || time(b).localeCompare(time(a)),
-    time: (a, b) => time(a).localeCompare(time(b)),
-    name: (a, b) => a.name.localeCompare(b.name),
-    state: (a, b) => a.state.localeCompare(b.state),
-  };
-  const sorted = [...alarms].sort(cmp[key]);
-  return descending ? sorted.reverse() : sorted;
-}
+import { filterAlarms, sortAlarms, type SortKey, type StateFilter } from './logic';
+import { PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, type Alarm, type AlarmEvent } from './types';
 
 const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 

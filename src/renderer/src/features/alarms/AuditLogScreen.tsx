@@ -4,20 +4,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../app/api';
+import { auditCsv, type AuditRow } from './logic';
 
-export interface AuditRow {
-  id: number;
-  utc_date_time: string;
-  user_name: string;
-  action: string;
-  target: string | null;
-  old_value: string | null;
-  new_value: string | null;
-  result: string;
-  details: string | null;
-}
-
-const COLUMNS: (keyof AuditRow)[] = ['id', 'utc_date_time', 'user_name', 'action', 'target', 'old_value', 'new_value', 'result', 'details'];
 const ACTIONS: [string, string][] = [
   ['', 'Any action'],
   ['login', 'Logins and failures'],
@@ -28,16 +16,6 @@ const ACTIONS: [string, string][] = [
   ['config.', 'Configuration changes'],
   ['message.', 'Messages'],
 ];
-
-/** CSV as the server's /api/auditlogs.csv writes it: quoted where needed, no spreadsheet formulas. */
-export function auditCsv(rows: AuditRow[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
-}
 
 const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 

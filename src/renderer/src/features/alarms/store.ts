@@ -6,8 +6,10 @@
  */
 import { create } from 'zustand';
 import { api } from '../../app/api';
+import { summarize } from './logic';
 import type { Alarm, AlarmSummary, Priority } from './types';
-import { priorityRank } from './types';
+
+export { summarize, unacknowledgedPointIds } from './logic';
 
 export interface AlarmStoreState {
   /** every alarm the server knows (state=all), by id */
@@ -23,20 +25,6 @@ export interface AlarmStoreState {
 }
 
 const EMPTY: AlarmSummary = { unacknowledged_alarms: 0, highest_alarm_priority: null, newest_unacknowledged: null };
-
-/** What the banner shows, computed from the alarms themselves (annunciated and unacknowledged). */
-export function summarize(alarms: Iterable<Alarm>): AlarmSummary {
-  let n = 0;
-  let best: Alarm | null = null;
-  let newest: Alarm | null = null;
-  for (const a of alarms) {
-    if (a.acknowledged || (a.state !== 'UNACK' && a.state !== 'RTNUN')) continue;
-    n++;
-    if (!best || priorityRank(a.priority) < priorityRank(best.priority)) best = a;
-    if (!newest || (a.activated_datetime ?? '') > (newest.activated_datetime ?? '')) newest = a;
-  }
-  return { unacknowledged_alarms: n, highest_alarm_priority: best?.priority ?? null, newest_unacknowledged: newest };
-}
 
 export const useAlarmStore = create<AlarmStoreState>((set, get) => ({
   byId: new Map(),
@@ -66,13 +54,6 @@ export const useAlarmStore = create<AlarmStoreState>((set, get) => ({
 /** For the shell's live connection: hand every {"type":"alarms"} message here. */
 export function applyAlarmPush(msg: { changed?: Alarm[]; summary?: { unacknowledged_alarms: number; highest_alarm_priority: Priority | null } }): void {
   if (Array.isArray(msg.changed)) useAlarmStore.getState().applyPush(msg.changed, msg.summary);
-}
-
-/** Point ids with an unacknowledged, annunciated alarm: diagrams blink their symbols. */
-export function unacknowledgedPointIds(byId: Map<number, Alarm>): Set<number> {
-  const out = new Set<number>();
-  for (const a of byId.values()) if (a.point_id !== null && !a.acknowledged && (a.state === 'UNACK' || a.state === 'RTNUN')) out.add(a.point_id);
-  return out;
 }
 
 let timer: ReturnType<typeof setInterval> | null = null;
