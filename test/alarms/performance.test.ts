@@ -93,4 +93,11 @@ describe('alarm performance (ISA-18.2 / EEMUA 191)', () => {
     expect(quiet.chattering).toEqual([]);
     expect(quiet.activations).toBe(1);
   });
+
+  it('drops transitions older than the retention, keeping the alarms', () => {
+    const before = env.svc.performance(T0 - 26 * 60 * MIN, T0 + 12 * 60 * MIN + 1, 1).activations;
+    expect(env.svc.purgeHistory(1)).toBe(1); // P32's activation, 37 hours before "now"
+    expect(env.svc.performance(T0 - 26 * 60 * MIN, T0 + 12 * 60 * MIN + 1, 1).activations).toBe(before - 1);
+    expect(env.svc.list('all').some((a) => a.name === 'P32 HI')).toBe(true);
+  });
 });

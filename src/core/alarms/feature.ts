@@ -15,6 +15,8 @@ import { RuleRunner, rules } from './rules';
 import { AlarmService, DATA_SOURCE_OFFLINE_DELAY_MS } from './service';
 
 export const OPERATOR_POSITIONS_SETTING = 'alarms.operator_positions';
+export const RETENTION_DAYS_SETTING = 'alarms.retention_days';
+const PURGE_EVERY_MS = 3_600_000;
 export const DATA_SOURCE_OFFLINE_DELAY_SETTING = 'alarms.datasource_offline_delay_seconds';
 const COUNTER_FLUSH_MS = 5_000;
 
@@ -50,6 +52,16 @@ export const alarmsFeature: Feature = {
     let off: (() => void) | null = null;
     let unsubscribe: (() => void) | null = null;
     let counterTimer: NodeJS.Timeout | null = null;
+    let purgeTimer: NodeJS.Timeout | null = null;
+    const purge = () => {
+      const days = Number(ctx.settings.get(RETENTION_DAYS_SETTING) ?? 365);
+      try {
+        const n = alarms.purgeHistory(Number.isFinite(days) && days > 0 ? days : 365);
+        if (n) ctx.log(`alarms: purged ${n} alarm transitions older than ${days} days`);
+      } catch (e) {
+        ctx.log(`alarms purge: ${(e as Error).message}`);
+      }
+    };
     return [
       {
         name: 'alarms',
@@ -64,6 +76,8 @@ export const alarmsFeature: Feature = {
             }
           }, COUNTER_FLUSH_MS);
           counterTimer.unref();
+          purgeTimer = setInterval(purge, PURGE_EVERY_MS);
+          purgeTimer.unref();
           off = ctx.registry.onChange((entity, _op, id) => {
             if (entity === 'points' || entity === 'pointalarms' || entity === 'datasources') {
               alarms.reload();
@@ -83,6 +97,7 @@ export const alarmsFeature: Feature = {
           runner.stop();
           unsubscribe?.();
           if (counterTimer) clearInterval(counterTimer);
+          if (purgeTimer) clearInterval(purgeTimer);
           try {
             counters.flush();
           } catch {

@@ -194,6 +194,11 @@ export class AlarmRepository {
     }));
   }
 
+  /** Drops transitions older than `before` (retention); the alarms themselves stay. */
+  purge(before: number): number {
+    return this.store.db.prepare('DELETE FROM alarm_events WHERE at < ?').run(before).changes;
+  }
+
   events(from: number, to: number): { alarm_id: number; at: number; action: string; user_name: string }[] {
     return this.store.db.prepare('SELECT alarm_id, at, action, user_name FROM alarm_events WHERE at >= ? AND at < ? ORDER BY at, id').all(from, to) as {
       alarm_id: number;

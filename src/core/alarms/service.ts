@@ -488,6 +488,11 @@ export class AlarmService {
     return { unacknowledged: n, highestPriority: (best?.priority as Priority) ?? null, newest: newest ? alarmJson(newest) : null };
   }
 
+  /** Drops alarm transitions older than the retention (days). */
+  purgeHistory(retentionDays: number): number {
+    return this.repo.purge(this.now() - retentionDays * 86_400_000);
+  }
+
   performance(from: number, to: number, positions = 1): PerformanceReport {
     return performance(this.repo, this.byId, from, to, positions, this.now());
   }

@@ -28,7 +28,7 @@ const tabFromHash = (): Tab => {
 
 export default function AlarmsScreen() {
   const [tab, setTab] = useState<Tab>(tabFromHash);
-  useEffect(() => retainAlarmPolling(), []);
+  useEffect(() => retainAlarmPolling('full'), []);
   useEffect(() => {
     const on = () => setTab(tabFromHash());
     window.addEventListener('hashchange', on);

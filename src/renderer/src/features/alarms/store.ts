@@ -34,7 +34,8 @@ export const useAlarmStore = create<AlarmStoreState>((set, get) => ({
   silencedAt: null,
   async refresh() {
     try {
-      const list = await api.get<Alarm[]>('/alarms?state=all');
+      // the list screen needs every alarm; the banner and the blinking symbols only the unacknowledged ones
+      const list = await api.get<Alarm[]>(fullUsers > 0 ? '/alarms?state=all' : '/alarms?state=unacknowledged');
       const byId = new Map(list.map((a) => [a.id, a]));
       set({ byId, summary: summarize(byId.values()), loaded: true, error: null });
     } catch (e) {
@@ -58,15 +59,19 @@ export function applyAlarmPush(msg: { changed?: Alarm[]; summary?: { unacknowled
 
 let timer: ReturnType<typeof setInterval> | null = null;
 let users = 0;
-/** Starts the periodic refresh while at least one component needs it. */
-export function retainAlarmPolling(everyMs = 3000): () => void {
+let fullUsers = 0;
+/**
+ * Starts the periodic refresh while at least one component needs it; 'full' (the alarm list) loads every
+ * alarm, 'banner' only the unacknowledged ones.
+ */
+export function retainAlarmPolling(mode: 'banner' | 'full' = 'banner', everyMs = 3000): () => void {
   users++;
-  if (!timer) {
-    void useAlarmStore.getState().refresh();
-    timer = setInterval(() => void useAlarmStore.getState().refresh(), everyMs);
-  }
+  if (mode === 'full') fullUsers++;
+  void useAlarmStore.getState().refresh();
+  if (!timer) timer = setInterval(() => void useAlarmStore.getState().refresh(), everyMs);
   return () => {
     users--;
+    if (mode === 'full') fullUsers--;
     if (users === 0 && timer) {
       clearInterval(timer);
       timer = null;
