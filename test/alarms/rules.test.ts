@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodStart } from '../../src/core/alarms/checks';
 import { HOUR_MS, hourStart } from '../../src/core/alarms/counters';
 import type { RuleRunner } from '../../src/core/alarms/rules';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
 interface RunResult {
   rule_id: number;
@@ -184,6 +184,13 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     runner.runDue(); // not due again for an hour
     expect((await rt.api<{ last_run_datetime: string }>('GET', `/rules/${r.body.id}`)).body.last_run_datetime).toBe(lastRun);
     expect((await rt.api('PUT', '/rules/99999/run')).status).toBe(404);
+  });
+
+  it('a rule saved with is_run_immediately runs at once', async () => {
+    const r = await rt.api<{ id: number; last_run_datetime: string | null }>('POST', '/rules', { name: 'At once', fdd_code: 'SYSTEM01', category: 'SYSTEM', priority: 'LOW', channel: 'WEB', expression: { interval_in_seconds: 86400 }, is_enabled: true, is_run_immediately: true });
+    expect(r.status).toBe(201);
+    const ran = await waitFor(async () => (await rt.api<{ last_run_datetime: string | null }>('GET', `/rules/${r.body.id}`)).body.last_run_datetime, 'the immediate run');
+    expect(Date.now() - Date.parse(ran)).toBeLessThan(10_000);
   });
 
   it('deleting a rule clears its alarms', async () => {
