@@ -10,7 +10,7 @@ import { retainAlarmPolling } from './store';
 import './alarms.css';
 
 export { AlarmBanner } from './AlarmBanner';
-export { applyAlarmPush, unacknowledgedPointIds, useAlarmStore } from './store';
+export { applyAlarmBlink, applyAlarmPush, retainAlarmPolling, selectUnacknowledgedPointIds, unacknowledgedPointIds, useAlarmStore } from './store';
 export { AuditLogScreen } from './AuditLogScreen';
 
 type Tab = 'list' | 'performance' | 'audit';

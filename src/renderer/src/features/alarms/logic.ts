@@ -75,3 +75,21 @@ export function auditCsv(rows: AuditRow[]): string {
   return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
 }
 
+
+/**
+ * Blinking of unacknowledged symbols in diagrams: marks every element bound to a point (`data-point="<id>"`)
+ * whose binding asks for it (`data-binding` containing `blink:alarm`, or no data-binding at all) with the class
+ * `sy-alarm-blink` while the point has an unacknowledged alarm, and removes it afterwards. Returns how many
+ * elements blink. The diagram engine calls it with the store's unacknowledged point ids.
+ */
+export function applyAlarmBlink(root: ParentNode, pointIds: ReadonlySet<number>): number {
+  let n = 0;
+  for (const el of Array.from(root.querySelectorAll<Element>('[data-point]'))) {
+    const binding = el.getAttribute('data-binding');
+    if (binding !== null && !/(^|\|)\s*blink:alarm\b/.test(binding)) continue;
+    const on = pointIds.has(Number(el.getAttribute('data-point')));
+    el.classList.toggle('sy-alarm-blink', on);
+    if (on) n++;
+  }
+  return n;
+}

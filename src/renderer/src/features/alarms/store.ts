@@ -6,10 +6,21 @@
  */
 import { create } from 'zustand';
 import { api } from '../../app/api';
-import { summarize } from './logic';
+import { summarize, unacknowledgedPointIds } from './logic';
 import type { Alarm, AlarmSummary, Priority } from './types';
 
-export { summarize, unacknowledgedPointIds } from './logic';
+export { applyAlarmBlink, summarize, unacknowledgedPointIds } from './logic';
+
+/** The point ids whose symbols blink, as a zustand selector result (stable while nothing changes). */
+let lastIds: Set<number> = new Set();
+let lastMap: Map<number, Alarm> | null = null;
+export const selectUnacknowledgedPointIds = (s: { byId: Map<number, Alarm> }): Set<number> => {
+  if (s.byId !== lastMap) {
+    lastMap = s.byId;
+    lastIds = unacknowledgedPointIds(s.byId);
+  }
+  return lastIds;
+};
 
 export interface AlarmStoreState {
   /** every alarm the server knows (state=all), by id */
