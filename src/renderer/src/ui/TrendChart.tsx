@@ -1,0 +1,64 @@
+/**
+ * A multi-pen trend: echarts line series, one y-axis per unit, zoom and pan (inside + slider), fetched from the
+ * trend endpoint with maxpoints about the chart's pixel width, so a day of 1-second data opens at once.
+ */
+import * as echarts from 'echarts';
+import { useEffect, useRef } from 'react';
+
+export interface Pen {
+  pointId: number;
+  name: string;
+  units: string;
+  samples: [number, number | null][];
+}
+
+export function chartOption(pens: Pen[]): echarts.EChartsCoreOption {
+  const units = [...new Set(pens.map((p) => p.units || '-'))];
+  return {
+    animation: false,
+    grid: { left: 60, right: 30 + Math.max(0, units.length - 1) * 60, top: 40, bottom: 70 },
+    tooltip: { trigger: 'axis' },
+    legend: { top: 4, data: pens.map((p) => p.name) },
+    xAxis: { type: 'time' },
+    yAxis: units.map((u, i) => ({ type: 'value', name: u, position: i === 0 ? 'left' : 'right', offset: i > 1 ? (i - 1) * 60 : 0, scale: true, axisLine: { show: true } })),
+    dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 10 }],
+    series: pens.map((p) => ({
+      type: 'line',
+      name: p.name,
+      yAxisIndex: units.indexOf(p.units || '-'),
+      showSymbol: false,
+      sampling: 'lttb',
+      data: p.samples,
+    })),
+  };
+}
+
+export function TrendChart({ pens, height = 360 }: { pens: Pen[]; height?: number }) {
+  const host = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  useEffect(() => {
+    if (!host.current) return;
+    chart.current = echarts.init(host.current, undefined, { renderer: 'canvas' });
+    const resize = () => chart.current?.resize();
+    window.addEventListener('resize', resize);
+    return () => {
+      window.removeEventListener('resize', resize);
+      chart.current?.dispose();
+      chart.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    chart.current?.setOption(chartOption(pens), { replaceMerge: ['series', 'yAxis'] });
+  }, [pens]);
+  return <div ref={host} className="trend-chart" style={{ height }} role="img" aria-label={`Trend of ${pens.map((p) => p.name).join(', ')}`} />;
+}
+
+/** CSV of the pens, one row per timestamp (ISO, UTC), one column per pen. */
+export function trendCsv(pens: Pen[]): string {
+  const times = [...new Set(pens.flatMap((p) => p.samples.map(([t]) => t)))].sort((a, b) => a - b);
+  const lookup = pens.map((p) => new Map(p.samples));
+  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const header = ['utc_date_time', ...pens.map((p) => esc(p.units ? `${p.name} [${p.units}]` : p.name))].join(',');
+  const rows = times.map((t) => [new Date(t).toISOString(), ...lookup.map((m) => (m.has(t) && m.get(t) !== null ? String(m.get(t)) : ''))].join(','));
+  return [header, ...rows].join('\n') + '\n';
+}

@@ -1,0 +1,23 @@
+import type { LiveValue, Quality } from '../live/liveStore';
+
+/** Formats like "0.0" (one decimal), "0" (integer), "0.000". */
+export function formatNumber(v: number, format = '0.0'): string {
+  const decimals = format.includes('.') ? format.split('.')[1].length : 0;
+  return v.toLocaleString(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+export function formatValue(v: LiveValue | undefined, format?: string, units?: string): string {
+  if (!v || v.value === null || v.value === undefined) return '---';
+  const text = typeof v.value === 'number' ? formatNumber(v.value, format) : String(v.value);
+  return units ? `${text} ${units}` : text;
+}
+
+/** Abnormal qualities get a glyph and a word, never colour alone (ISA-101). */
+export const QUALITY_MARK: Record<Quality, { glyph: string; label: string } | null> = {
+  good: null,
+  manual: { glyph: 'M', label: 'manual value' },
+  stale: { glyph: '?', label: 'stale' },
+  comm_fail: { glyph: '✕', label: 'communication failure' },
+  out_of_range: { glyph: '!', label: 'out of range' },
+  bad: { glyph: '✕', label: 'bad value' },
+};
