@@ -97,6 +97,9 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
     await expect.poll(async () => banner.getAttribute('data-unacknowledged'), { timeout: 10_000 }).toBe('1');
     await expect.poll(async () => page.getByTestId('alarm-newest').textContent(), { timeout: 10_000 }).toContain('Transformer T1 oil temperature HI');
     expect(await banner.getAttribute('data-audible')).toBe('on');
+    await page.evaluate(() => (window.location.hash = '#/alarms'));
+    await page.locator('[data-testid="alarm-table"] tr[data-state="UNACK"]').first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'alarms-unacknowledged.png') }).catch(() => undefined);
     await page.getByRole('button', { name: /Silence/ }).click();
     expect(await banner.getAttribute('data-audible')).toBe('off');
 
@@ -135,6 +138,13 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
     await dialog.getByRole('button', { name: 'Shelve' }).click();
     await page.getByLabel('State filter').selectOption('shelved');
     await expect.poll(async () => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('SHLVD');
+
+    await page.getByRole('tab', { name: 'Performance' }).click();
+    const perf = page.getByTestId('alarm-performance');
+    await perf.waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('alarm-top10').textContent()).toContain('Transformer T1 oil temperature HI (MEDIUM): 1');
+    expect(await perf.textContent()).toContain('Floods (more than 10 in 10 minutes)');
+    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'alarms-performance.png') }).catch(() => undefined);
 
     await page.getByRole('tab', { name: 'Audit log' }).click();
     const table = page.getByTestId('audit-table');

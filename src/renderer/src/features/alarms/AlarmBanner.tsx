@@ -70,7 +70,7 @@ export function AlarmBanner({ onOpen }: { onOpen?: () => void }) {
         <span className="sy-alarm-newest">No alarms waiting</span>
       )}
       <button type="button" className="sy-alarm-silence" onClick={silence} disabled={!audible} aria-pressed={!audible} title="Silence the alarm sound until a new alarm comes">
-        {audible ? '🔔 Silence' : '🔕 Silenced'}
+        {audible ? '♪ Silence' : 'Sound silenced'}
       </button>
     </div>
   );
