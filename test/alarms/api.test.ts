@@ -229,4 +229,30 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
     publish(300);
     expect((await byCondition('HIHI')).active).toBe(false);
   });
+
+  it('digital (state) alarms, and on/off delays through the service clock', async () => {
+    const ds = (await rt.api<{ id: number }[]>('GET', '/datasources')).body[0].id;
+    const trip = await rt.api<{ id: number }>('POST', '/points', { name: 'Breaker Q1 tripped', data_source_id: ds, object_type: 'DIGITAL_VALUE', is_trend: false, address: '{}' });
+    expect((await rt.api('POST', '/pointalarms', { point_id: trip.body.id, digital_alarm_value: 1, digital_priority: 'HIGH' })).status).toBe(201);
+    const stateAlarm = async () => (await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.point_id === trip.body.id && a.condition === 'STATE');
+    rt.ctx.values.publish([{ point_id: trip.body.id, value: 0, quality: 'good', ts: Date.now() }]);
+    expect(await stateAlarm()).toBeUndefined();
+    rt.ctx.values.publish([{ point_id: trip.body.id, value: 1, quality: 'good', ts: Date.now() }]);
+    expect(await stateAlarm()).toMatchObject({ state: 'UNACK', priority: 'HIGH', message: 'Breaker Q1 tripped is in its alarm state (1)' });
+
+    const slow = await rt.api<{ id: number }>('POST', '/points', { name: 'Room temperature', data_source_id: ds, object_type: 'ANALOG_VALUE', high_limit: 30, is_trend: false, address: '{}' });
+    expect((await rt.api('POST', '/pointalarms', { point_id: slow.body.id, on_delay_seconds: 60, off_delay_seconds: 120 })).status).toBe(201);
+    const hiOf = async () => (await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.point_id === slow.body.id && a.condition === 'HI');
+    const t0 = Date.now();
+    rt.ctx.values.publish([{ point_id: slow.body.id, value: 35, quality: 'good', ts: t0 }]);
+    service.tick(t0 + 59_000);
+    expect(await hiOf()).toBeUndefined();
+    service.tick(t0 + 60_000);
+    expect(await hiOf()).toMatchObject({ state: 'UNACK', active: true });
+    rt.ctx.values.publish([{ point_id: slow.body.id, value: 20, quality: 'good', ts: t0 + 61_000 }]);
+    service.tick(t0 + 180_000);
+    expect((await hiOf())!.active).toBe(true);
+    service.tick(t0 + 181_000);
+    expect(await hiOf()).toMatchObject({ state: 'RTNUN', active: false });
+  });
 });
