@@ -40,10 +40,11 @@ export function AuditLogScreen() {
       setError((e as Error).message);
     }
   }, [start, end, action, user]);
+  // the first search runs once on opening; later ones when the operator asks
+  const [opened] = useState(() => load);
   useEffect(() => {
-    void load();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    void opened();
+  }, [opened]);
 
   const exportCsv = () => {
     const blob = new Blob([auditCsv(rows)], { type: 'text/csv;charset=utf-8' });
