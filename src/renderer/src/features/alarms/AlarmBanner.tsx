@@ -67,7 +67,7 @@ export function AlarmBanner({ onOpen }: { onOpen?: () => void }) {
           </button>
         </span>
       ) : (
-        <span className="sy-alarm-newest">No alarms waiting</span>
+        <span className="sy-alarm-newest" data-testid="alarm-newest">No alarms waiting</span>
       )}
       <button type="button" className="sy-alarm-silence" onClick={silence} disabled={!audible} aria-pressed={!audible} title="Silence the alarm sound until a new alarm comes">
         {audible ? '♪ Silence' : 'Sound silenced'}
