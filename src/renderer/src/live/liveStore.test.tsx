@@ -1,0 +1,29 @@
+// @vitest-environment jsdom
+import { act, render } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { applyValues, useLive } from './liveStore';
+
+function Probe({ id, renders }: { id: number; renders: Record<number, number> }) {
+  const v = useLive((s) => s.values[id]);
+  renders[id] = (renders[id] ?? 0) + 1;
+  return <span data-testid={`p${id}`}>{v ? String(v.value) : '-'}</span>;
+}
+
+describe('live store', () => {
+  it('a value change re-renders only the components showing that point', () => {
+    const renders: Record<number, number> = {};
+    const { getByTestId } = render(
+      <>
+        <Probe id={1} renders={renders} />
+        <Probe id={2} renders={renders} />
+      </>,
+    );
+    expect(renders).toEqual({ 1: 1, 2: 1 });
+    act(() => applyValues([{ point_id: 1, value: 5, quality: 'good', utc_date_time: '2026-11-22T10:00:00Z' }]));
+    expect(getByTestId('p1').textContent).toBe('5');
+    expect(renders).toEqual({ 1: 2, 2: 1 });
+    act(() => applyValues([{ point_id: 2, value: 7, quality: 'stale', utc_date_time: '2026-11-22T10:00:01Z' }]));
+    expect(renders).toEqual({ 1: 2, 2: 2 });
+    expect(getByTestId('p2').textContent).toBe('7');
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { chartOption, trendCsv } from './TrendChart';
+
+const t0 = Date.parse('2026-11-22T10:00:00Z');
+const pens = [
+  { pointId: 1, name: 'PV Power', units: 'kW', samples: [[t0, 10], [t0 + 1000, 11]] as [number, number | null][] },
+  { pointId: 2, name: 'Battery SOC', units: '%', samples: [[t0 + 1000, 55]] as [number, number | null][] },
+  { pointId: 3, name: 'Grid, import', units: 'kW', samples: [[t0, null]] as [number, number | null][] },
+];
+
+describe('trends', () => {
+  it('exports one row per timestamp and one column per pen', () => {
+    expect(trendCsv(pens)).toBe(
+      ['utc_date_time,PV Power [kW],Battery SOC [%],"Grid, import [kW]"', '2026-11-22T10:00:00.000Z,10,,', '2026-11-22T10:00:01.000Z,11,55,', ''].join('\n'),
+    );
+  });
+
+  it('gives each unit its own y-axis', () => {
+    const o = chartOption(pens) as { yAxis: { name: string }[]; series: { yAxisIndex: number }[] };
+    expect(o.yAxis.map((a) => a.name)).toEqual(['kW', '%']);
+    expect(o.series.map((s) => s.yAxisIndex)).toEqual([0, 1, 0]);
+  });
+});
