@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_SOURCE_OFFLINE_DELAY_SETTING } from '../../src/core/alarms/feature';
 import type { AlarmService } from '../../src/core/alarms/service';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
@@ -254,5 +255,12 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
     expect((await hiOf())!.active).toBe(true);
     service.tick(t0 + 181_000);
     expect(await hiOf()).toMatchObject({ state: 'RTNUN', active: false });
+  });
+
+  it('raises no data source alarm for a manual (hand-entered) data source: there is no device to lose', async () => {
+    rt.ctx.settings.set(DATA_SOURCE_OFFLINE_DELAY_SETTING, '0');
+    service.tick();
+    service.tick(Date.now() + 1000);
+    expect((await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.filter((a) => (a as unknown as { source: string }).source === 'datasource')).toEqual([]);
   });
 });

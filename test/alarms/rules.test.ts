@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodStart } from '../../src/core/alarms/checks';
 import { HOUR_MS, hourStart } from '../../src/core/alarms/counters';
 import type { RuleRunner } from '../../src/core/alarms/rules';
+import { freePort } from '../support/process';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
 interface RunResult {
@@ -156,19 +157,24 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     expect(alarm).toMatchObject({ priority: 'CRITICAL', state: 'UNACK' });
   });
 
-  it('SYSTEM01 and SYSTEM02: gateway and data source offline', async () => {
+  it('SYSTEM01 and SYSTEM02: gateway and data source offline (virtual and manual data sources have no device to lose)', async () => {
     const gw = (await rt.api<{ id: number }[]>('GET', '/gateways')).body[0].id;
     const g = await rt.api<{ id: number }>('POST', '/rules', { name: 'Gateway offline', fdd_code: 'SYSTEM01', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { gateway_id: gw, minutes: 10 }, is_enabled: false });
-    const d = await rt.api<{ id: number }>('POST', '/rules', { name: 'Data source offline', fdd_code: 'SYSTEM02', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { data_source_id: ds, minutes: 5 }, message_template: '$data_source_name is $status since $last_seen', is_enabled: false });
-    // never seen: offline
-    expect((await rt.api<RunResult>('PUT', `/rules/${g.body.id}/run`)).body.findings[0]).toMatchObject({ object_id: gw, active: true });
-    expect((await rt.api<RunResult>('PUT', `/rules/${d.body.id}/run`)).body.findings[0]).toMatchObject({ object_id: ds, active: true, message: 'Meters is offline since never' });
-    // seen a minute ago and online: not offline
-    const recent = new Date(Date.now() - 60_000).toISOString().slice(0, 19);
-    rt.ctx.store.db.prepare("UPDATE data_sources SET status = 'online', last_seen_datetime = ? WHERE id = ?").run(recent, ds);
-    rt.ctx.store.db.prepare('UPDATE gateways SET last_seen_datetime = ? WHERE id = ?').run(recent, gw);
+    expect((await rt.api<RunResult>('PUT', `/rules/${g.body.id}/run`)).body.findings[0]).toMatchObject({ object_id: gw, active: true }); // never seen
+    rt.ctx.store.db.prepare('UPDATE gateways SET last_seen_datetime = ? WHERE id = ?').run(new Date(Date.now() - 60_000).toISOString().slice(0, 19), gw);
     expect((await rt.api<RunResult>('PUT', `/rules/${g.body.id}/run`)).body.findings[0].active).toBe(false);
-    expect((await rt.api<RunResult>('PUT', `/rules/${d.body.id}/run`)).body.findings[0].active).toBe(false);
+
+    const dead = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Dead RTU', gateway_id: gw, protocol: 'modbus-tcp', connection: { host: '127.0.0.1', port: await freePort(), interval_in_seconds: 1 } });
+    const sim = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Simulator', gateway_id: gw, protocol: 'simulation', connection: { interval_in_seconds: 0.2 } });
+    await rt.api('POST', '/points', { name: 'Sim value', data_source_id: sim.body.id, object_type: 'ANALOG_VALUE', is_trend: false, address: { waveform: 'constant', offset: 1 } });
+    await waitFor(async () => (await rt.api<{ status: string }>('GET', `/datasources/${sim.body.id}`)).body.status === 'online', 'the simulator online');
+    const d = await rt.api<{ id: number }>('POST', '/rules', { name: 'Data sources offline', fdd_code: 'SYSTEM02', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { minutes: 5 }, message_template: '$data_source_name is $status since $last_seen', is_enabled: false });
+    const findings = (await rt.api<RunResult>('PUT', `/rules/${d.body.id}/run`)).body.findings;
+    expect(findings.map((f) => [f.object_name, f.active])).toEqual([
+      ['Dead RTU', true],
+      ['Simulator', false],
+    ]); // the manual "Meters" data source is not judged
+    expect(findings[0].message).toBe('Dead RTU is offline since never');
   });
 
   it('runs enabled rules on their schedule, and only those', async () => {

@@ -218,8 +218,9 @@ export const CHECKS: Check[] = [
     run: (e, ctx) => {
       const minutes = num(e.minutes) ?? 5;
       const id = num(e.data_source_id);
-      const sql = 'SELECT id, name, status, last_seen_datetime FROM data_sources';
-      const rows = (id !== null ? ctx.store.db.prepare(`${sql} WHERE id = ?`).all(id) : ctx.store.db.prepare(sql).all()) as Row[];
+      // virtual and manual data sources have no device to lose
+      const sql = "SELECT id, name, status, last_seen_datetime FROM data_sources WHERE protocol NOT IN ('virtual', 'manual')";
+      const rows = (id !== null ? ctx.store.db.prepare(`${sql} AND id = ?`).all(id) : ctx.store.db.prepare(sql).all()) as Row[];
       return rows.map((d) => {
         const ago = minutesAgo(d.last_seen_datetime, ctx.now);
         return {

@@ -29,6 +29,8 @@ import {
 } from './state';
 
 export const DATA_SOURCE_OFFLINE_DELAY_MS = 30_000;
+/** protocols without a device: no data source offline alarm */
+export const NO_DEVICE_PROTOCOLS = new Set(['virtual', 'manual']);
 
 export type AlarmFilter = 'active' | 'unacknowledged' | 'shelved' | 'suppressed' | 'outofservice' | 'annunciated' | 'all';
 export const ALARM_FILTERS: readonly AlarmFilter[] = ['active', 'unacknowledged', 'shelved', 'suppressed', 'outofservice', 'annunciated', 'all'];
@@ -326,12 +328,14 @@ export class AlarmService {
   }
 
   private refreshDataSources(now: number): void {
-    const rows = this.opts.store.db.prepare('SELECT id, name, status FROM data_sources').all() as { id: number; name: string; status: string | null }[];
+    const rows = this.opts.store.db.prepare('SELECT id, name, protocol, status FROM data_sources').all() as { id: number; name: string; protocol: string; status: string | null }[];
     const d = this.opts.dataSourceOfflineDelayMs;
     const delay = typeof d === 'function' ? d() : (d ?? DATA_SOURCE_OFFLINE_DELAY_MS);
     const online = new Map<number, boolean>();
     for (const ds of rows) {
       const isOnline = ds.status === 'online';
+      // virtual (calculated) and manual (hand-entered) data sources have no device that could be lost
+      if (NO_DEVICE_PROTOCOLS.has(ds.protocol)) continue;
       online.set(ds.id, isOnline);
       const key = alarmKey('datasource', ds.id, 'OFFLINE');
       let t = this.tracked.get(key);
