@@ -165,6 +165,7 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     expect((await rt.api<RunResult>('PUT', `/rules/${g.body.id}/run`)).body.findings[0].active).toBe(false);
 
     const dead = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Dead RTU', gateway_id: gw, protocol: 'modbus-tcp', connection: { host: '127.0.0.1', port: await freePort(), interval_in_seconds: 1 } });
+    expect(dead.status).toBe(201);
     const sim = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Simulator', gateway_id: gw, protocol: 'simulation', connection: { interval_in_seconds: 0.2 } });
     await rt.api('POST', '/points', { name: 'Sim value', data_source_id: sim.body.id, object_type: 'ANALOG_VALUE', is_trend: false, address: { waveform: 'constant', offset: 1 } });
     await waitFor(async () => (await rt.api<{ status: string }>('GET', `/datasources/${sim.body.id}`)).body.status === 'online', 'the simulator online');
