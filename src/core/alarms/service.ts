@@ -76,6 +76,8 @@ export class AlarmService {
   /** point id -> point ids whose alarms it suppresses */
   private suppressors = new Map<number, number[]>();
   private readonly tracked = new Map<string, Tracked>();
+  /** point id -> its tracked conditions (the hot path: no key strings per value) */
+  private byPoint = new Map<number, Tracked[]>();
   private readonly pending = new Set<Tracked>();
   private readonly rows = new Map<string, AlarmRow>();
   private readonly byId = new Map<number, AlarmRow>();
@@ -123,9 +125,16 @@ export class AlarmService {
     this.plans = buildPlans(this.opts.store);
     this.suppressors = new Map();
     const wanted = new Set<string>();
+    this.byPoint = new Map();
     for (const plan of this.plans.values()) {
       if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
-      for (const c of plan.conditions) wanted.add(this.track(plan, c).key);
+      const list: Tracked[] = [];
+      for (const c of plan.conditions) {
+        const t = this.track(plan, c);
+        wanted.add(t.key);
+        list.push(t);
+      }
+      this.byPoint.set(plan.pointId, list);
     }
     // a point deleted, a limit removed or alarms disabled: its conditions are gone, so are their alarms
     const at = this.now();
@@ -184,13 +193,8 @@ export class AlarmService {
   onValues(batch: readonly PointValue[]): void {
     this.opts.store.tx(() => {
       for (const v of batch) {
-        const plan = this.plans.get(v.point_id);
-        if (plan) {
-          for (const c of plan.conditions) {
-            const t = this.tracked.get(alarmKey('point', plan.pointId, c.kind));
-            if (t) this.feed(t, v.value, v.quality, v.ts);
-          }
-        }
+        const list = this.byPoint.get(v.point_id);
+        if (list) for (const t of list) this.feed(t, v.value, v.quality, v.ts);
         const suppressed = this.suppressors.get(v.point_id);
         if (suppressed && typeof v.value === 'number') this.applySuppression(suppressed, v, v.ts);
       }
@@ -199,10 +203,12 @@ export class AlarmService {
   }
 
   private feed(t: Tracked, value: number | string | null, quality: Quality, at: number): void {
-    const r = applySample(t.cfg, t.state, value, quality, at);
+    const before = t.state;
+    const r = applySample(t.cfg, before, value, quality, at);
+    if (r.state === before) return; // the common case: nothing changes
     t.state = r.state;
     if (r.state.pendingSince !== null) this.pending.add(t);
-    else this.pending.delete(t);
+    else if (before.pendingSince !== null) this.pending.delete(t);
     if (r.changed) this.conditionChanged(t, r.changed, at, value);
   }
 
