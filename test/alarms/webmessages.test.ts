@@ -77,6 +77,20 @@ describe('web messages and notifications (per user)', () => {
     expect((await rt.api<Web[]>('GET', '/webmessagesnew')).body).toEqual([]);
   });
 
+  it('an administrator posts a web message to one user or to all; others may not', async () => {
+    const one = await rt.api<{ ids: number[] }>('POST', '/webmessagesnew', { user_id: 2, subject: 'Shift note', message: 'Transformer T2 on manual' });
+    expect(one.status).toBe(201);
+    expect(one.body.ids).toHaveLength(1);
+    const theirs = (await (await fetch(`${rt.url}/api/webmessagesnew`, { headers: other })).json()) as Web[];
+    expect(theirs.map((m) => m.subject)).toContain('Shift note');
+    const all = await rt.api<{ ids: number[] }>('POST', '/webmessagesnew', { subject: 'Drill at 14:00', message: 'Fire drill' });
+    expect(all.body.ids).toHaveLength(2);
+    expect((await rt.api('POST', '/webmessagesnew', { user_id: 999, subject: 's', message: 'm' })).status).toBe(404);
+    expect((await rt.api('POST', '/webmessagesnew', { subject: '', message: 'm' })).status).toBe(400);
+    const denied = await fetch(`${rt.url}/api/webmessagesnew`, { method: 'POST', headers: other, body: JSON.stringify({ data: { subject: 's', message: 'm' } }) });
+    expect(denied.status).toBe(403);
+  });
+
   it('notifications: unread -> read -> archived, filtered by status, per user', async () => {
     const unread = (await rt.api<{ id: number; subject: string }[]>('GET', '/notifications?status=unread')).body;
     expect(unread.map((n) => n.subject)).toEqual(['Flood']);

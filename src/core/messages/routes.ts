@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../api/errors';
-import { dataOf, idParam, principalOf } from '../api/server';
+import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import type { AuditLog } from '../audit/audit';
 import type { Store } from '../store/store';
 
@@ -86,6 +86,28 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     store.tx(() => ids.forEach((id) => applyStatus(id, u)));
     if (u.status === 'acknowledged' && ids.length) audit.record({ userId: p.userId, userName: p.userName, action: 'message.ack', target: `webmessages:${ids.join(',')}`, newValue: u, result: 'ok' });
     return { updated: ids.length };
+  });
+  // MyEMS "POST Create New Web Message" (an administrator posts a message to a user, or to every user)
+  app.post('/api/webmessagesnew', async (req, reply) => {
+    const p = requireAdmin(req);
+    const d = dataOf(req.body) as Row | undefined;
+    if (!d || typeof d !== 'object') throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"user_id":1,"subject":"...","message":"..."}}', 'data');
+    const subject = typeof d.subject === 'string' ? d.subject.trim() : '';
+    const message = typeof d.message === 'string' ? d.message : '';
+    if (!subject || subject.length > 255) throw badRequest('API.INVALID_SUBJECT', 'subject must be a text of 1 to 255 characters', 'subject');
+    if (!message.trim() || message.length > 100_000) throw badRequest('API.INVALID_MESSAGE', 'message must be a non-empty text', 'message');
+    let users: number[];
+    if (d.user_id === undefined || d.user_id === null) users = (db.prepare('SELECT id FROM users').all() as { id: number }[]).map((r) => r.id);
+    else {
+      const uid = Number(d.user_id);
+      if (!Number.isSafeInteger(uid) || !db.prepare('SELECT 1 FROM users WHERE id = ?').get(uid)) throw notFound('API.USER_NOT_FOUND', `user ${String(d.user_id)} does not exist`);
+      users = [uid];
+    }
+    const now = new Date().toISOString().slice(0, 19);
+    const ids = store.tx(() => users.map((u) => Number(db.prepare("INSERT INTO web_messages (user_id, subject, message, created_datetime, status) VALUES (?,?,?,?,'new')").run(u, subject, message, now).lastInsertRowid)));
+    audit.record({ userId: p.userId, userName: p.userName, action: 'message.create', target: `webmessages:${ids.join(',')}`, newValue: { subject }, result: 'ok' });
+    reply.code(201);
+    return { ids };
   });
   const batchIds = (req: FastifyRequest) => {
     const b = req.body as Row | undefined;
