@@ -138,3 +138,20 @@ describe('e-mail messages through the configured email server over SMTP', () => 
     expect((await rt.api('POST', '/textmessages', { recipient_name: 'Op', recipient_mobile: 'call me', message: 'x' })).status).toBe(400);
   });
 });
+
+describe('outbox robustness', () => {
+  it('a round on a closed store is logged, never an unhandled rejection', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { openStore } = await import('../../src/core/store/store');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-outbox-'));
+    const store = openStore(dir, []);
+    store.close();
+    const lines: string[] = [];
+    const outbox = new MessageOutbox({ store, intervalMs: 0, log: (l) => lines.push(l) });
+    await expect(outbox.flush()).resolves.toEqual({ sent: 0, failed: 0 });
+    expect(lines[0]).toMatch(/^outbox: .*not open/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

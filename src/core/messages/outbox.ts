@@ -75,9 +75,15 @@ export class MessageOutbox {
   /** Sends what is due; concurrent calls share one round. */
   flush(): Promise<{ sent: number; failed: number }> {
     if (this.running) return this.running as Promise<{ sent: number; failed: number }>;
-    const p = this.sendDueEmails().finally(() => {
-      this.running = null;
-    });
+    // never an unhandled rejection (a closed store during shutdown, a broken row): log and try again next round
+    const p = this.sendDueEmails()
+      .catch((e: Error) => {
+        this.opts.log?.(`outbox: ${e.message}`);
+        return { sent: 0, failed: 0 };
+      })
+      .finally(() => {
+        this.running = null;
+      });
     this.running = p;
     return p;
   }
