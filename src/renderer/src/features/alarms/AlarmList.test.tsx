@@ -113,3 +113,20 @@ describe('AlarmList', () => {
     expect(puts[0].url).toMatch(/\/api\/alarms\/1\/shelve$/);
   });
 });
+
+describe('AlarmList in a flood', () => {
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+  });
+  it('renders at most MAX_ROWS rows, most severe first, and says how many more match', () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('[]', { status: 200 })));
+    const many = Array.from({ length: 1200 }, (_, i) => alarm(i + 10, { name: `Flood ${i}`, priority: i === 1100 ? 'CRITICAL' : 'LOW' }));
+    useAlarmStore.setState({ byId: new Map(many.map((a) => [a.id, a])) });
+    render(<AlarmList />);
+    const rows = screen.getByTestId('alarm-table').querySelectorAll('tbody tr');
+    expect(rows).toHaveLength(500);
+    expect(rows[0].children[3].textContent).toBe('Flood 1100');
+    expect(screen.getByText(/500 of 1200 shown/)).toBeTruthy();
+  });
+});

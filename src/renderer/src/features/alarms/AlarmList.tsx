@@ -8,6 +8,8 @@ import { useAlarmStore } from './store';
 import { filterAlarms, sortAlarms, type SortKey, type StateFilter } from './logic';
 import { PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, type Alarm, type AlarmEvent } from './types';
 
+export const MAX_ROWS = 500;
+
 const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 
 export function AlarmList() {
@@ -21,7 +23,9 @@ export function AlarmList() {
   const [dialog, setDialog] = useState<{ kind: 'ack'; ids: number[] } | { kind: 'shelve'; alarm: Alarm } | { kind: 'history'; alarm: Alarm; events: AlarmEvent[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const rows = useMemo(() => sortAlarms(filterAlarms([...byId.values()], state, priority, text), sort.key, sort.desc), [byId, state, priority, text, sort]);
+  const matching = useMemo(() => sortAlarms(filterAlarms([...byId.values()], state, priority, text), sort.key, sort.desc), [byId, state, priority, text, sort]);
+  // in a flood the list stays usable: the first rows in the chosen order, and a note to narrow the filter
+  const rows = matching.length > MAX_ROWS ? matching.slice(0, MAX_ROWS) : matching;
   const visibleSelected = rows.filter((a) => selected.has(a.id) && !a.acknowledged).map((a) => a.id);
 
   const run = async (fn: () => Promise<unknown>) => {
@@ -82,7 +86,7 @@ export function AlarmList() {
         <button type="button" disabled={visibleSelected.length === 0} onClick={() => setDialog({ kind: 'ack', ids: visibleSelected })}>
           Acknowledge selected ({visibleSelected.length})
         </button>
-        <span>{rows.length} shown</span>
+        <span>{matching.length > rows.length ? `${rows.length} of ${matching.length} shown: narrow the filter to see the rest` : `${rows.length} shown`}</span>
       </div>
       {error ? (
         <p className="sy-error" role="alert">
