@@ -27,6 +27,7 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
   let meterId: number;
   let counterPoint: number;
   let analogPoint: number;
+  let zone: string | null = null;
 
   beforeAll(async () => {
     rt = await startTestRuntime();
@@ -40,7 +41,9 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     counterPoint = await id('/points', { name: 'Main meter kWh', data_source_id: ds, object_type: 'ENERGY_VALUE', units: 'kWh', is_trend: false, address: '{}' });
     analogPoint = await id('/points', { name: 'Transformer temperature', data_source_id: ds, object_type: 'ANALOG_VALUE', units: '°C', high_limit: 80, is_trend: false, address: '{}' });
     const cat = (await rt.api<{ id: number }[]>('GET', '/energycategories')).body[0].id;
-    const tz = (await rt.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
+    const tzRow = (await rt.api<{ id: number; iana_name: string | null }[]>('GET', '/timezones')).body[0];
+    const tz = tzRow.id;
+    zone = tzRow.iana_name;
     const cc = await id('/costcenters', { name: 'Plant CC' });
     meterId = await id('/meters', { name: 'Main meter', energy_category_id: cat, cost_center_id: cc, hourly_low_limit: 1, hourly_high_limit: 50 });
     expect((await rt.api('POST', `/meters/${meterId}/points`, { point_id: counterPoint })).status).toBe(201);
@@ -72,7 +75,7 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
   });
 
   it('SPACE01: space (and sub-space) consumption over its limit raises an alarm and posts the MyEMS %s message to web messages', async () => {
-    const start = periodStart('month', Date.now());
+    const start = periodStart('month', Date.now(), zone);
     const t1 = Math.max(start + 1000, Date.now() - 30 * 60_000);
     rt.ctx.values.publish([{ point_id: counterPoint, value: 10_000, quality: 'good', ts: t1 }]);
     rt.ctx.values.publish([{ point_id: counterPoint, value: 10_600, quality: 'good', ts: Date.now() }]);

@@ -3,6 +3,7 @@
  * expression (JSON), looks at the plant, and answers findings: one per diagnosed object, active or not, with
  * the values its message template may use. docs/alarms.md documents every code.
  */
+import { DateTime } from 'luxon';
 import type { Store } from '../store/store';
 import type { ValueBus } from '../values/bus';
 import type { CounterMarks } from './counters';
@@ -51,12 +52,22 @@ const optNum = (expr: Row, key: string, min = -Infinity): string | null =>
   expr[key] === undefined || expr[key] === null ? null : num(expr[key]) === null || num(expr[key])! < min ? `expression.${key} must be a number${min > -Infinity ? ` >= ${min}` : ''}` : null;
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-/** The start of the current day or month in the server's local time. */
-export function periodStart(period: string, now: number): number {
-  const d = new Date(now);
+/** The start of the current hour, day or month in a time zone (IANA name; the server's own when not given or unknown). */
+export function periodStart(period: string, now: number, zone?: string | null): number {
   if (period === 'hour') return hourStart(now);
-  if (period === 'month') return new Date(d.getFullYear(), d.getMonth(), 1).getTime();
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  let t = DateTime.fromMillis(now, zone ? { zone } : {});
+  if (!t.isValid) t = DateTime.fromMillis(now);
+  return t.startOf(period === 'month' ? 'month' : 'day').toMillis();
+}
+
+/** The IANA zone of a space (spaces.timezone_id -> timezones.iana_name), or null. */
+function spaceZone(store: Store, spaceId: number): string | null {
+  try {
+    const r = store.db.prepare('SELECT t.iana_name AS zone FROM spaces s JOIN timezones t ON t.id = s.timezone_id WHERE s.id = ?').get(spaceId) as { zone: string | null } | undefined;
+    return r?.zone ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The space and its descendants. */
@@ -105,7 +116,7 @@ export const CHECKS: Check[] = [
       const period = String(e.period ?? 'month');
       const space = ctx.store.db.prepare('SELECT id, name FROM spaces WHERE id = ?').get(spaceId) as Row | undefined;
       if (!space) return [];
-      const from = periodStart(period, ctx.now);
+      const from = periodStart(period, ctx.now, spaceZone(ctx.store, spaceId));
       const spaces = spaceTree(ctx.store, spaceId);
       const has = ctx.store.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='rel_spaces_meters'").get();
       const meters = has
