@@ -1,13 +1,21 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveHub } from '../../src/core/live/feature';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
 interface Msg {
   type: string;
-  values?: { point_id: number; value: number; quality: string; utc_date_time: string }[];
+  values?: { point_id: number; value: number | string; quality: string; utc_date_time: string }[];
+  [k: string]: unknown;
 }
 
-function open(url: string, headers?: Record<string, string>): Promise<{ ws: WebSocket; messages: Msg[]; closed: Promise<number> }> {
+interface Client {
+  ws: WebSocket;
+  messages: Msg[];
+  closed: Promise<number>;
+}
+
+function open(url: string, headers?: Record<string, string>): Promise<Client> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/api/live`, { headers });
   const messages: Msg[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(String(d))));
@@ -18,14 +26,26 @@ function open(url: string, headers?: Record<string, string>): Promise<{ ws: WebS
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('live stream /api/live', () => {
   let rt: TestRuntime;
+  let hub: LiveHub;
+  let session: Record<string, string>;
   beforeAll(async () => {
     rt = await startTestRuntime();
+    hub = rt.ctx.services.get('live') as LiveHub;
+    session = { 'User-UUID': rt.headers['User-UUID'], Token: rt.headers.Token };
   });
   afterAll(async () => rt?.stop());
 
-  it('closes 4401 when the first message is not a valid auth', async () => {
+  async function authed(): Promise<Client> {
+    const c = await open(rt.url, session);
+    await waitFor(() => c.messages.find((m) => m.type === 'ready'), 'ready');
+    return c;
+  }
+
+  it('closes 4401 when the first message is not a valid auth, and without any message after the auth timeout', async () => {
     const a = await open(rt.url);
     a.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [1] }));
     expect(await a.closed).toBe(4401);
@@ -34,6 +54,31 @@ describe('live stream /api/live', () => {
     expect(await b.closed).toBe(4401);
     const c = await open(rt.url, { 'User-UUID': 'nobody', Token: 'nothing' });
     expect(await c.closed).toBe(4401);
+    const d = await open(rt.url);
+    d.ws.send('not json');
+    expect(await d.closed).toBe(4401);
+    const e = await open(rt.url, { 'API-Key': 'no-such-key' });
+    expect(await e.closed).toBe(4401);
+
+    const saved = hub.limits.authTimeoutMs;
+    hub.limits.authTimeoutMs = 300;
+    try {
+      const silent = await open(rt.url);
+      expect(await silent.closed).toBe(4401);
+      expect(silent.messages).toEqual([]);
+    } finally {
+      hub.limits.authTimeoutMs = saved;
+    }
+  });
+
+  it('an unauthenticated client receives nothing that is broadcast', async () => {
+    const anon = await open(rt.url);
+    const c = await authed();
+    hub.broadcast({ type: 'alarms', changed: [{ id: 1 }] });
+    await waitFor(() => c.messages.find((m) => m.type === 'alarms'), 'the broadcast');
+    expect(anon.messages).toEqual([]);
+    anon.ws.close();
+    c.ws.close();
   });
 
   it('authenticates, sends current values at once, then at most one batch per 100 ms with the newest value of each point', async () => {
@@ -59,45 +104,89 @@ describe('live stream /api/live', () => {
     });
     await waitFor(() => c.messages.at(-1)?.values?.some((v) => v.point_id === 12 && v.value === i), 'the newest value', 2000);
     const batches = c.messages.slice(before).filter((m) => m.type === 'values');
-    expect(batches.length).toBeLessThanOrEqual(13);
+    expect(i).toBeGreaterThan(500);
+    expect(batches.length).toBeLessThanOrEqual(12);
     expect(batches.length).toBeGreaterThanOrEqual(5);
     for (const b of batches) {
       expect(b.values!.every((v) => v.point_id === 12)).toBe(true); // 13 was never subscribed
       expect(b.values).toHaveLength(1); // coalesced per point
     }
+    // values increase from batch to batch: the newest of each window, never an older one after a newer
+    const seen = batches.map((b) => b.values![0].value as number);
+    expect([...seen].sort((x, y) => x - y)).toEqual(seen);
+
+    c.ws.send(JSON.stringify({ type: 'unsubscribe', point_ids: [12] }));
+    c.ws.send(JSON.stringify({ type: 'ping' }));
+    await waitFor(() => c.messages.find((m) => m.type === 'pong'), 'pong');
+    const after = c.messages.length;
+    rt.ctx.values.publish([{ point_id: 12, value: -1, quality: 'good', ts: Date.now() }]);
+    await sleep(300);
+    expect(c.messages.slice(after)).toEqual([]);
     c.ws.close();
   });
 
-  it('accepts the API headers on the upgrade request', async () => {
-    const c = await open(rt.url, { 'User-UUID': rt.headers['User-UUID'], Token: rt.headers.Token });
-    await waitFor(() => c.messages.find((m) => m.type === 'ready'), 'ready');
+  it('answers bad messages with an error and keeps the connection', async () => {
+    const c = await authed();
+    c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ['1; DROP TABLE points'] }));
+    c.ws.send(JSON.stringify({ type: 'dance' }));
+    c.ws.send('[1,2]');
+    await waitFor(() => c.messages.filter((m) => m.type === 'error').length === 3, 'three errors');
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
     c.ws.close();
   });
 
-  it('a client that never reads neither blocks the others nor grows without bound', async () => {
-    const slow = await open(rt.url, { 'User-UUID': rt.headers['User-UUID'], Token: rt.headers.Token });
-    const fast = await open(rt.url, { 'User-UUID': rt.headers['User-UUID'], Token: rt.headers.Token });
-    await waitFor(() => slow.messages.length && fast.messages.length, 'both ready');
-    const ids = Array.from({ length: 2000 }, (_, k) => 1000 + k);
-    slow.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ids }));
-    fast.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [1000] }));
-    await new Promise((r) => setTimeout(r, 100));
-    // stop reading on the slow client's socket: the server's writes pile up in its buffers
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const hub = rt.ctx.services.get('live') as { clients: Set<{ subscribed: Set<number>; pending?: Map<number, unknown> }> };
-    const rss0 = process.memoryUsage().rss;
-    const payload = 'x'.repeat(200);
-    for (let round = 0; round < 60; round++) {
-      rt.ctx.values.publish(ids.map((id) => ({ point_id: id, value: `${payload}${round}` as unknown as number, quality: 'good' as const, ts: Date.now() })));
-      await new Promise((r) => setTimeout(r, 20));
+  it('accepts an API key, and closes a stream whose session was logged out', async () => {
+    const c = await authed();
+    const other = await fetch(`${rt.url}/api/users/login`, { method: 'PUT', body: JSON.stringify({ data: { name: 'administrator', password: 'Switchyard-Test-1' } }), headers: { 'Content-Type': 'application/json' } });
+    const s2 = (await other.json()) as { user_uuid: string; token: string };
+    const c2 = await open(rt.url);
+    c2.ws.send(JSON.stringify({ type: 'auth', user_uuid: s2.user_uuid, token: s2.token }));
+    await waitFor(() => c2.messages.find((m) => m.type === 'ready'), 'ready');
+    const out = await fetch(`${rt.url}/api/users/logout`, { method: 'PUT', headers: { 'User-UUID': s2.user_uuid, Token: s2.token } });
+    expect(out.status).toBeLessThan(300);
+    hub.recheckCredentials(); // what the status tick does every few seconds
+    expect(await c2.closed).toBe(4401);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN); // the other session is untouched
+    c.ws.close();
+  });
+
+  it('a client that never reads neither blocks the others nor grows without bound, and is dropped', async () => {
+    const saved = { ...hub.limits };
+    hub.limits.maxCongestedMs = 1000;
+    const slow = await authed();
+    const fast = await authed();
+    try {
+      const ids = Array.from({ length: 2000 }, (_, k) => 1000 + k);
+      slow.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ids }));
+      fast.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [1000] }));
+      await waitFor(() => [...hub.clients].filter((c) => c.subscribed.size).length === 2, 'both subscribed');
+      const slowOnServer = [...hub.clients].find((c) => c.subscribed.size === 2000)!;
+      // stop reading on the slow client's socket: the server's writes pile up in its buffers
+      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const payload = 'x'.repeat(200);
+      const batchBytes = JSON.stringify({ type: 'values', values: ids.map((id) => ({ point_id: id, value: `${payload}999`, quality: 'good', utc_date_time: new Date().toISOString() })) }).length;
+      let maxBuffered = 0;
+      let maxPending = 0;
+      let round = 0;
+      // about 6 MB/s for the slow client: it congests within seconds and is dropped a second later
+      while (hub.clients.has(slowOnServer) && round < 1000) {
+        rt.ctx.values.publish(ids.map((id) => ({ point_id: id, value: `${payload}${round}`, quality: 'good' as const, ts: Date.now() })));
+        maxBuffered = Math.max(maxBuffered, slowOnServer.socket.bufferedAmount);
+        maxPending = Math.max(maxPending, slowOnServer.pending.size);
+        round++;
+        await sleep(20);
+      }
+      expect(hub.clients.has(slowOnServer)).toBe(false);
+      expect(round).toBeGreaterThan(10);
+      // what waits on the server: at most one batch beyond the bound, the pending map at most the subscription
+      expect(maxBuffered).toBeLessThanOrEqual(hub.limits.maxBufferedBytes + batchBytes);
+      expect(maxPending).toBeLessThanOrEqual(2000);
+      // the fast client saw every round's newest value promptly
+      await waitFor(() => fast.messages.at(-1)?.values?.[0]?.value === `${payload}${round - 1}`, 'the fast client keeps up', 1000);
+    } finally {
+      Object.assign(hub.limits, saved);
+      slow.ws.terminate();
+      fast.ws.close();
     }
-    await waitFor(() => fast.messages.at(-1)?.values?.[0]?.value === (`${payload}59` as unknown as number), 'the fast client keeps up', 3000);
-    for (const c of hub.clients) {
-      const pending = (c as unknown as { pending: Map<number, unknown> }).pending;
-      expect(pending.size).toBeLessThanOrEqual(c.subscribed.size);
-    }
-    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 1024 * 1024);
-    slow.ws.terminate();
-    fast.ws.close();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The live stream: WebSocket /api/live. A client authenticates (first message, or the API's headers on the
  * upgrade request), subscribes to point ids, gets their current values at once and then batched changes,
- * at most one message per BATCH_MS, coalesced per point. A client that does not read fast enough has its
+ * at most one message per batch window, coalesced per point. A client that does not read fast enough has its
  * pending values replaced by newer ones (memory bounded by its subscription) and is dropped after a while.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,29 +11,51 @@ import type { Feature, RuntimeContext } from '../feature';
 import { statusFields } from '../status';
 import type { PointValue } from '../values/bus';
 
-export const BATCH_MS = 100;
-const AUTH_TIMEOUT_MS = 5000;
-const STATUS_EVERY_MS = 5000;
-/** a client with more than this unsent in its socket gets nothing new until it drains... */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-/** ...and is disconnected when it stays congested this long */
-const MAX_CONGESTED_MS = 15_000;
-const MAX_SUBSCRIPTION = 100_000;
-
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_SLOW = 4408;
+
+export interface LiveLimits {
+  /** at most one values message per client in this window */
+  batchMs: number;
+  /** a client that has not authenticated within this time is closed (4401) */
+  authTimeoutMs: number;
+  /** status messages (and the re-check of every client's credentials) this often */
+  statusEveryMs: number;
+  /** a client with more than this unsent in its socket gets nothing new until it drains... */
+  maxBufferedBytes: number;
+  /** ...and is closed (4408) when it stays congested this long */
+  maxCongestedMs: number;
+  /** point ids one connection may subscribe to */
+  maxSubscription: number;
+}
+
+export const DEFAULT_LIVE_LIMITS: LiveLimits = {
+  batchMs: 100,
+  authTimeoutMs: 5000,
+  statusEveryMs: 5000,
+  maxBufferedBytes: 1024 * 1024,
+  maxCongestedMs: 15_000,
+  maxSubscription: 100_000,
+};
+
+type Credentials = { apiKey: string } | { uuid: string; token: string };
 
 const wire = (v: PointValue) => ({ point_id: v.point_id, value: v.value, quality: v.quality, utc_date_time: new Date(v.ts).toISOString() });
 
 class LiveClient {
   principal: Principal | null = null;
+  credentials: Credentials | null = null;
   readonly subscribed = new Set<number>();
-  private pending = new Map<number, PointValue>();
+  /** the newest value of every subscribed point changed since the last message: never more than the subscription */
+  pending = new Map<number, PointValue>();
   private timer: NodeJS.Timeout | null = null;
   private lastSent = 0;
   private congestedSince: number | null = null;
 
-  constructor(readonly socket: WebSocket) {}
+  constructor(
+    readonly socket: WebSocket,
+    private readonly limits: LiveLimits,
+  ) {}
 
   send(msg: unknown): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(msg));
@@ -41,20 +63,23 @@ class LiveClient {
 
   queue(v: PointValue): void {
     this.pending.set(v.point_id, v);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(0, this.lastSent + BATCH_MS - Date.now()));
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(0, this.lastSent + this.limits.batchMs - Date.now()));
   }
 
   private flush(): void {
     this.timer = null;
     if (!this.pending.size || this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       const now = Date.now();
       this.congestedSince ??= now;
-      if (now - this.congestedSince > MAX_CONGESTED_MS) {
+      if (now - this.congestedSince > this.limits.maxCongestedMs) {
+        this.pending.clear();
         this.socket.close(CLOSE_TOO_SLOW, 'client too slow');
+        // a client that does not read does not read the close frame either
+        setTimeout(() => this.socket.terminate(), 1000).unref();
         return;
       }
-      this.timer = setTimeout(() => this.flush(), BATCH_MS);
+      this.timer = setTimeout(() => this.flush(), this.limits.batchMs);
       return;
     }
     this.congestedSince = null;
@@ -74,11 +99,19 @@ class LiveClient {
 export class LiveHub {
   readonly clients = new Set<LiveClient>();
 
-  constructor(private readonly ctx: RuntimeContext) {}
+  constructor(
+    private readonly ctx: RuntimeContext,
+    readonly limits: LiveLimits = { ...DEFAULT_LIVE_LIMITS },
+  ) {}
 
   /** Sends a message to every authenticated client (alarms, status). */
   broadcast(msg: object): void {
-    for (const c of this.clients) if (c.principal) c.send(msg);
+    let text: string | null = null;
+    for (const c of this.clients) {
+      if (!c.principal || c.socket.readyState !== c.socket.OPEN) continue;
+      text ??= JSON.stringify(msg);
+      c.socket.send(text);
+    }
   }
 
   onValues = (batch: readonly PointValue[]): void => {
@@ -88,50 +121,80 @@ export class LiveHub {
     }
   };
 
+  private check(credentials: Credentials): Principal {
+    return 'apiKey' in credentials ? this.ctx.auth.byApiKey(credentials.apiKey) : this.ctx.auth.bySession(credentials.uuid, credentials.token);
+  }
+
+  /** Closes (4401) every client whose session ended (logout, expiry, locked account) since it authenticated. */
+  recheckCredentials(): void {
+    for (const c of this.clients) {
+      if (!c.credentials) continue;
+      try {
+        c.principal = this.check(c.credentials);
+      } catch {
+        c.principal = null;
+        c.socket.close(CLOSE_UNAUTHORIZED, 'session ended');
+      }
+    }
+  }
+
   attach(socket: WebSocket, headers: Record<string, string | string[] | undefined>): void {
-    const client = new LiveClient(socket);
+    const client = new LiveClient(socket, this.limits);
     this.clients.add(client);
-    const authenticate = (principal: Principal) => {
-      client.principal = principal;
+    const authenticate = (credentials: Credentials) => {
+      try {
+        client.principal = this.check(credentials);
+      } catch {
+        socket.close(CLOSE_UNAUTHORIZED, 'invalid credentials');
+        return;
+      }
+      client.credentials = credentials;
       clearTimeout(authTimer);
-      client.send({ type: 'ready', user: principal.userName });
+      client.send({ type: 'ready', user: client.principal.userName });
     };
     const authTimer = setTimeout(() => {
       if (!client.principal) socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
-    }, AUTH_TIMEOUT_MS);
-    if (headers['user-uuid'] || headers['api-key']) {
-      try {
-        authenticate(this.ctx.auth.authenticate(headers));
-      } catch {
-        socket.close(CLOSE_UNAUTHORIZED, 'invalid credentials');
-      }
-    }
+    }, this.limits.authTimeoutMs);
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const apiKeyHeader = header('api-key');
+    const uuidHeader = header('user-uuid');
+    if (apiKeyHeader) authenticate({ apiKey: apiKeyHeader });
+    else if (uuidHeader) authenticate({ uuid: uuidHeader, token: header('token') ?? '' });
+
     socket.on('message', (data) => {
       let msg: Record<string, unknown>;
       try {
-        msg = JSON.parse(String(data));
+        const parsed: unknown = JSON.parse(String(data));
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        msg = parsed as Record<string, unknown>;
       } catch {
-        client.send({ type: 'error', message: 'messages must be JSON' });
+        if (!client.principal) socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
+        else client.send({ type: 'error', message: 'messages must be JSON objects' });
         return;
       }
       if (!client.principal) {
-        if (msg.type !== 'auth') {
-          socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
-          return;
-        }
-        try {
-          authenticate(
-            typeof msg.api_key === 'string' ? this.ctx.auth.byApiKey(msg.api_key) : this.ctx.auth.bySession(String(msg.user_uuid ?? ''), String(msg.token ?? '')),
-          );
-        } catch {
-          socket.close(CLOSE_UNAUTHORIZED, 'invalid credentials');
-        }
+        if (msg.type !== 'auth') socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
+        else authenticate(typeof msg.api_key === 'string' ? { apiKey: msg.api_key } : { uuid: String(msg.user_uuid ?? ''), token: String(msg.token ?? '') });
         return;
       }
-      const ids = Array.isArray(msg.point_ids) ? msg.point_ids.filter((x): x is number => Number.isInteger(x) && (x as number) > 0) : [];
-      if (msg.type === 'subscribe') {
-        if (client.subscribed.size + ids.length > MAX_SUBSCRIPTION) {
-          client.send({ type: 'error', message: `at most ${MAX_SUBSCRIPTION} points per connection` });
+      if (msg.type === 'subscribe' || msg.type === 'unsubscribe') {
+        if (!Array.isArray(msg.point_ids) || !msg.point_ids.every((x) => Number.isInteger(x) && (x as number) > 0)) {
+          client.send({ type: 'error', message: 'point_ids must be an array of positive integers' });
+          return;
+        }
+        const ids = msg.point_ids as number[];
+        if (msg.type === 'unsubscribe') {
+          for (const id of ids) {
+            client.subscribed.delete(id);
+            client.pending.delete(id);
+          }
+          return;
+        }
+        if (new Set([...client.subscribed, ...ids]).size > this.limits.maxSubscription) {
+          client.send({ type: 'error', message: `at most ${this.limits.maxSubscription} points per connection` });
           return;
         }
         const snapshot: PointValue[] = [];
@@ -141,12 +204,10 @@ export class LiveHub {
           if (v) snapshot.push(v);
         }
         if (snapshot.length) client.send({ type: 'values', values: snapshot.map(wire) });
-      } else if (msg.type === 'unsubscribe') {
-        for (const id of ids) client.subscribed.delete(id);
       } else if (msg.type === 'ping') {
         client.send({ type: 'pong' });
-      } else {
-        client.send({ type: 'error', message: `unknown message type ${String(msg.type)}` });
+      } else if (msg.type !== 'auth') {
+        client.send({ type: 'error', message: `unknown message type ${JSON.stringify(msg.type)}` });
       }
     });
     socket.on('close', () => {
@@ -176,8 +237,10 @@ export const liveFeature: Feature = {
         start() {
           unsubscribe = ctx.values.subscribe(hub.onValues);
           statusTimer = setInterval(() => {
-            if (hub.clients.size) hub.broadcast({ type: 'status', server_time: new Date().toISOString(), ...statusFields(ctx.status()) });
-          }, STATUS_EVERY_MS);
+            if (!hub.clients.size) return;
+            hub.recheckCredentials();
+            hub.broadcast({ type: 'status', server_time: new Date().toISOString(), ...statusFields(ctx.status()) });
+          }, hub.limits.statusEveryMs);
         },
         stop() {
           unsubscribe?.();
