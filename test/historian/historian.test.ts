@@ -1,4 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Historian } from '../../src/core/historian/feature';
+import { historianMigrations, sqliteStorage } from '../../src/core/historian/storage';
+import { openStore } from '../../src/core/store/store';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
 describe('historian: latest values, trends and retention through the API', () => {
@@ -79,6 +85,23 @@ describe('historian: latest values, trends and retention through the API', () =>
     expect((await rt.api<{ retention_days: number }>('GET', '/settings/historian')).body.retention_days).toBe(30);
   });
 
+  it('records a point from the moment is_trend is switched on, and forgets a deleted point', async () => {
+    const t = Date.parse('2026-11-19T00:00:00Z');
+    const range = (id: number) => `/points/${id}/trend?startdatetime=2026-11-19T00:00:00&enddatetime=2026-11-19T00:01:00`;
+    rt.ctx.values.publish([{ point_id: untrended, value: 1, quality: 'good', ts: t }]);
+    expect((await rt.api<{ values: unknown[] }>('GET', range(untrended))).body.values).toHaveLength(0);
+    const row = (await rt.api<Record<string, unknown>>('GET', `/points/${untrended}`)).body;
+    const put = await rt.api('PUT', `/points/${untrended}`, { ...row, is_trend: true });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    rt.ctx.values.publish([{ point_id: untrended, value: 2, quality: 'good', ts: t + 1000 }]);
+    expect((await rt.api<{ values: { value: number }[] }>('GET', range(untrended))).body.values.map((v) => v.value)).toEqual([2]);
+
+    expect((await rt.api('DELETE', `/points/${untrended}`)).status).toBe(204);
+    const left = rt.ctx.store.db.prepare('SELECT (SELECT COUNT(*) FROM samples WHERE point_id = ?) + (SELECT COUNT(*) FROM point_latest WHERE point_id = ?) AS n').get(untrended, untrended) as { n: number };
+    expect(left.n).toBe(0);
+    expect((await rt.api('GET', range(untrended))).status).toBe(404);
+  });
+
   it('keeps the latest value across a restart', async () => {
     rt.ctx.values.publish([{ point_id: trended, value: 99, quality: 'out_of_range', ts: Date.parse('2026-11-22T00:00:00Z') }]);
     const dataDir = rt.dataDir;
@@ -90,6 +113,38 @@ describe('historian: latest values, trends and retention through the API', () =>
       expect(r).toMatchObject({ value: 99, quality: 'out_of_range' });
     } finally {
       await rt2.stop();
+    }
+  });
+});
+
+describe('historian write-behind queue', () => {
+  it('keeps the values of a failed write for the next flush', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-hist-'));
+    const store = openStore(dir, [historianMigrations]);
+    try {
+      const storage = sqliteStorage(store);
+      const realWrite = storage.write;
+      let failures = 1;
+      storage.write = (samples, latest) => {
+        if (failures-- > 0) throw new Error('database is locked');
+        realWrite(samples, latest);
+      };
+      const lines: string[] = [];
+      const h = new Historian(storage, () => [1], (id) => id === 1, () => 365, (l) => lines.push(l));
+      h.refreshTrended();
+      h.take([{ point_id: 1, value: 1, quality: 'good', ts: 1000 }, { point_id: 2, value: 5, quality: 'good', ts: 1000 }]);
+      h.flush();
+      expect(lines.join()).toMatch(/could not be written/);
+      expect(storage.latest(1)).toBeUndefined();
+      h.take([{ point_id: 1, value: 2, quality: 'bad', ts: 2000 }]);
+      h.flush();
+      expect([...storage.scan(1, 0, 10_000)].map((s) => s.value)).toEqual([1, 2]);
+      expect(storage.latest(1)).toMatchObject({ value: 2, quality: 'bad', ts: 2000 });
+      expect(storage.latest(2)).toMatchObject({ value: 5 });
+      expect([...storage.scan(2, 0, 10_000)]).toEqual([]); // not trended
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -8,13 +8,17 @@ import { badRequest } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import type { Feature, RuntimeContext } from '../feature';
 import type { PointValue } from '../values/bus';
-import { downsample, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
+import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
 
 /** Flush the queue this often... */
 export const FLUSH_MS = 250;
 /** ...or as soon as it holds this many values. */
 const FLUSH_ROWS = 5000;
 const PURGE_EVERY_MS = 3_600_000;
+/** a trend without maxpoints answers at most this many samples (downsampled beyond) */
+export const MAX_TREND_SAMPLES = 100_000;
+/** after a failed write the values wait for the next flush, up to this many; beyond, the oldest are dropped */
+const MAX_QUEUED_ON_FAILURE = 200_000;
 const DEFAULT_RETENTION_DAYS = 365;
 const RETENTION_KEY = 'historian.retention_days';
 
@@ -24,11 +28,16 @@ export class Historian {
   private trended = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
+  private flushQueued = false;
+  /** samples written since the start */
   written = 0;
+  /** samples given up after failed writes */
+  dropped = 0;
 
   constructor(
     readonly storage: SampleStorage,
     private readonly loadTrended: () => number[],
+    private readonly isTrended: (pointId: number) => boolean,
     private readonly retentionDays: () => number,
     private readonly log: (line: string) => void,
   ) {}
@@ -37,27 +46,51 @@ export class Historian {
     this.trended = new Set(this.loadTrended());
   }
 
+  /** a created or changed point: one lookup, so importing thousands of points stays linear */
+  pointChanged(pointId: number): void {
+    if (this.isTrended(pointId)) this.trended.add(pointId);
+    else this.trended.delete(pointId);
+  }
+
   /** Value bus listener: queues, never touches the disk on the hot path. */
   take = (batch: readonly PointValue[]): void => {
     for (const v of batch) {
       if (this.trended.has(v.point_id)) this.samples.push(v);
       this.latest.set(v.point_id, v);
     }
-    if (this.samples.length >= FLUSH_ROWS) setImmediate(() => this.flush());
+    if (this.samples.length >= FLUSH_ROWS && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    }
   };
 
   flush(): void {
+    this.flushQueued = false;
     if (!this.samples.length && !this.latest.size) return;
     const samples = this.samples;
-    const latest = [...this.latest.values()];
+    const latest = this.latest;
     this.samples = [];
     this.latest = new Map();
     try {
-      this.storage.write(samples, latest);
+      this.storage.write(samples, [...latest.values()]);
       this.written += samples.length;
     } catch (e) {
-      this.log(`historian: a batch of ${samples.length} samples could not be written: ${(e as Error).message}`);
+      // keep them for the next flush (disk full, database busy), newer values first in line for the latest table
+      const kept = samples.concat(this.samples);
+      const drop = Math.max(0, kept.length - MAX_QUEUED_ON_FAILURE);
+      this.samples = drop ? kept.slice(drop) : kept;
+      this.dropped += drop;
+      for (const [id, v] of latest) if (!this.latest.has(id)) this.latest.set(id, v);
+      this.log(`historian: ${samples.length} samples could not be written (${(e as Error).message}); ${drop ? `${drop} dropped, ` : ''}retrying`);
     }
+  }
+
+  /** a deleted point: its queued values, samples and latest value go */
+  forget(pointId: number): void {
+    this.trended.delete(pointId);
+    this.samples = this.samples.filter((v) => v.point_id !== pointId);
+    this.latest.delete(pointId);
+    this.storage.forget(pointId);
   }
 
   purge(): number {
@@ -118,16 +151,17 @@ function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, hist
     let maxPoints: number | null = null;
     if (q.maxpoints !== undefined) {
       maxPoints = Number(q.maxpoints);
-      if (!Number.isInteger(maxPoints) || maxPoints < 4 || maxPoints > 1_000_000) throw badRequest('API.INVALID_MAXPOINTS', 'maxpoints must be an integer from 4 to 1000000', 'maxpoints');
+      if (!Number.isInteger(maxPoints) || maxPoints < 4 || maxPoints > MAX_TREND_SAMPLES) {
+        throw badRequest('API.INVALID_MAXPOINTS', `maxpoints must be an integer from 4 to ${MAX_TREND_SAMPLES}`, 'maxpoints');
+      }
     }
     historian.flush();
-    const all = historian.storage.range(id, start, end);
-    const picked = maxPoints !== null ? downsample(all, maxPoints) : all;
-    return {
-      point_id: id,
-      downsampled: picked.length < all.length,
-      values: picked.map((s) => ({ utc_date_time: iso(s.ts), value: s.value, quality: s.quality })),
-    };
+    const bounds = historian.storage.bounds(id, start, end);
+    if (!bounds) return { point_id: id, downsampled: false, values: [] };
+    const sampler = new Downsampler(bounds.first, bounds.last, maxPoints ?? MAX_TREND_SAMPLES);
+    for (const s of historian.storage.scan(id, start, end)) sampler.add(s);
+    const { samples, downsampled } = sampler.result();
+    return { point_id: id, downsampled, values: samples.map((s) => ({ utc_date_time: iso(s.ts), value: s.value, quality: s.quality })) };
   });
 
   app.get('/api/settings/historian', async (req) => {
@@ -156,9 +190,11 @@ export const historianFeature: Feature = {
   compose(ctx) {
     const storage = sqliteStorage(ctx.store);
     const trendedQuery = ctx.store.db.prepare('SELECT id FROM points WHERE is_trend = 1').pluck();
+    const trendOf = ctx.store.db.prepare('SELECT is_trend FROM points WHERE id = ?').pluck();
     const historian = new Historian(
       storage,
       () => trendedQuery.all() as number[],
+      (id) => trendOf.get(id) === 1,
       () => Number(ctx.settings.get(RETENTION_KEY) ?? DEFAULT_RETENTION_DAYS),
       ctx.log,
     );
@@ -174,8 +210,8 @@ export const historianFeature: Feature = {
           unsubscribe = ctx.values.subscribe(historian.take);
           unwatch = ctx.registry.onChange((entity, op, id) => {
             if (entity !== 'points') return;
-            if (op === 'delete') storage.forget(id);
-            historian.refreshTrended();
+            if (op === 'delete') historian.forget(id);
+            else historian.pointChanged(id);
           });
         },
         stop() {

@@ -42,8 +42,10 @@ export interface SampleStorage {
   /** one transaction: the samples of trended points, and the latest value of every point in the batch */
   write(samples: readonly PointValue[], latest: readonly PointValue[]): void;
   latest(pointId: number): PointValue | undefined;
-  range(pointId: number, from: number, to: number): Sample[];
-  count(pointId: number, from: number, to: number): number;
+  /** the first and last sample time in [from, to], or null when there is none */
+  bounds(pointId: number, from: number, to: number): { first: number; last: number } | null;
+  /** the samples in [from, to] in time order, read lazily (a year of 1 s samples never sits in memory at once) */
+  scan(pointId: number, from: number, to: number): Iterable<Sample>;
   /** deletes samples older than `before`; returns how many */
   purge(before: number): number;
   forget(pointId: number): void;
@@ -62,7 +64,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   const db = store.db;
   const insert = db.prepare('INSERT OR REPLACE INTO samples (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?)');
   const upsert = db.prepare(
-    'INSERT INTO point_latest (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT(point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, text_value = excluded.text_value, quality = excluded.quality',
+    'INSERT INTO point_latest (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT(point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, text_value = excluded.text_value, quality = excluded.quality WHERE excluded.ts >= point_latest.ts',
   );
   const args = (v: PointValue) => [v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1] as const;
   const write = db.transaction((samples: readonly PointValue[], latest: readonly PointValue[]) => {
@@ -70,10 +72,14 @@ export function sqliteStorage(store: Store): SampleStorage {
     for (const v of latest) upsert.run(...args(v));
   });
   const getLatest = db.prepare('SELECT ts, value, text_value, quality FROM point_latest WHERE point_id = ?');
+  const first = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1').pluck();
+  const last = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
   const getRange = db.prepare('SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts');
-  const getCount = db.prepare('SELECT COUNT(*) AS n FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ?');
-  const pointIds = db.prepare('SELECT DISTINCT point_id FROM samples');
+  // the next point id with samples: an index seek per point instead of a DISTINCT over the whole table
+  const nextPoint = db.prepare('SELECT point_id FROM samples WHERE point_id > ? ORDER BY point_id LIMIT 1').pluck();
   const purgePoint = db.prepare('DELETE FROM samples WHERE point_id = ? AND ts < ?');
+  const forgetSamples = db.prepare('DELETE FROM samples WHERE point_id = ?');
+  const forgetLatest = db.prepare('DELETE FROM point_latest WHERE point_id = ?');
   return {
     write: (samples, latest) => write(samples, latest),
     latest(pointId) {
@@ -82,48 +88,92 @@ export function sqliteStorage(store: Store): SampleStorage {
       const s = toSample(r);
       return { point_id: pointId, value: s.value, quality: s.quality, ts: s.ts };
     },
-    range: (pointId, from, to) => (getRange.all(pointId, from, to) as Row[]).map(toSample),
-    count: (pointId, from, to) => (getCount.get(pointId, from, to) as { n: number }).n,
+    bounds(pointId, from, to) {
+      const a = first.get(pointId, from, to) as number | undefined;
+      if (a === undefined) return null;
+      return { first: a, last: last.get(pointId, from, to) as number };
+    },
+    *scan(pointId, from, to) {
+      for (const r of getRange.iterate(pointId, from, to) as IterableIterator<Row>) yield toSample(r);
+    },
     purge(before) {
       // point by point, so every delete walks the primary key and no transaction grows large
       let total = 0;
-      for (const { point_id } of pointIds.all() as { point_id: number }[]) total += purgePoint.run(point_id, before).changes;
+      for (let id = nextPoint.get(-1) as number | undefined; id !== undefined; id = nextPoint.get(id) as number | undefined) total += purgePoint.run(id, before).changes;
       return total;
     },
     forget(pointId) {
-      db.prepare('DELETE FROM samples WHERE point_id = ?').run(pointId);
-      db.prepare('DELETE FROM point_latest WHERE point_id = ?').run(pointId);
+      db.transaction(() => {
+        forgetSamples.run(pointId);
+        forgetLatest.run(pointId);
+      })();
     },
   };
 }
 
 /**
- * Min/max-preserving downsampling: the time range is cut into buckets and each bucket keeps its first, minimum,
- * maximum and last sample (in time order, without repeats), so peaks survive and the count stays within maxPoints.
+ * Min/max-preserving downsampling in one pass: the time range [first, last] is cut into maxPoints/4 equal buckets
+ * and each bucket keeps its first, minimum, maximum and last sample (in time order, without repeats), so peaks
+ * survive and the result holds at most maxPoints samples. Memory stays O(maxPoints) whatever the input size.
  */
-export function downsample(samples: Sample[], maxPoints: number): Sample[] {
-  if (samples.length <= maxPoints) return samples;
-  const bucketCount = Math.max(1, Math.floor(maxPoints / 4));
-  const t0 = samples[0].ts;
-  const span = samples[samples.length - 1].ts - t0 + 1;
-  const out: Sample[] = [];
-  let i = 0;
-  for (let b = 0; b < bucketCount && i < samples.length; b++) {
-    const end = t0 + Math.ceil(((b + 1) * span) / bucketCount);
-    const start = i;
-    let min = -1;
-    let max = -1;
-    while (i < samples.length && samples[i].ts < end) {
-      const v = samples[i].value;
-      if (typeof v === 'number') {
-        if (min < 0 || v < (samples[min].value as number)) min = i;
-        if (max < 0 || v > (samples[max].value as number)) max = i;
-      }
-      i++;
-    }
-    if (i === start) continue;
-    const picks = new Set([start, min, max, i - 1].filter((k) => k >= 0));
-    for (const k of [...picks].sort((a, c) => a - c)) out.push(samples[k]);
+export class Downsampler {
+  private readonly bucketCount: number;
+  private readonly width: number;
+  private readonly t0: number;
+  private readonly raw: Sample[] = [];
+  private readonly out: Sample[] = [];
+  private bucket = -1;
+  private firstS: Sample | null = null;
+  private minS: Sample | null = null;
+  private maxS: Sample | null = null;
+  private lastS: Sample | null = null;
+  count = 0;
+
+  constructor(
+    first: number,
+    last: number,
+    private readonly maxPoints: number,
+  ) {
+    this.bucketCount = Math.max(1, Math.floor(maxPoints / 4));
+    this.width = (last - first + 1) / this.bucketCount;
+    this.t0 = first;
   }
-  return out;
+
+  add(s: Sample): void {
+    this.count++;
+    if (this.count <= this.maxPoints) this.raw.push(s);
+    const b = Math.min(this.bucketCount - 1, Math.floor((s.ts - this.t0) / this.width));
+    if (b !== this.bucket) {
+      this.close();
+      this.bucket = b;
+      this.firstS = s;
+    }
+    if (typeof s.value === 'number') {
+      if (!this.minS || s.value < (this.minS.value as number)) this.minS = s;
+      if (!this.maxS || s.value > (this.maxS.value as number)) this.maxS = s;
+    }
+    this.lastS = s;
+  }
+
+  private close(): void {
+    if (!this.firstS) return;
+    const picks = [...new Set([this.firstS, this.minS, this.maxS, this.lastS])].filter((x): x is Sample => x !== null);
+    picks.sort((a, b) => a.ts - b.ts);
+    this.out.push(...picks);
+    this.firstS = this.minS = this.maxS = this.lastS = null;
+  }
+
+  /** the samples as they came when there are at most maxPoints of them, else the downsampled ones */
+  result(): { samples: Sample[]; downsampled: boolean } {
+    if (this.count <= this.maxPoints) return { samples: this.raw, downsampled: false };
+    this.close();
+    return { samples: this.out, downsampled: true };
+  }
+}
+
+export function downsample(samples: readonly Sample[], maxPoints: number): Sample[] {
+  if (samples.length === 0) return [];
+  const d = new Downsampler(samples[0].ts, samples[samples.length - 1].ts, maxPoints);
+  for (const s of samples) d.add(s);
+  return d.result().samples;
 }
