@@ -1,7 +1,8 @@
 /**
  * The historian in the runtime: takes every value batch from the value bus into a write-behind queue, writes
- * the samples of trended points and the latest value of every point in one transaction per flush, answers the
- * latest and trend endpoints, and enforces the retention setting.
+ * the samples of trended points and the latest value of the other points in one transaction per flush (a trended
+ * point's latest value is its newest sample: one row per value, not two), answers the latest and trend endpoints,
+ * and enforces the retention setting.
  */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../api/errors';
@@ -29,6 +30,8 @@ export class Historian {
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private flushQueued = false;
+  private running = false;
+  private firstPurge: NodeJS.Timeout | null = null;
   /** samples written since the start */
   written = 0;
   /** samples given up after failed writes */
@@ -56,11 +59,11 @@ export class Historian {
   take = (batch: readonly PointValue[]): void => {
     for (const v of batch) {
       if (this.trended.has(v.point_id)) this.samples.push(v);
-      this.latest.set(v.point_id, v);
+      else this.latest.set(v.point_id, v);
     }
-    if (this.samples.length >= FLUSH_ROWS && !this.flushQueued) {
+    if (this.samples.length >= FLUSH_ROWS && !this.flushQueued && this.running) {
       this.flushQueued = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.running && this.flush());
     }
   };
 
@@ -100,17 +103,29 @@ export class Historian {
     return n;
   }
 
+  private scheduledPurge(): void {
+    try {
+      this.purge();
+    } catch (e) {
+      this.log(`historian: purge failed: ${(e as Error).message}`);
+    }
+  }
+
   start(): void {
+    this.running = true;
     this.refreshTrended();
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
-    this.purgeTimer = setInterval(() => this.purge(), PURGE_EVERY_MS);
-    setImmediate(() => this.purge());
+    this.purgeTimer = setInterval(() => this.scheduledPurge(), PURGE_EVERY_MS);
+    // the first purge a little after start, so it does not hold up the first scans
+    this.firstPurge = setTimeout(() => this.scheduledPurge(), 10_000);
   }
 
   stop(): void {
+    this.running = false;
     if (this.timer) clearInterval(this.timer);
     if (this.purgeTimer) clearInterval(this.purgeTimer);
-    this.timer = this.purgeTimer = null;
+    if (this.firstPurge) clearTimeout(this.firstPurge);
+    this.timer = this.purgeTimer = this.firstPurge = null;
     this.flush();
   }
 }

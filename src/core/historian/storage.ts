@@ -39,8 +39,9 @@ export interface Sample {
 }
 
 export interface SampleStorage {
-  /** one transaction: the samples of trended points, and the latest value of every point in the batch */
+  /** one transaction: the samples of trended points, and the latest values of points that are not trended */
   write(samples: readonly PointValue[], latest: readonly PointValue[]): void;
+  /** the newer of the point's newest sample and its stored latest value */
   latest(pointId: number): PointValue | undefined;
   /** the first and last sample time in [from, to], or null when there is none */
   bounds(pointId: number, from: number, to: number): { first: number; last: number } | null;
@@ -71,7 +72,13 @@ export function sqliteStorage(store: Store): SampleStorage {
     for (const v of samples) insert.run(...args(v));
     for (const v of latest) upsert.run(...args(v));
   });
-  const getLatest = db.prepare('SELECT ts, value, text_value, quality FROM point_latest WHERE point_id = ?');
+  const getLatest = db.prepare(
+    `SELECT ts, value, text_value, quality FROM (
+       SELECT ts, value, text_value, quality FROM point_latest WHERE point_id = ?
+       UNION ALL
+       SELECT * FROM (SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? ORDER BY ts DESC LIMIT 1))
+     ORDER BY ts DESC LIMIT 1`,
+  );
   const first = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1').pluck();
   const last = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
   const getRange = db.prepare('SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts');
@@ -83,7 +90,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   return {
     write: (samples, latest) => write(samples, latest),
     latest(pointId) {
-      const r = getLatest.get(pointId) as Row | undefined;
+      const r = getLatest.get(pointId, pointId) as Row | undefined;
       if (!r) return undefined;
       const s = toSample(r);
       return { point_id: pointId, value: s.value, quality: s.quality, ts: s.ts };
