@@ -40,7 +40,21 @@ export const DEFAULT_LIVE_LIMITS: LiveLimits = {
 
 type Credentials = { apiKey: string } | { uuid: string; token: string };
 
-const wire = (v: PointValue) => ({ point_id: v.point_id, value: v.value, quality: v.quality, utc_date_time: new Date(v.ts).toISOString() });
+/** a value's JSON on the wire, made once per value however many clients receive it */
+const encoded = new WeakMap<PointValue, string>();
+function encode(v: PointValue): string {
+  let text = encoded.get(v);
+  if (text === undefined) {
+    text = JSON.stringify({ point_id: v.point_id, value: v.value, quality: v.quality, utc_date_time: new Date(v.ts).toISOString() });
+    encoded.set(v, text);
+  }
+  return text;
+}
+const valuesMessage = (values: Iterable<PointValue>) => {
+  const parts: string[] = [];
+  for (const v of values) parts.push(encode(v));
+  return `{"type":"values","values":[${parts.join(',')}]}`;
+};
 
 class LiveClient {
   principal: Principal | null = null;
@@ -58,7 +72,11 @@ class LiveClient {
   ) {}
 
   send(msg: unknown): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(msg));
+    this.sendText(JSON.stringify(msg));
+  }
+
+  sendText(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
   }
 
   queue(v: PointValue): void {
@@ -83,10 +101,10 @@ class LiveClient {
       return;
     }
     this.congestedSince = null;
-    const values = [...this.pending.values()].map(wire);
+    const text = valuesMessage(this.pending.values());
     this.pending = new Map();
     this.lastSent = Date.now();
-    this.send({ type: 'values', values });
+    this.sendText(text);
   }
 
   close(): void {
@@ -203,7 +221,7 @@ export class LiveHub {
           const v = this.ctx.values.latest(id);
           if (v) snapshot.push(v);
         }
-        if (snapshot.length) client.send({ type: 'values', values: snapshot.map(wire) });
+        if (snapshot.length) client.sendText(valuesMessage(snapshot));
       } else if (msg.type === 'ping') {
         client.send({ type: 'pong' });
       } else if (msg.type !== 'auth') {
