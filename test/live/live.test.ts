@@ -125,6 +125,14 @@ describe('live stream /api/live', () => {
     c.ws.close();
   });
 
+  it('sends the status right after ready', async () => {
+    const c = await authed();
+    const status = await waitFor(() => c.messages.find((m) => m.type === 'status'), 'status');
+    expect(status).toMatchObject({ data_sources_online: expect.any(Number), data_sources_offline: expect.any(Number), unacknowledged_alarms: expect.any(Number) });
+    expect(Object.keys(status)).toContain('highest_alarm_priority');
+    c.ws.close();
+  });
+
   it('answers bad messages with an error and keeps the connection', async () => {
     const c = await authed();
     c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ['1; DROP TABLE points'] }));

@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/service';
 import type { Feature, RuntimeContext } from '../feature';
 import { statusFields } from '../status';
+import { VERSION } from '../version';
 import type { PointValue } from '../values/bus';
 
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -122,6 +123,10 @@ export class LiveHub {
     readonly limits: LiveLimits = { ...DEFAULT_LIVE_LIMITS },
   ) {}
 
+  statusMessage(): object {
+    return { type: 'status', version: VERSION, server_time: new Date().toISOString(), ...statusFields(this.ctx.status()) };
+  }
+
   /** Sends a message to every authenticated client (alarms, status). */
   broadcast(msg: object): void {
     let text: string | null = null;
@@ -169,6 +174,8 @@ export class LiveHub {
       client.credentials = credentials;
       clearTimeout(authTimer);
       client.send({ type: 'ready', user: client.principal.userName });
+      // the status bar has something to show at once, not only after the first tick
+      client.send(this.statusMessage());
     };
     const authTimer = setTimeout(() => {
       if (!client.principal) socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
@@ -257,7 +264,7 @@ export const liveFeature: Feature = {
           statusTimer = setInterval(() => {
             if (!hub.clients.size) return;
             hub.recheckCredentials();
-            hub.broadcast({ type: 'status', server_time: new Date().toISOString(), ...statusFields(ctx.status()) });
+            hub.broadcast(hub.statusMessage());
           }, hub.limits.statusEveryMs);
         },
         stop() {
