@@ -148,3 +148,27 @@ describe('historian write-behind queue', () => {
     }
   });
 });
+
+describe('sqlite sample storage', () => {
+  it('purges in steps exactly the samples older than the bound, for every point', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-hist-'));
+    const store = openStore(dir, [historianMigrations]);
+    try {
+      const storage = sqliteStorage(store);
+      const mk = (point_id: number, n: number) => Array.from({ length: n }, (_, i) => ({ point_id, value: i, quality: 'good' as const, ts: 1_000_000 + i * 1000 }));
+      storage.write([...mk(1, 12_345), ...mk(2, 10), ...mk(7, 6000)], []);
+      const bound = 1_000_000 + 11_000 * 1000; // points 1 and 7 lose 11,000 and 6,000; point 2 loses 10
+      const steps = [...storage.purge(bound)];
+      expect(steps.reduce((a, b) => a + b, 0)).toBe(11_000 + 10 + 6000);
+      expect(Math.max(...steps)).toBeLessThanOrEqual(5000);
+      expect([...storage.scan(1, 0, Number.MAX_SAFE_INTEGER)].map((s) => s.value)).toEqual(Array.from({ length: 1345 }, (_, i) => 11_000 + i));
+      expect([...storage.scan(2, 0, Number.MAX_SAFE_INTEGER)]).toEqual([]);
+      expect([...storage.scan(7, 0, Number.MAX_SAFE_INTEGER)]).toEqual([]);
+      expect(storage.bounds(1, 0, Number.MAX_SAFE_INTEGER)).toEqual({ first: bound, last: 1_000_000 + 12_344 * 1000 });
+      expect([...storage.purge(bound)]).toEqual([]);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -16,6 +16,8 @@ export const FLUSH_MS = 250;
 /** ...or as soon as it holds this many values. */
 const FLUSH_ROWS = 5000;
 const PURGE_EVERY_MS = 3_600_000;
+/** a purge gives the event loop a turn after this much work */
+const PURGE_SLICE_MS = 20;
 /** a trend without maxpoints answers at most this many samples (downsampled beyond) */
 export const MAX_TREND_SAMPLES = 100_000;
 /** after a failed write the values wait for the next flush, up to this many; beyond, the oldest are dropped */
@@ -32,6 +34,7 @@ export class Historian {
   private flushQueued = false;
   private running = false;
   private firstPurge: NodeJS.Timeout | null = null;
+  private purging: Promise<number> | null = null;
   /** samples written since the start */
   written = 0;
   /** samples given up after failed writes */
@@ -96,19 +99,34 @@ export class Historian {
     this.storage.forget(pointId);
   }
 
-  purge(): number {
-    const before = Date.now() - this.retentionDays() * 86_400_000;
-    const n = this.storage.purge(before);
-    if (n) this.log(`historian: purged ${n} samples older than ${new Date(before).toISOString()}`);
-    return n;
+  /**
+   * Deletes samples older than the retention, in steps with a pause for the event loop every PURGE_SLICE_MS, so
+   * that a large purge never holds up scans, flushes or requests. Stops early when the historian stops.
+   */
+  async purge(): Promise<number> {
+    if (this.purging) return this.purging;
+    this.purging = (async () => {
+      const before = Date.now() - this.retentionDays() * 86_400_000;
+      let total = 0;
+      let slice = performance.now();
+      for (const n of this.storage.purge(before)) {
+        total += n;
+        if (performance.now() - slice > PURGE_SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          if (!this.running) break;
+          slice = performance.now();
+        }
+      }
+      if (total) this.log(`historian: purged ${total} samples older than ${new Date(before).toISOString()}`);
+      return total;
+    })().finally(() => {
+      this.purging = null;
+    });
+    return this.purging;
   }
 
   private scheduledPurge(): void {
-    try {
-      this.purge();
-    } catch (e) {
-      this.log(`historian: purge failed: ${(e as Error).message}`);
-    }
+    this.purge().catch((e: Error) => this.log(`historian: purge failed: ${e.message}`));
   }
 
   start(): void {
@@ -194,7 +212,7 @@ function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, hist
     const old = settings.get(RETENTION_KEY);
     settings.set(RETENTION_KEY, String(days));
     ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'config.update', target: 'settings:historian', oldValue: old, newValue: days, result: 'ok' });
-    const purged = historian.purge();
+    const purged = await historian.purge();
     return { retention_days: days, purged };
   });
 }

@@ -7,6 +7,8 @@ import type { PointValue, Quality } from '../values/bus';
 
 export const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual'];
 const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
+/** samples deleted per purge step */
+const PURGE_STEP = 5000;
 
 export const historianMigrations: FeatureMigrations = {
   feature: 'historian',
@@ -47,8 +49,8 @@ export interface SampleStorage {
   bounds(pointId: number, from: number, to: number): { first: number; last: number } | null;
   /** the samples in [from, to] in time order, read lazily (a year of 1 s samples never sits in memory at once) */
   scan(pointId: number, from: number, to: number): Iterable<Sample>;
-  /** deletes samples older than `before`; returns how many */
-  purge(before: number): number;
+  /** deletes samples older than `before` in small steps, yielding how many each step deleted (the caller may pause between steps) */
+  purge(before: number): Iterable<number>;
   forget(pointId: number): void;
 }
 
@@ -84,7 +86,11 @@ export function sqliteStorage(store: Store): SampleStorage {
   const getRange = db.prepare('SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts');
   // the next point id with samples: an index seek per point instead of a DISTINCT over the whole table
   const nextPoint = db.prepare('SELECT point_id FROM samples WHERE point_id > ? ORDER BY point_id LIMIT 1').pluck();
-  const purgePoint = db.prepare('DELETE FROM samples WHERE point_id = ? AND ts < ?');
+  // a step deletes the oldest PURGE_STEP samples of a point (the bound found by walking the key), the rest in a last step
+  const purgeStep = db.prepare(
+    `DELETE FROM samples WHERE point_id = ? AND ts < ? AND ts <= (SELECT ts FROM samples WHERE point_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ${PURGE_STEP - 1})`,
+  );
+  const purgeRest = db.prepare('DELETE FROM samples WHERE point_id = ? AND ts < ?');
   const forgetSamples = db.prepare('DELETE FROM samples WHERE point_id = ?');
   const forgetLatest = db.prepare('DELETE FROM point_latest WHERE point_id = ?');
   return {
@@ -103,11 +109,20 @@ export function sqliteStorage(store: Store): SampleStorage {
     *scan(pointId, from, to) {
       for (const r of getRange.iterate(pointId, from, to) as IterableIterator<Row>) yield toSample(r);
     },
-    purge(before) {
-      // point by point, so every delete walks the primary key and no transaction grows large
-      let total = 0;
-      for (let id = nextPoint.get(-1) as number | undefined; id !== undefined; id = nextPoint.get(id) as number | undefined) total += purgePoint.run(id, before).changes;
-      return total;
+    *purge(before) {
+      // point by point and in steps, so every delete walks the primary key and no transaction grows large
+      for (let id = nextPoint.get(-1) as number | undefined; id !== undefined; id = nextPoint.get(id) as number | undefined) {
+        for (;;) {
+          const n = purgeStep.run(id, before, id, before).changes;
+          if (n > 0) {
+            yield n;
+            continue;
+          }
+          const rest = purgeRest.run(id, before).changes;
+          if (rest > 0) yield rest;
+          break;
+        }
+      }
     },
     forget(pointId) {
       db.transaction(() => {
