@@ -4,38 +4,17 @@
  * Chromium, acknowledged there with a comment, and the acknowledgement is found in the API, the alarm
  * history and the audit log screen.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, login, ROOT, serve, type Served } from '../support/process';
+import { freePort, login, serve, type Served } from '../support/process';
+import { ARTIFACTS_DIR, ensureRenderer, haveChromium, launchChromium } from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'E2e-Alarms-Pass-1';
-const RENDERER = path.join(ROOT, 'out', 'renderer');
 
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI === 'true') throw new Error('chromium (apt: chromium) is missing');
-
-/** Builds the renderer when it is missing or older than its sources (one build at a time on this machine). */
-function ensureRenderer(): void {
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const index = path.join(RENDERER, 'index.html');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newest(path.join(ROOT, 'src', 'renderer'))) return;
-  execFileSync('flock', ['/tmp/build.lock', 'npx', 'electron-vite', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
-}
-
-describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
+describe.skipIf(!haveChromium())('alarms end to end in Chromium', () => {
   let server: Served;
   let browser: Browser;
   let page: Page;
@@ -50,9 +29,9 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
   };
 
   beforeAll(async () => {
-    ensureRenderer();
+    const renderer = ensureRenderer();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-alarms-'));
-    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty', '--renderer-dir', RENDERER], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
+    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty', '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
     headers = (await login(server.url, 'administrator', PASSWORD)).headers;
     const gw = await api<{ id: number }>('POST', '/gateways', { name: 'Training GW' });
     const ds = await api<{ id: number }>('POST', '/datasources', { name: 'Simulator', gateway_id: gw.id, protocol: 'simulation', connection: { interval_in_seconds: 0.5 } });
@@ -66,7 +45,7 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
       address: { waveform: 'constant', offset: 97 },
     });
     pointId = p.id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   }, 360_000);
 
@@ -99,7 +78,7 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
     expect(await banner.getAttribute('data-audible')).toBe('on');
     await page.evaluate(() => (window.location.hash = '#/alarms'));
     await page.locator('[data-testid="alarm-table"] tr[data-state="UNACK"]').first().waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'alarms-unacknowledged.png') }).catch(() => undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'alarms-unacknowledged.png') }).catch(() => undefined);
     await page.getByRole('button', { name: /Silence/ }).click();
     expect(await banner.getAttribute('data-audible')).toBe('off');
 
@@ -113,7 +92,7 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
     await dialog.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(async () => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('ACKED');
     await expect.poll(async () => banner.getAttribute('data-unacknowledged'), { timeout: 10_000 }).toBe('0');
-    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'alarms-acknowledged.png') }).catch(() => undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'alarms-acknowledged.png') }).catch(() => undefined);
 
     // the server has it, with the user and the comment
     const alarm = (await api<{ id: number; point_id: number; condition: string; state: string; acknowledged_by: string; ack_comment: string }[]>('GET', '/alarms?state=all')).find(
@@ -144,7 +123,7 @@ describe.skipIf(!haveChromium)('alarms end to end in Chromium', () => {
     await perf.waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('alarm-top10').textContent()).toContain('Transformer T1 oil temperature HI (MEDIUM): 1');
     expect(await perf.textContent()).toContain('Floods (more than 10 in 10 minutes)');
-    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'alarms-performance.png') }).catch(() => undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'alarms-performance.png') }).catch(() => undefined);
 
     await page.getByRole('tab', { name: 'Audit log' }).click();
     const table = page.getByTestId('audit-table');

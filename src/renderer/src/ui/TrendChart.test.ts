@@ -20,4 +20,13 @@ describe('trends', () => {
     expect(o.yAxis.map((a) => a.name)).toEqual(['kW', '%']);
     expect(o.series.map((s) => s.yAxisIndex)).toEqual([0, 1, 0]);
   });
+
+  it('draws an empty chart (while loading) without crashing echarts', async () => {
+    const echarts = await import('echarts');
+    const c = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 400, height: 200 });
+    c.setOption(chartOption(pens) as never, { notMerge: true });
+    c.setOption(chartOption([]) as never, { notMerge: true });
+    expect(c.renderToSVGString()).toContain('<svg');
+    c.dispose();
+  });
 });

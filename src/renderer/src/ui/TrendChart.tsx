@@ -13,7 +13,8 @@ export interface Pen {
 }
 
 export function chartOption(pens: Pen[]): echarts.EChartsCoreOption {
-  const units = [...new Set(pens.map((p) => p.units || '-'))];
+  // at least one y-axis: echarts cannot draw a cartesian grid without one (the chart is empty while loading)
+  const units = pens.length ? [...new Set(pens.map((p) => p.units || '-'))] : ['-'];
   return {
     animation: false,
     grid: { left: 60, right: 30 + Math.max(0, units.length - 1) * 60, top: 40, bottom: 70 },
@@ -48,7 +49,13 @@ export function TrendChart({ pens, height = 360 }: { pens: Pen[]; height?: numbe
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption(chartOption(pens), { replaceMerge: ['series', 'yAxis'] });
+    const c = chart.current;
+    if (!c) return;
+    // a new set of pens replaces the whole option (axes follow the units); the operator's zoom is kept
+    const zoom = (c.getOption()?.dataZoom as { start?: number; end?: number }[] | undefined)?.[0];
+    const option = chartOption(pens) as { dataZoom: Record<string, unknown>[] };
+    if (zoom?.start !== undefined) option.dataZoom = option.dataZoom.map((z) => ({ ...z, start: zoom.start, end: zoom.end }));
+    c.setOption(option, { notMerge: true });
   }, [pens]);
   return <div ref={host} className="trend-chart" style={{ height }} role="img" aria-label={`Trend of ${pens.map((p) => p.name).join(', ')}`} />;
 }
