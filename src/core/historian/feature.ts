@@ -1,6 +1,6 @@
 /**
  * The historian in the runtime: takes every value batch from the value bus into a write-behind queue, writes
- * the samples of trended points and the latest value of the other points in one transaction per flush (a trended
+ * the samples of trended points and the latest value of the other points in batched transactions (a trended
  * point's latest value is its newest sample: one row per value, not two), answers the latest and trend endpoints,
  * and enforces the retention setting.
  */
@@ -13,8 +13,10 @@ import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } f
 
 /** Flush the queue this often... */
 export const FLUSH_MS = 250;
-/** ...or as soon as it holds this many values. */
+/** ...or as soon as it holds this many values... */
 const FLUSH_ROWS = 5000;
+/** ...in transactions of at most this many samples */
+const SLICE_ROWS = 2000;
 const PURGE_EVERY_MS = 3_600_000;
 /** a purge gives the event loop a turn after this much work */
 const PURGE_SLICE_MS = 20;
@@ -31,7 +33,7 @@ export class Historian {
   private trended = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
-  private flushQueued = false;
+  private draining = false;
   private running = false;
   private firstPurge: NodeJS.Timeout | null = null;
   private purging: Promise<number> | null = null;
@@ -64,31 +66,53 @@ export class Historian {
       if (this.trended.has(v.point_id)) this.samples.push(v);
       else this.latest.set(v.point_id, v);
     }
-    if (this.samples.length >= FLUSH_ROWS && !this.flushQueued && this.running) {
-      this.flushQueued = true;
-      setImmediate(() => this.running && this.flush());
-    }
+    if (this.samples.length >= FLUSH_ROWS && !this.draining && this.running) setImmediate(() => void this.drain());
   };
 
+  /** Writes everything queued now, in one transaction (stop, and before a trend is read). */
   flush(): void {
-    this.flushQueued = false;
-    if (!this.samples.length && !this.latest.size) return;
-    const samples = this.samples;
+    this.writeSome(Infinity);
+  }
+
+  /**
+   * The timer's flush: transactions of at most SLICE_ROWS samples with a turn for the event loop between them,
+   * so 10,000 values a second never hold up requests and the live stream for the whole write.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.running && (this.samples.length || this.latest.size)) {
+        if (!this.writeSome(SLICE_ROWS)) break;
+        if (this.samples.length) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Writes up to `limit` of the oldest queued samples and all queued latest values in one transaction; false when that failed. */
+  private writeSome(limit: number): boolean {
+    if (!this.samples.length && !this.latest.size) return true;
+    const samples = limit >= this.samples.length ? this.samples : this.samples.slice(0, limit);
     const latest = this.latest;
-    this.samples = [];
     this.latest = new Map();
     try {
       this.storage.write(samples, [...latest.values()]);
-      this.written += samples.length;
     } catch (e) {
-      // keep them for the next flush (disk full, database busy), newer values first in line for the latest table
-      const kept = samples.concat(this.samples);
-      const drop = Math.max(0, kept.length - MAX_QUEUED_ON_FAILURE);
-      this.samples = drop ? kept.slice(drop) : kept;
-      this.dropped += drop;
+      // keep them for the next flush (disk full, database busy); beyond a bound the oldest go
       for (const [id, v] of latest) if (!this.latest.has(id)) this.latest.set(id, v);
+      const drop = Math.max(0, this.samples.length - MAX_QUEUED_ON_FAILURE);
+      if (drop) {
+        this.samples = this.samples.slice(drop);
+        this.dropped += drop;
+      }
       this.log(`historian: ${samples.length} samples could not be written (${(e as Error).message}); ${drop ? `${drop} dropped, ` : ''}retrying`);
+      return false;
     }
+    this.samples = samples === this.samples ? [] : this.samples.slice(samples.length);
+    this.written += samples.length;
+    return true;
   }
 
   /** a deleted point: its queued values, samples and latest value go */
@@ -132,7 +156,7 @@ export class Historian {
   start(): void {
     this.running = true;
     this.refreshTrended();
-    this.timer = setInterval(() => this.flush(), FLUSH_MS);
+    this.timer = setInterval(() => void this.drain(), FLUSH_MS);
     this.purgeTimer = setInterval(() => this.scheduledPurge(), PURGE_EVERY_MS);
     // the first purge a little after start, so it does not hold up the first scans
     this.firstPurge = setTimeout(() => this.scheduledPurge(), 10_000);
