@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Historian } from '../../src/core/historian/feature';
+import { Historian, MAX_TREND_SAMPLES } from '../../src/core/historian/feature';
 import { historianMigrations, sqliteStorage } from '../../src/core/historian/storage';
 import { openStore } from '../../src/core/store/store';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
@@ -58,6 +58,22 @@ describe('historian: latest values, trends and retention through the API', () =>
     expect(Math.min(...values)).toBe(-1e6);
     const times = r.body.values.map((v) => Date.parse(v.utc_date_time));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('answers at most MAX_TREND_SAMPLES without maxpoints, downsampled beyond', async () => {
+    const t0 = Date.parse('2026-11-10T00:00:00Z');
+    const n = MAX_TREND_SAMPLES + 500;
+    for (let k = 0; k < n; k += 10_000) {
+      rt.ctx.values.publish(Array.from({ length: Math.min(10_000, n - k) }, (_, j) => ({ point_id: trended, value: k + j === 77_777 ? 5e6 : (k + j) % 100, quality: 'good' as const, ts: t0 + (k + j) * 100 })));
+    }
+    const r = await rt.api<{ values: { value: number }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-10T00:00:00&enddatetime=2026-11-11T00:00:00`);
+    expect(r.status).toBe(200);
+    expect(r.body.downsampled).toBe(true);
+    expect(r.body.values.length).toBeLessThanOrEqual(MAX_TREND_SAMPLES);
+    expect(r.body.values.some((v) => v.value === 5e6)).toBe(true);
+    const over = await rt.api<{ field: string }>('GET', `/points/${trended}/trend?maxpoints=${MAX_TREND_SAMPLES + 1}`);
+    expect(over.status).toBe(400);
+    expect(over.body.field).toBe('maxpoints');
   });
 
   it('rejects bad dates and ranges naming the parameter', async () => {
