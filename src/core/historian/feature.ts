@@ -172,14 +172,31 @@ export class Historian {
   }
 }
 
-/** ISO 8601 with or without a zone; without one it is UTC (MyEMS sends 'YYYY-MM-DDTHH:MM:SS'). */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * ISO 8601 date or date and time, with or without a zone; without one it is UTC (MyEMS sends
+ * 'YYYY-MM-DDTHH:MM:SS'). Strict: 2026-02-30 or 24:00 are refused, not rolled over.
+ */
 export function parseTime(text: unknown, field: string): number {
-  if (typeof text !== 'string' || text.trim() === '') throw badRequest(`API.INVALID_${field.toUpperCase()}`, `${field} must be an ISO 8601 date and time`, field);
+  const fail = (why: string) => badRequest(`API.INVALID_${field.toUpperCase()}`, `${field} ${why}`, field);
+  if (typeof text !== 'string' || text.trim() === '') throw fail('must be an ISO 8601 date and time, e.g. 2026-11-21T08:00:00');
   const s = text.trim();
-  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(s.slice(10)) ? s : `${s}Z`;
-  const t = Date.parse(withZone);
-  if (!/^\d{4}-\d\d-\d\d/.test(s) || Number.isNaN(t)) throw badRequest(`API.INVALID_${field.toUpperCase()}`, `${field} "${s}" is not an ISO 8601 date and time`, field);
-  return t;
+  const m = ISO_8601.exec(s);
+  if (!m) throw fail(`"${s.slice(0, 40)}" is not an ISO 8601 date and time, e.g. 2026-11-21T08:00:00`);
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+  const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const d = new Date(local);
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || d.getUTCHours() !== hour || d.getUTCMinutes() !== minute || second > 59) {
+    throw fail(`"${s}" is not a valid date and time`);
+  }
+  const zone = m[8]?.toUpperCase();
+  if (!zone || zone === 'Z') return local;
+  const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+  const offset = (Number(zm[2]) * 60 + Number(zm[3] ?? 0)) * (zm[1] === '+' ? 1 : -1);
+  if (Number(zm[2]) > 14 || Number(zm[3] ?? 0) > 59) throw fail(`"${s}" has an invalid zone offset`);
+  return local - offset * 60_000;
 }
 
 const iso = (ts: number) => new Date(ts).toISOString();
