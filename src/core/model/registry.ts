@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Store } from '../store/store';
-import { badRequest, code, notFound } from '../api/errors';
+import { ApiError, badRequest, code, notFound } from '../api/errors';
 import type { EntityDef, FieldDef, RelationDef, RequestContext } from './types';
 
 type Row = Record<string, unknown>;
@@ -185,6 +185,9 @@ export class Registry {
       if (f.required && !f.readOnly && (merged[f.name] === null || merged[f.name] === undefined)) {
         throw this.invalid(def, f, `${f.name} is required`);
       }
+      if (f.requiredWhen && (merged[f.name] === null || merged[f.name] === undefined || merged[f.name] === '') && f.requiredWhen.test(merged)) {
+        throw this.invalid(def, f, `${f.name} is required ${f.requiredWhen.because}`);
+      }
     }
     // checks may depend on other fields (a connection on its protocol), so they see the merged row
     for (const f of def.fields) {
@@ -238,7 +241,7 @@ export class Registry {
         if (f.type === 'ref') {
           const target = this.get(f.ref!);
           if (!this.row(store, target, n)) {
-            throw notFound(`API.${code(f.embed ?? f.name.replace(/_id$/, ''))}_NOT_FOUND`, `${f.name}: ${target.label.toLowerCase()} ${n} does not exist`);
+            throw new ApiError(404, 'API.NOT_FOUND', `API.${code(f.embed ?? f.name.replace(/_id$/, ''))}_NOT_FOUND`, `${f.name}: ${target.label.toLowerCase()} ${n} does not exist`, f.name);
           }
         }
         return n;
@@ -460,8 +463,10 @@ export class Registry {
   cloneOne(ctx: RequestContext, def: EntityDef, id: number): number {
     const exported = this.exportOne(ctx.store, def, id);
     const nameField = def.nameField === null ? null : (def.nameField ?? 'name');
-    if (nameField && typeof exported[nameField] === 'string') {
-      exported[nameField] = this.freeName(ctx.store, def, nameField, exported[nameField] as string);
+    // the name and every other globally unique text (a protocol's code) get a free variant
+    const unique = def.fields.filter((f) => f.unique && f.type === 'string').map((f) => f.name);
+    for (const field of new Set([...(nameField ? [nameField] : []), ...unique])) {
+      if (typeof exported[field] === 'string') exported[field] = this.freeName(ctx.store, def, field, exported[field] as string);
     }
     return this.importOne(ctx, def, exported);
   }

@@ -38,6 +38,8 @@ export interface FieldDef {
   /** never returned (passwords); readOnly: never accepted from clients (status, last_seen) */
   writeOnly?: boolean;
   readOnly?: boolean;
+  /** required only when the rest of the row says so (a point parameter needs its point_id); the text says why */
+  requiredWhen?: { test: (record: Record<string, unknown>) => boolean; because: string };
   /** extra check; return a message naming the problem, or null */
   check?: (value: unknown, record: Record<string, unknown>, store: Store) => string | null;
   help?: string;

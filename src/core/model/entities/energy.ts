@@ -190,6 +190,16 @@ export const spaces: EntityDef = {
     { name: 'virtualmeters', target: 'virtualmeters', field: 'virtual_meter_id' },
     { name: 'points', target: 'points', field: 'point_id' },
     { name: 'commands', target: 'commands', field: 'command_id' },
+    { name: 'equipments', target: 'equipments', field: 'equipment_id' },
+    { name: 'combinedequipments', target: 'combinedequipments', field: 'combined_equipment_id' },
+    { name: 'tenants', target: 'tenants', field: 'tenant_id' },
+    { name: 'stores', target: 'stores', field: 'store_id' },
+    { name: 'shopfloors', target: 'shopfloors', field: 'shopfloor_id' },
+    { name: 'sensors', target: 'sensors', field: 'sensor_id' },
+    { name: 'microgrids', target: 'microgrids', field: 'microgrid_id' },
+    { name: 'energystoragepowerstations', target: 'energystoragepowerstations', field: 'energy_storage_power_station_id' },
+    { name: 'photovoltaicpowerstations', target: 'photovoltaicpowerstations', field: 'photovoltaic_power_station_id' },
+    { name: 'workingcalendars', target: 'workingcalendars', field: 'working_calendar_id' },
   ],
 };
 

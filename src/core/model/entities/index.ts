@@ -1,7 +1,12 @@
 import { apikeys, privileges, users } from '../../auth/entities';
 import type { EntityDef } from '../types';
 import { commands, datasources, gateways, points, protocols } from './acquisition';
+import { distributioncircuits, distributionsystems, energyflowdiagrams, energyflowlinks, energyflownodes } from './diagrams';
 import { contacts, costcenters, energycategories, energyitems, meters, offlinemeters, spaces, svgs, tariffs, timezones, virtualmeters } from './energy';
+import { combinedequipmentparameters, combinedequipments, equipmentparameters, equipments } from './equipment';
+import { nonworkingdays, sensors, shopfloors, stores, storetypes, tenants, tenanttypes, workingcalendars } from './organisation';
+import * as plants from './plants';
+import { advancedreports, emailservers, menus } from './system';
 
 /** Every configuration entity of the MyEMS model. Adding an entity = declaring it and listing it here. */
 export const entities: EntityDef[] = [
@@ -22,6 +27,46 @@ export const entities: EntityDef[] = [
   meters,
   offlinemeters,
   virtualmeters,
-  spaces,
   svgs,
+  sensors,
+  workingcalendars,
+  nonworkingdays,
+  tenanttypes,
+  tenants,
+  storetypes,
+  stores,
+  equipments,
+  equipmentparameters,
+  combinedequipments,
+  combinedequipmentparameters,
+  shopfloors,
+  distributionsystems,
+  distributioncircuits,
+  energyflowdiagrams,
+  energyflownodes,
+  energyflowlinks,
+  plants.microgrids,
+  plants.microgridbatteries,
+  plants.microgridevchargers,
+  plants.microgridgenerators,
+  plants.microgridgrids,
+  plants.microgridheatpumps,
+  plants.microgridloads,
+  plants.microgridphotovoltaics,
+  plants.microgridpowerconversionsystems,
+  plants.microgridschedules,
+  plants.energystoragecontainers,
+  plants.energystoragecontainerbatteries,
+  plants.energystoragecontainergrids,
+  plants.energystoragecontainerloads,
+  plants.energystoragecontainerpowerconversionsystems,
+  plants.energystoragecontainerschedules,
+  plants.energystoragepowerstations,
+  plants.photovoltaicpowerstations,
+  plants.windfarms,
+  plants.virtualpowerplants,
+  spaces,
+  menus,
+  advancedreports,
+  emailservers,
 ];
