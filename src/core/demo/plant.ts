@@ -147,7 +147,43 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
     if (!id) throw new Error(`the demo single-line diagram names an unknown point "${n}"`);
     return String(id);
   });
-  create('svgs', { name: 'Demo Campus single-line diagram', svg: svgSource, description: '400 V main distribution' });
+  const sldSvg = create('svgs', { name: 'Demo Campus single-line diagram', svg: svgSource, description: '400 V main distribution' });
+
+  // the distribution system: the same diagram, with its circuits and their points
+  const distribution = create('distributionsystems', { name: 'Demo Campus 400 V', svg: svgSource, description: 'Main LV switchboard' });
+  const circuits: [string, string, number, string[]][] = [
+    ['Q1 PV array', 'MSB-1', 130, ['PV Breaker', 'PV Power']],
+    ['Q2 Battery', 'MSB-2', 100, ['Battery Breaker', 'Battery Power', 'Battery SOC']],
+    ['Q3 EV chargers', 'MSB-3', 50, ['EV Breaker', 'EV Power']],
+    ['Q4 Building A', 'MSB-4', 120, ['Building A Breaker', 'Building A Power']],
+    ['Q5 Building B', 'MSB-5', 100, ['Building B Breaker', 'Building B Power']],
+  ];
+  const circuitPoints = registry.get('distributioncircuits').relations!.find((r) => r.name === 'points')!;
+  for (const [circuitName, switchgear, peak, pts] of circuits) {
+    const c = create('distributioncircuits', { name: circuitName, distribution_system_id: distribution, distribution_room: 'LV room', switchgear, peak_load: peak, peak_current: Math.round((peak * 1000) / (Math.sqrt(3) * 400)), customers: circuitName.slice(3) });
+    for (const pt of pts) registry.bind(ctx, registry.get('distributioncircuits'), circuitPoints, c, { point_id: pointIds[pt] });
+  }
+
+  // the microgrid panel: the campus as a microgrid whose devices name the demo points
+  const microgrid = create('microgrids', { name: 'Demo Campus microgrid', address: 'Demo Campus', postal_code: '10115', latitude: 52.52, longitude: 13.405, capacity: 300, contact_id: contact, cost_center_id: cc, svg: svgSource, description: 'PV, battery, EV chargers and two buildings behind one grid connection' });
+  const device = (key: string, name: string, fields: Record<string, unknown>) => create(key, { name, microgrid_id: microgrid, capacity: 100, ...fields });
+  device('microgridgrids', 'Utility connection', { power_point_id: pointIds['Grid Power'] });
+  device('microgridphotovoltaics', 'Rooftop PV', { power_point_id: pointIds['PV Power'], capacity: 120 });
+  device('microgridbatteries', 'Yard battery', { power_point_id: pointIds['Battery Power'], soc_point_id: pointIds['Battery SOC'], capacity: 200 });
+  device('microgridevchargers', 'EV charger 1', { power_point_id: pointIds['EV Charger 1 Power'], capacity: 22 });
+  device('microgridevchargers', 'EV charger 2', { power_point_id: pointIds['EV Charger 2 Power'], capacity: 22 });
+  device('microgridloads', 'Building A', { power_point_id: pointIds['Building A Power'] });
+  device('microgridloads', 'Building B', { power_point_id: pointIds['Building B Power'] });
+
+  // the storage panel: the yard battery as a container in a power station, with a day schedule
+  const container = create('energystoragecontainers', { name: 'Yard container', rated_capacity: 200, rated_power: 100, contact_id: contact, cost_center_id: cc, svg_id: sldSvg, description: '200 kWh / 100 kW' });
+  const nested = (key: string, fields: Record<string, unknown>) => create(key, { energy_storage_container_id: container, ...fields });
+  nested('energystoragecontainerbatteries', { name: 'Rack 1', soc_point_id: pointIds['Battery SOC'], power_point_id: pointIds['Battery Power'], rated_capacity: 200, rated_power: 100, nominal_voltage: 768 });
+  nested('energystoragecontainergrids', { name: 'Yard feeder', power_point_id: pointIds['Grid Power'], capacity: 250 });
+  nested('energystoragecontainerschedules', { start_time_of_day: '00:00:00', end_time_of_day: '06:59:59', peak_type: 'offpeak', power: -50 });
+  nested('energystoragecontainerschedules', { start_time_of_day: '17:00:00', end_time_of_day: '20:59:59', peak_type: 'onpeak', power: 80 });
+  const station = create('energystoragepowerstations', { name: 'Demo Campus storage', address: 'Energy Yard', postal_code: '10115', latitude: 52.52, longitude: 13.405, capacity: 200, contact_id: contact, cost_center_id: cc, description: 'Battery storage of the demo campus' });
+  registry.bind(ctx, registry.get('energystoragepowerstations'), registry.get('energystoragepowerstations').relations!.find((r) => r.name === 'containers')!, station, { energy_storage_container_id: container });
 }
 
 /** The connection of a demo data source, by name (null when the demo data source was deleted). */

@@ -11,13 +11,12 @@ interface Svg {
   id: number;
   name: string;
   svg?: string;
-  source_code?: string;
 }
 interface DistributionSystem {
   id: number;
   name: string;
-  svg?: { id: number } | null;
-  svg_id?: number | null;
+  /** MyEMS keeps a distribution system's SVG source inline */
+  svg?: string | null;
 }
 interface Circuit {
   id: number;
@@ -56,17 +55,16 @@ export default function DiagramsScreen() {
     setCircuits([]);
     if (!choice) return;
     void (async () => {
-      let svgId = choice.id;
       if (choice.kind === 'distribution') {
         const ds = await api.get<DistributionSystem>(`/distributionsystems/${choice.id}`);
-        svgId = ds.svg?.id ?? ds.svg_id ?? 0;
+        setSource(ds.svg ?? '');
         const list = await api.get<Circuit[]>(`/distributionsystems/${choice.id}/distributioncircuits`).catch(() => []);
         const withPoints = await Promise.all(list.map(async (c) => ({ ...c, points: await api.get<Circuit['points']>(`/distributioncircuits/${c.id}/points`).catch(() => []) })));
         setCircuits(withPoints);
+        return;
       }
-      if (!svgId) return;
-      const svg = await api.get<Svg>(`/svgs/${svgId}`);
-      setSource(svg.svg ?? svg.source_code ?? '');
+      const svg = await api.get<Svg>(`/svgs/${choice.id}`);
+      setSource(svg.svg ?? '');
     })().catch(() => setSource(''));
   }, [choice]);
 
