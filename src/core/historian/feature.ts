@@ -128,7 +128,8 @@ export class Historian {
    * that a large purge never holds up scans, flushes or requests. Stops early when the historian stops.
    */
   async purge(): Promise<number> {
-    if (this.purging) return this.purging;
+    // one purge at a time; one asked for during another runs after it (with the retention as it is then)
+    while (this.purging) await this.purging.catch(() => 0);
     this.purging = (async () => {
       const before = Date.now() - this.retentionDays() * 86_400_000;
       let total = 0;
