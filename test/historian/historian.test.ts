@@ -166,6 +166,25 @@ describe('historian write-behind queue', () => {
 });
 
 describe('sqlite sample storage', () => {
+  it('scans a range across read pages: every sample once, in time order, bounds inclusive', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-hist-'));
+    const store = openStore(dir, [historianMigrations]);
+    try {
+      const storage = sqliteStorage(store);
+      storage.write(Array.from({ length: 20_000 }, (_, i) => ({ point_id: 3, value: i % 3 ? i : `t${i}`, quality: i % 5 ? ('good' as const) : ('comm_fail' as const), ts: 5000 + i * 7 })), []);
+      const got = [...storage.scan(3, 5000 + 7, 5000 + 19_998 * 7)];
+      expect(got).toHaveLength(19_998);
+      got.forEach((s, k) => {
+        const i = k + 1;
+        expect(s).toEqual({ ts: 5000 + i * 7, value: i % 3 ? i : `t${i}`, quality: i % 5 ? 'good' : 'comm_fail' });
+      });
+      expect([...storage.scan(3, 0, 4999)]).toEqual([]);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('purges in steps exactly the samples older than the bound, for every point', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-hist-'));
     const store = openStore(dir, [historianMigrations]);

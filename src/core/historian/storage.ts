@@ -7,6 +7,8 @@ import type { PointValue, Quality } from '../values/bus';
 
 export const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual'];
 const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
+/** samples read per query of a scan */
+const SCAN_PAGE = 8192;
 /** samples deleted per purge step */
 const PURGE_STEP = 5000;
 
@@ -83,7 +85,8 @@ export function sqliteStorage(store: Store): SampleStorage {
   );
   const first = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1').pluck();
   const last = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
-  const getRange = db.prepare('SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts');
+  // pages of raw rows: about twice as fast as row objects from an iterator, and memory bounded by the page
+  const getPage = db.prepare(`SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ${SCAN_PAGE}`).raw();
   // the next point id with samples: an index seek per point instead of a DISTINCT over the whole table
   const nextPoint = db.prepare('SELECT point_id FROM samples WHERE point_id > ? ORDER BY point_id LIMIT 1').pluck();
   // a step deletes the oldest PURGE_STEP samples of a point (the bound found by walking the key), the rest in a last step
@@ -107,7 +110,13 @@ export function sqliteStorage(store: Store): SampleStorage {
       return { first: a, last: last.get(pointId, from, to) as number };
     },
     *scan(pointId, from, to) {
-      for (const r of getRange.iterate(pointId, from, to) as IterableIterator<Row>) yield toSample(r);
+      let next = from;
+      for (;;) {
+        const page = getPage.all(pointId, next, to) as [number, number | null, string | null, number][];
+        for (const [ts, value, text, quality] of page) yield { ts, value: text ?? value, quality: QUALITIES[quality] ?? 'bad' };
+        if (page.length < SCAN_PAGE) return;
+        next = page[page.length - 1][0] + 1;
+      }
     },
     *purge(before) {
       // point by point and in steps, so every delete walks the primary key and no transaction grows large
