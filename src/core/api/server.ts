@@ -44,7 +44,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
   app.addContentTypeParser(/^application\/[\w.+-]*json/, { parseAs: 'string' }, parseJson);
   // point lists and uploaded files arrive as raw bytes
-  app.addContentTypeParser(['text/csv', 'application/octet-stream', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], { parseAs: 'buffer' }, (_r, body, done) =>
+  app.addContentTypeParser(['text/csv', 'application/octet-stream', 'multipart/form-data', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], { parseAs: 'buffer' }, (_r, body, done) =>
     done(null, body),
   );
 

@@ -1,3 +1,4 @@
+import { PROTOCOLS } from '../model/entities/acquisition';
 import type { Registry } from '../model/registry';
 import type { RequestContext } from '../model/types';
 import type { Store } from '../store/store';
@@ -52,7 +53,18 @@ const CATEGORIES: [string, string, number, number][] = [
   ['Cooling', 'kWh', 0.1229, 0.5703],
 ];
 
-const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual'];
+/** the renderer's screens, as MyEMS-style menus an administrator can hide */
+const MENUS: [string, string][] = [
+  ['Overview', '/overview'],
+  ['Diagrams', '/diagrams'],
+  ['Microgrids', '/microgrids'],
+  ['Storage', '/storage'],
+  ['Demand response', '/dr'],
+  ['Alarms', '/alarms'],
+  ['Trends', '/trends'],
+  ['Reports', '/reports'],
+  ['Configuration', '/configuration'],
+];
 
 export const systemContext = (store: Store): RequestContext => ({ store, userId: null, userName: 'system' });
 
@@ -62,4 +74,5 @@ export function seedDefaults(store: Store, registry: Registry): void {
   for (const [name, unit, kgce, kgco2e] of CATEGORIES) registry.create(ctx, registry.get('energycategories'), { name, unit_of_measure: unit, kgce, kgco2e });
   for (const [iana, offset, description] of ZONES) registry.create(ctx, registry.get('timezones'), { name: iana, iana_name: iana, utc_offset: offset, description });
   for (const code of PROTOCOLS) registry.create(ctx, registry.get('protocols'), { name: code, code });
+  for (const [name, route] of MENUS) registry.create(ctx, registry.get('menus'), { name, route });
 }

@@ -4,7 +4,7 @@ import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import type { AuditLog } from '../audit/audit';
 import type { Store } from '../store/store';
 import type { Registry } from './registry';
-import type { EntityDef, RequestContext } from './types';
+import type { ChangeOp, EntityDef, RequestContext } from './types';
 
 export interface ModelRouteDeps {
   store: Store;
@@ -29,7 +29,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
   };
 
   /** Runs a write in one transaction, audits it, then tells listeners (acquisition reloads, etc.). */
-  const write = <T>(req: FastifyRequest, def: EntityDef, op: 'create' | 'update' | 'delete' | 'bind' | 'unbind' | 'import' | 'clone', target: string, fn: (ctx: RequestContext) => T, changed?: (r: T) => { entity: string; id: number; op: 'create' | 'update' | 'delete' }[]) => {
+  const write = <T>(req: FastifyRequest, def: EntityDef, op: ChangeOp, target: string, fn: (ctx: RequestContext) => T, changed?: (r: T) => { entity: string; id: number; op: 'create' | 'update' | 'delete' }[]) => {
     const p = requireAdmin(req);
     const ctx = ctxOf(req);
     let result: T;
@@ -186,7 +186,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       if (!parent.path) throw new Error(`${def.key} is nested under ${parent.key}, which has no path`);
       routesFor(`/api/${parent.path}/:pid/${def.nestedUnder.name}`, { field: def.nestedUnder.field, parent });
     }
-    def.routes?.(app, { registry });
+    def.routes?.(app, { registry, store, write });
   }
 }
 

@@ -110,6 +110,18 @@ export interface EntityHooks {
   beforeDelete?: (id: number, ctx: RequestContext) => void;
 }
 
+export type ChangeOp = 'create' | 'update' | 'delete' | 'bind' | 'unbind' | 'import' | 'clone';
+
 export interface EntityRouteDeps {
   registry: import('./registry').Registry;
+  store: Store;
+  /** an administrator's write: one transaction, one audit entry, change notifications; as the generated routes do */
+  write<T>(
+    req: import('fastify').FastifyRequest,
+    def: EntityDef,
+    op: ChangeOp,
+    target: string,
+    fn: (ctx: RequestContext) => T,
+    changed?: (r: T) => { entity: string; id: number; op: 'create' | 'update' | 'delete' }[],
+  ): { result: T; ctx: RequestContext };
 }

@@ -1,3 +1,5 @@
+import { badRequest } from '../../api/errors';
+import { dataOf, idParam } from '../../api/server';
 import type { EntityDef } from '../types';
 import { validateAddress, validateConnection } from '../../acquisition/validation';
 import { bool, description, name, num, ref } from './fields';
@@ -110,7 +112,21 @@ export const points: EntityDef = {
     },
     description,
   ],
+  routes: (app, { registry, store, write }) => {
+    // MyEMS: PUT /pointlimits/{id} changes only the four limits of a point, whatever else the body carries
+    app.put('/api/pointlimits/:id', async (req) => {
+      const id = idParam((req.params as { id: string }).id);
+      const data = (dataOf(req.body) ?? {}) as Record<string, unknown>;
+      if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{...}}', 'data');
+      const limits = Object.fromEntries(LIMIT_FIELDS.filter((f) => f in data).map((f) => [f, data[f]]));
+      const def = registry.get('points');
+      write(req, def, 'update', `${id}/limits`, (ctx) => registry.update(ctx, def, id, limits), () => [{ entity: 'points', id, op: 'update' }]);
+      return registry.getOne(store, def, id);
+    });
+  },
 };
+
+const LIMIT_FIELDS = ['high_limit', 'low_limit', 'higher_limit', 'lower_limit'];
 
 export const commands: EntityDef = {
   key: 'commands',

@@ -1,3 +1,5 @@
+import { principalOf } from '../../api/server';
+import { allowedSpaces } from '../routes';
 import type { EntityDef, FieldDef } from '../types';
 import { bool, description, name, num, ref } from './fields';
 
@@ -201,6 +203,23 @@ export const spaces: EntityDef = {
     { name: 'photovoltaicpowerstations', target: 'photovoltaicpowerstations', field: 'photovoltaic_power_station_id' },
     { name: 'workingcalendars', target: 'workingcalendars', field: 'working_calendar_id' },
   ],
+  routes: (app, { store }) => {
+    // the whole space tree in one answer (what the user's privilege allows)
+    app.get('/api/spaces/tree', async (req) => {
+      const p = principalOf(req);
+      const rows = store.db.prepare('SELECT id, name, uuid, parent_space_id FROM spaces ORDER BY id').all() as { id: number; name: string; uuid: string; parent_space_id: number | null }[];
+      const allowed = p.spaces === null ? null : allowedSpaces(store, p.spaces);
+      type Node = { id: number; name: string; uuid: string; children: Node[] };
+      const nodes = new Map<number, Node>(rows.map((r) => [r.id, { id: r.id, name: r.name, uuid: r.uuid, children: [] }]));
+      const roots: Node[] = [];
+      for (const r of rows) {
+        if (allowed && !allowed.has(r.id)) continue;
+        const parent = r.parent_space_id === null || (allowed && !allowed.has(r.parent_space_id)) ? null : nodes.get(r.parent_space_id);
+        (parent ? parent.children : roots).push(nodes.get(r.id)!);
+      }
+      return roots;
+    });
+  },
 };
 
 export const svgs: EntityDef = {

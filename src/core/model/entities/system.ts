@@ -1,3 +1,4 @@
+import { principalOf } from '../../api/server';
 import type { EntityDef } from '../types';
 import { bool, description, name } from './fields';
 
@@ -18,6 +19,15 @@ export const menus: EntityDef = {
   export: false,
   import: false,
   clone: false,
+  routes: (app, { store }) => {
+    // the visible menus as a tree, for the navigation
+    app.get('/api/menus/web', async (req) => {
+      principalOf(req);
+      const rows = store.db.prepare('SELECT id, name, route, parent_menu_id FROM menus WHERE is_hidden = 0 ORDER BY id').all() as { id: number; name: string; route: string; parent_menu_id: number | null }[];
+      const byParent = (parent: number | null): unknown[] => rows.filter((r) => r.parent_menu_id === parent).map((r) => ({ id: r.id, name: r.name, path: r.route, children: byParent(r.id) }));
+      return byParent(null);
+    });
+  },
 };
 
 export const advancedreports: EntityDef = {
