@@ -30,6 +30,16 @@ export const STORE_FILE = 'switchyard.db';
 export function openStore(dataDir: string, features: FeatureMigrations[]): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, STORE_FILE);
+  // a store from a newer Switchyard is refused before anything (not even the journal mode) touches it
+  if (fs.existsSync(file)) {
+    const probe = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const hasTable = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      if (hasTable) checkVersions(probe, features);
+    } finally {
+      probe.close();
+    }
+  }
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -45,10 +55,8 @@ export function openStore(dataDir: string, features: FeatureMigrations[]): Store
   return { db, file, tx, close: () => db.open && db.close() };
 }
 
-export function migrate(db: Db, features: FeatureMigrations[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
-    PRIMARY KEY (feature, version))`);
+/** The versions the store records per feature; throws StoreVersionError when any is newer than this build. */
+function checkVersions(db: Db, features: FeatureMigrations[]): Map<string, number> {
   const applied = new Map<string, number>();
   for (const row of db.prepare('SELECT feature, MAX(version) AS v FROM schema_migrations GROUP BY feature').all() as { feature: string; v: number }[]) {
     applied.set(row.feature, row.v);
@@ -64,6 +72,14 @@ export function migrate(db: Db, features: FeatureMigrations[]): void {
       );
     }
   }
+  return applied;
+}
+
+export function migrate(db: Db, features: FeatureMigrations[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+    PRIMARY KEY (feature, version))`);
+  const applied = checkVersions(db, features);
   const record = db.prepare('INSERT INTO schema_migrations (feature, version, name, applied_at) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     for (const f of features) {
