@@ -12,7 +12,7 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 /** True when the peer can run here; throws under CI=true when it cannot (a missing peer fails CI). */
 export function peerAvailable(name: string, check: () => boolean): boolean {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = check();
   } catch {

@@ -90,7 +90,7 @@ function uploadOf(req: FastifyRequest): Upload {
     upload = name ? { fileName: name, contentType: type.split(';')[0] || 'application/octet-stream', bytes: body } : null;
   }
   if (!upload) throw badRequest('API.INVALID_FILE', 'the request carries no file with a file name', 'file');
-  const fileName = path.basename(upload.fileName).replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 255);
+  const fileName = [...path.basename(upload.fileName)].map((ch) => (ch.charCodeAt(0) < 32 || ch === '/' || ch === '\\' ? '_' : ch)).join('').slice(0, 255);
   if (!fileName || fileName === '.' || fileName === '..') throw badRequest('API.INVALID_FILE_NAME', 'the file needs a name', 'file_name');
   if (upload.bytes.length === 0) throw badRequest('API.INVALID_FILE', 'the file is empty', 'file');
   if (upload.bytes.length > MAX_FILE_BYTES) throw badRequest('API.FILE_TOO_LARGE', `files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`, 'file');

@@ -47,7 +47,7 @@ async function request<T>(method: string, path: string, data?: unknown, raw?: { 
     throw new ApiError(0, 'API.UNREACHABLE', 'API.UNREACHABLE', 'the Switchyard runtime cannot be reached');
   }
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
