@@ -16,15 +16,7 @@ export function recordingEngine() {
   return { engine, values, status, logs, last };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../support/runtime';
 
 let nextId = 1;
 export function point(dataSourceId: number, name: string, address: Record<string, unknown>, extra: Partial<PointConfig> = {}): PointConfig {
