@@ -14,6 +14,7 @@ import type {
   WriteOutcome,
 } from './contracts';
 import type { Driver, DriverContext, RawReading } from './drivers/driver';
+import { BacnetDriver } from './drivers/bacnet';
 import { ModbusDriver } from './drivers/modbus';
 import { MqttDriver } from './drivers/mqtt';
 import { SimulationDriver } from './drivers/simulation';
@@ -32,18 +33,14 @@ const builtInDrivers: DriverFactory = (protocol, ctx) => {
       return new ModbusDriver(protocol, ctx);
     case 'mqtt':
       return new MqttDriver(ctx);
+    case 'bacnet-ip':
+      return new BacnetDriver(ctx);
     case 'simulation':
       return new SimulationDriver();
     default:
       return null;
   }
 };
-
-const extraDrivers: DriverFactory[] = [];
-/** Adds a protocol (used by drivers that load a heavier library, e.g. BACnet). */
-export function registerDriver(factory: DriverFactory): void {
-  extraDrivers.push(factory);
-}
 
 function intervalOf(connection: Record<string, unknown>): number {
   const v = connection.interval_in_seconds;
@@ -102,11 +99,7 @@ class SourceRunner {
       push: (readings) => this.deliver(readings),
       lost: (reason) => this.onLost(reason),
     };
-    for (const f of [...extraDrivers, builtInDrivers]) {
-      const d = f(this.cfg.protocol, ctx);
-      if (d) return d;
-    }
-    return null;
+    return builtInDrivers(this.cfg.protocol, ctx);
   }
 
   start(): void {
