@@ -65,6 +65,14 @@ describe.skipIf(!haveChromium())('operator HMI end to end in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'hmi-single-line.png') });
   });
 
+  it('shows the energy flow diagram as a sankey', async () => {
+    await page.getByRole('button', { name: 'Demo Campus power flow' }).click();
+    await page.locator('.energy-flow canvas').first().waitFor({ timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+    await page.getByRole('button', { name: 'Demo Campus 400 V' }).click();
+    await page.locator('.diagram-canvas svg').waitFor();
+  });
+
   it('opens a breaker faceplate and sends a confirmed command that is audited', async () => {
     const breaker = page.locator(`.diagram-canvas rect[data-point="${ids['PV Breaker']}"]`);
     await breaker.click();

@@ -174,6 +174,23 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   device('microgridevchargers', 'EV charger 2', { power_point_id: pointIds['EV Charger 2 Power'], capacity: 22 });
   device('microgridloads', 'Building A', { power_point_id: pointIds['Building A Power'] });
   device('microgridloads', 'Building B', { power_point_id: pointIds['Building B Power'] });
+  device('microgridpowerconversionsystems', 'Battery inverter', { run_state_point_id: pointIds['Battery Breaker'] });
+
+  // the energy flow diagram: where the campus's power comes from and goes to, each link sized by a meter
+  const flowMeter = (meterName: string, pointName: string, space: number) => {
+    const id = electricityMeter(meterName, pointName, space, { is_counted: false });
+    return (store.db.prepare('SELECT uuid FROM meters WHERE id = ?').get(id) as { uuid: string }).uuid;
+  };
+  const flow = create('energyflowdiagrams', { name: 'Demo Campus power flow', description: 'Grid and PV into the main busbar, out to the buildings, the battery and the chargers' });
+  const node = (n: string) => create('energyflownodes', { name: n, energy_flow_diagram_id: flow });
+  const nodes = Object.fromEntries(['Utility grid', 'PV array', 'Main busbar', 'Building A', 'Building B', 'EV chargers', 'Battery'].map((n) => [n, node(n)]));
+  const link = (from: string, to: string, uuid: string) => create('energyflowlinks', { energy_flow_diagram_id: flow, source_node_id: nodes[from], target_node_id: nodes[to], meter_uuid: uuid });
+  link('Utility grid', 'Main busbar', flowMeter('Grid Power Meter', 'Grid Power', campus));
+  link('PV array', 'Main busbar', flowMeter('PV Power Meter', 'PV Power', childSpaces['Energy Yard']));
+  link('Main busbar', 'Building A', flowMeter('Building A Meter', 'Building A Power', childSpaces['Building A']));
+  link('Main busbar', 'Building B', flowMeter('Building B Meter', 'Building B Power', childSpaces['Building B']));
+  link('Main busbar', 'EV chargers', flowMeter('EV Chargers Meter', 'EV Power', childSpaces['Energy Yard']));
+  link('Main busbar', 'Battery', flowMeter('Battery Meter', 'Battery Power', childSpaces['Energy Yard']));
 
   // the storage panel: the yard battery as a container in a power station, with a day schedule
   const container = create('energystoragecontainers', { name: 'Yard container', rated_capacity: 200, rated_power: 100, contact_id: contact, cost_center_id: cc, svg_id: sldSvg, description: '200 kWh / 100 kW' });

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../app/api';
 import { Diagram } from '../../diagram/Diagram';
 import { PointValue } from '../../ui/PointValue';
+import { EnergyFlow } from './EnergyFlow';
 
 interface Svg {
   id: number;
@@ -27,7 +28,7 @@ interface Circuit {
   points?: { id: number; name: string; units?: string }[];
 }
 
-type Choice = { kind: 'svg'; id: number } | { kind: 'distribution'; id: number };
+type Choice = { kind: 'svg'; id: number } | { kind: 'distribution'; id: number } | { kind: 'flow'; id: number };
 
 export default function DiagramsScreen() {
   const [svgs, setSvgs] = useState<Svg[]>([]);
@@ -35,6 +36,7 @@ export default function DiagramsScreen() {
   const [choice, setChoice] = useState<Choice | null>(null);
   const [source, setSource] = useState<string | null>(null);
   const [circuits, setCircuits] = useState<Circuit[]>([]);
+  const [flows, setFlows] = useState<{ id: number; name: string }[]>([]);
 
   useEffect(() => {
     void api.get<Svg[]>('/svgs').then((list) => {
@@ -48,12 +50,13 @@ export default function DiagramsScreen() {
         if (list[0]) setChoice({ kind: 'distribution', id: list[0].id });
       })
       .catch(() => setSystems([]));
+    void api.get<{ id: number; name: string }[]>('/energyflowdiagrams').then(setFlows).catch(() => setFlows([]));
   }, []);
 
   useEffect(() => {
     setSource(null);
     setCircuits([]);
-    if (!choice) return;
+    if (!choice || choice.kind === 'flow') return;
     void (async () => {
       if (choice.kind === 'distribution') {
         const ds = await api.get<DistributionSystem>(`/distributionsystems/${choice.id}`);
@@ -68,7 +71,8 @@ export default function DiagramsScreen() {
     })().catch(() => setSource(''));
   }, [choice]);
 
-  const title = choice?.kind === 'distribution' ? systems.find((s) => s.id === choice.id)?.name : svgs.find((s) => s.id === choice?.id)?.name;
+  const title =
+    choice?.kind === 'distribution' ? systems.find((s) => s.id === choice.id)?.name : choice?.kind === 'flow' ? flows.find((f) => f.id === choice.id)?.name : svgs.find((s) => s.id === choice?.id)?.name;
   return (
     <section className="screen diagrams">
       <nav className="sub-nav" aria-label="Diagrams">
@@ -76,6 +80,12 @@ export default function DiagramsScreen() {
         {systems.map((s) => (
           <button key={`d${s.id}`} type="button" aria-pressed={choice?.kind === 'distribution' && choice.id === s.id} onClick={() => setChoice({ kind: 'distribution', id: s.id })}>
             {s.name}
+          </button>
+        ))}
+        {flows.length > 0 && <h2>Energy flow</h2>}
+        {flows.map((f) => (
+          <button key={`f${f.id}`} type="button" aria-pressed={choice?.kind === 'flow' && choice.id === f.id} onClick={() => setChoice({ kind: 'flow', id: f.id })}>
+            {f.name}
           </button>
         ))}
         <h2>Diagrams</h2>
@@ -88,7 +98,7 @@ export default function DiagramsScreen() {
       </nav>
       <div className="diagram-area">
         {title && <h1>{title}</h1>}
-        {source ? <Diagram source={source} title={title ?? 'Diagram'} /> : choice ? <p>Loading…</p> : null}
+        {choice?.kind === 'flow' ? <EnergyFlow diagramId={choice.id} /> : source ? <Diagram source={source} title={title ?? 'Diagram'} /> : choice ? <p>Loading…</p> : null}
         {circuits.length > 0 && (
           <table className="grid" aria-label="Circuits">
             <thead>
