@@ -1,13 +1,15 @@
 import { acquisitionFeature } from './acquisition/feature';
 import { alarmsFeature } from './alarms/feature';
 import { demoFeature } from './demo/feature';
+import { drFeature } from './dr/feature';
 import { filesFeature } from './files/feature';
 import type { Feature } from './feature';
 import { historianFeature } from './historian/feature';
 import { liveFeature } from './live/feature';
 
 /**
- * The features composed into the runtime, in start order; they stop in reverse, so acquisition (last) stops
- * first and the historian flushes what it delivered before the store closes.
+ * The features composed into the runtime, in start order; they stop in reverse: demand response first (no
+ * dispatch into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
+ * the store closes.
  */
-export const features: Feature[] = [filesFeature, historianFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature];
+export const features: Feature[] = [filesFeature, historianFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature];
