@@ -9,6 +9,14 @@ import { Faceplate } from '../ui/Faceplate';
 import { DiagramBinder } from './bindings';
 import { sanitizeSvg } from './sanitize';
 
+/** The last binder update times (ms), for the diagram benchmark and for diagnosing slow diagrams. */
+const updateTimes: number[] = [];
+function recordUpdate(ms: number): void {
+  updateTimes.push(ms);
+  if (updateTimes.length > 200) updateTimes.shift();
+  (window as unknown as { __switchyardDiagramUpdateMs?: number[] }).__switchyardDiagramUpdateMs = updateTimes;
+}
+
 export function Diagram({ source, title }: { source: string; title: string }) {
   const host = useRef<HTMLDivElement>(null);
   const [faceplate, setFaceplate] = useState<number | null>(null);
@@ -22,7 +30,10 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     binder.update(useLive.getState().values);
     const unsubscribePoints = live.subscribe(binder.pointIds());
     const unsubscribeValues = useLive.subscribe((s, prev) => {
-      if (s.values !== prev.values) binder.update(s.values);
+      if (s.values === prev.values) return;
+      const t0 = performance.now();
+      binder.update(s.values);
+      recordUpdate(performance.now() - t0);
     });
     const blink = () => applyAlarmBlink(el, selectUnacknowledgedPointIds(useAlarmStore.getState()));
     blink();

@@ -111,8 +111,12 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
   const el = b.el;
   const quality = v?.quality ?? 'stale';
   const mark = QUALITY_MARK[quality];
-  el.classList.toggle('q-abnormal', Boolean(mark));
-  for (const q of ['stale', 'comm_fail', 'out_of_range', 'bad', 'manual']) el.classList.toggle(`q-${q}`, quality === q);
+  // classes change only with the quality (most updates keep it): fewer DOM writes on the hot path
+  if (el.getAttribute('data-quality') !== quality) {
+    el.setAttribute('data-quality', quality);
+    el.classList.toggle('q-abnormal', Boolean(mark));
+    for (const q of ['stale', 'comm_fail', 'out_of_range', 'bad', 'manual']) el.classList.toggle(`q-${q}`, quality === q);
+  }
   const value = typeof v?.value === 'number' ? v.value : null;
   for (const { kind, options } of b.bindings) {
     switch (kind) {
@@ -120,7 +124,11 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
         let text = v === undefined || v.value === null ? '---' : typeof v.value === 'number' ? formatNumber(v.value, options.format ?? '0.0') : String(v.value);
         if (options.units) text += ` ${options.units}`;
         if (mark) text += ` ${mark.glyph}`;
-        el.textContent = text;
+        // change the existing text node in place (cheaper than replacing the element's children)
+        const node = el.firstChild;
+        if (node && node.nodeType === 3 && !node.nextSibling) {
+          if (node.nodeValue !== text) node.nodeValue = text;
+        } else el.textContent = text;
         break;
       }
       case 'fill':

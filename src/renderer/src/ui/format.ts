@@ -1,9 +1,16 @@
 import type { LiveValue, Quality } from '../live/liveStore';
 
-/** Formats like "0.0" (one decimal), "0" (integer), "0.000". */
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** Formats like "0.0" (one decimal), "0" (integer), "0.000"; one cached formatter per format (hot path). */
 export function formatNumber(v: number, format = '0.0'): string {
-  const decimals = format.includes('.') ? format.split('.')[1].length : 0;
-  return v.toLocaleString(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  let f = formatters.get(format);
+  if (!f) {
+    const decimals = format.includes('.') ? format.split('.')[1].length : 0;
+    f = new Intl.NumberFormat(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    formatters.set(format, f);
+  }
+  return f.format(v);
 }
 
 export function formatValue(v: LiveValue | undefined, format?: string, units?: string): string {
