@@ -1,6 +1,6 @@
 import { ObjectType } from '@bacnet-js/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBacnetDevice, type BacnetDevice } from '../peers/bacnet-device';
+import { startBacnetDevice, type BacnetDevice } from '../../src/core/demo/devices/bacnet';
 import { point, recordingEngine, source, waitFor } from './support';
 
 describe('BACnet/IP against a @bacnet-js/client device on 127.0.0.2', () => {

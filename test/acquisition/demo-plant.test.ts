@@ -18,8 +18,8 @@ describe('the demo plant: simulated devices polled through the real drivers', ()
   });
   afterAll(async () => rt?.stop());
 
-  it('reads the PLC over Modbus TCP, the chargers over MQTT and computes the virtual points', async () => {
-    for (const name of ['Grid Power', 'PV Power', 'Battery SOC', 'Main Breaker', 'EV Charger 1 Power', 'Site Load', 'PV Self Consumption']) {
+  it('reads the PLC over Modbus TCP, the chargers over MQTT, the HVAC controller over BACnet, and computes the virtual points', async () => {
+    for (const name of ['Grid Power', 'PV Power', 'Battery SOC', 'Main Breaker', 'EV Charger 1 Power', 'Building A Temperature', 'Heat Pump Running', 'Site Load', 'PV Self Consumption']) {
       const v = await waitFor(async () => {
         const l = await latest(name);
         return l.quality === 'good' && l;

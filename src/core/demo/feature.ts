@@ -1,6 +1,6 @@
 import type { Feature } from '../feature';
 import { startDemoDevices, type DemoDevices } from './devices/devices';
-import { DEMO_EV_BROKER, DEMO_PLC, demoConnection } from './plant';
+import { DEMO_EV_BROKER, DEMO_HVAC, DEMO_PLC, demoConnection } from './plant';
 
 /**
  * The demo plant's simulated devices, started before acquisition so its data sources find them. A port the
@@ -17,15 +17,17 @@ export const demoFeature: Feature = {
         async start() {
           const plc = demoConnection(ctx.store, DEMO_PLC);
           const ev = demoConnection(ctx.store, DEMO_EV_BROKER);
-          if (!plc && !ev) return;
+          const hvac = demoConnection(ctx.store, DEMO_HVAC);
+          if (!plc && !ev && !hvac) return;
           const wanted = (c: typeof plc) => (typeof c?.connection.port === 'number' ? c.connection.port : 0);
-          devices = await startDemoDevices({ modbusPort: wanted(plc), mqttPort: wanted(ev), log: ctx.log });
+          devices = await startDemoDevices({ modbusPort: wanted(plc), mqttPort: wanted(ev), bacnetPort: wanted(hvac), log: ctx.log });
           const update = ctx.store.db.prepare('UPDATE data_sources SET connection = ? WHERE id = ?');
           for (const [c, port] of [
             [plc, devices.modbusPort],
             [ev, devices.mqttPort],
+            [hvac, devices.bacnetPort],
           ] as const) {
-            if (c && c.connection.port !== port) {
+            if (c && port !== null && c.connection.port !== port) {
               update.run(JSON.stringify({ ...c.connection, port }), c.id);
               ctx.registry.emit('datasources', 'update', c.id);
             }

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Registry } from '../model/registry';
 import type { Store } from '../store/store';
 import { systemContext } from './defaults';
-import { DEMO_COILS, DEMO_EV_TOPICS, DEMO_REGISTERS } from './devices/devices';
+import { DEMO_BACNET_OBJECTS, DEMO_COILS, DEMO_EV_TOPICS, DEMO_REGISTERS } from './devices/devices';
 
 export const DEMO_PLC = 'Demo Plant PLC';
 export const DEMO_EV_BROKER = 'Demo EV Chargers';
+export const DEMO_HVAC = 'Demo HVAC Controller';
 /** the ports the demo devices prefer; taken ones are replaced by free ones when the devices start */
 const DEMO_MODBUS_PORT = 15020;
 const DEMO_MQTT_PORT = 18830;
@@ -67,6 +68,13 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
     connection: JSON.stringify({ host: '127.0.0.1', port: DEMO_MQTT_PORT, interval_in_seconds: 5, stale_after_seconds: 30 }),
     description: 'EV chargers publishing JSON over MQTT (broker on loopback)',
   });
+  const hvac = create('datasources', {
+    name: DEMO_HVAC,
+    gateway_id: gateway,
+    protocol: 'bacnet-ip',
+    connection: JSON.stringify({ device_address: '127.0.0.2', port: 47808, interval_in_seconds: 5 }),
+    description: 'Building A heat pump controller (BACnet/IP on 127.0.0.2)',
+  });
   const calc = create('datasources', { name: 'Demo Calculations', gateway_id: gateway, protocol: 'virtual', connection: '{}', description: 'Virtual points' });
   const pointIds: Record<string, number> = {};
   for (const r of DEMO_REGISTERS) {
@@ -97,6 +105,19 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   for (const ev of DEMO_EV_TOPICS) {
     pointIds[ev.name] = create('points', { name: ev.name, data_source_id: broker, object_type: 'ANALOG_VALUE', units: 'kW', low_limit: 0, high_limit: 22, is_trend: true, address: JSON.stringify({ topic: ev.topic, json_path: ev.json_path }) });
   }
+  for (const o of DEMO_BACNET_OBJECTS) {
+    pointIds[o.name] = create('points', {
+      name: o.name,
+      data_source_id: hvac,
+      object_type: o.object_type === 'binaryValue' ? 'DIGITAL_VALUE' : 'ANALOG_VALUE',
+      units: o.units,
+      low_limit: o.low_limit,
+      high_limit: o.high_limit,
+      is_trend: true,
+      address: JSON.stringify({ object_type: o.object_type, object_id: o.object_id, property_name: 'presentValue' }),
+    });
+  }
+  create('commands', { name: 'Building A setpoint', topic: `myems/point/${pointIds['Building A Setpoint']}`, payload: '{"value": $s1}', set_value: 21, description: '°C, written with BACnet priority 16' });
   pointIds['Site Load'] = create('points', {
     name: 'Site Load',
     data_source_id: calc,

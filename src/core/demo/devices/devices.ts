@@ -23,9 +23,15 @@
  * 4 Building A Breaker, 5 Building B Breaker.
  *
  * MQTT: `demo/ev/<n>` every second, `{"power_kw":11,"soc":54.2,"plugged":true}` for chargers 1 and 2.
+ *
+ * BACnet/IP (127.0.0.2, port 47808 if free): analogValue 1 Building A temperature (°C, drifts towards the
+ * setpoint while the heat pump runs), analogValue 2 Building A setpoint (writable), analogValue 3 Outdoor
+ * temperature, binaryValue 1 Heat pump running.
  */
 import net from 'node:net';
+import { ObjectType } from '@bacnet-js/client';
 import { Aedes } from 'aedes';
+import { type BacnetDevice, type BacnetObject, startBacnetDevice } from './bacnet';
 import { ServerTCP } from 'modbus-serial';
 import { type Breaker, PlantModel } from './plant-model';
 
@@ -62,6 +68,13 @@ export const DEMO_COILS: { name: string; offset: number; breaker: Breaker }[] = 
   { name: 'Building B Breaker', offset: 5, breaker: 'buildingB' },
 ];
 
+export const DEMO_BACNET_OBJECTS = [
+  { name: 'Building A Temperature', object_type: 'analogValue', object_id: 1, units: '°C', low_limit: 15, high_limit: 27 },
+  { name: 'Building A Setpoint', object_type: 'analogValue', object_id: 2, units: '°C', low_limit: 16, high_limit: 26 },
+  { name: 'Outdoor Temperature', object_type: 'analogValue', object_id: 3, units: '°C', low_limit: -30, high_limit: 45 },
+  { name: 'Heat Pump Running', object_type: 'binaryValue', object_id: 1, units: '', low_limit: 0, high_limit: 1 },
+] as const;
+
 export const DEMO_EV_TOPICS = [1, 2].map((n) => ({ name: `EV Charger ${n} Power`, topic: `demo/ev/${n}`, json_path: 'power_kw' }));
 
 function registersOf(model: PlantModel): Float32Array {
@@ -92,6 +105,8 @@ function wordAt(values: Float32Array, offset: number): number {
 export interface DemoDevices {
   modbusPort: number;
   mqttPort: number;
+  /** null when 127.0.0.2 could not be bound: the demo runs without its BACnet device */
+  bacnetPort: number | null;
   model: PlantModel;
   stop(): Promise<void>;
 }
@@ -107,7 +122,35 @@ function listen(server: net.Server, port: number): Promise<number> {
 }
 
 /** Starts the devices on the given ports (0 or a port in use: an ephemeral one); answers the ports in use. */
-export async function startDemoDevices(opts: { modbusPort: number; mqttPort: number; log?: (line: string) => void }): Promise<DemoDevices> {
+async function startDemoBacnet(port: number, log: (line: string) => void): Promise<BacnetDevice | null> {
+  const objects: BacnetObject[] = [
+    { type: ObjectType.ANALOG_VALUE, instance: 1, value: 20.5 },
+    { type: ObjectType.ANALOG_VALUE, instance: 2, value: 21 },
+    { type: ObjectType.ANALOG_VALUE, instance: 3, value: 8 },
+    { type: ObjectType.BINARY_VALUE, instance: 1, value: 1 },
+  ];
+  for (const p of [port || 47808, 47900 + Math.floor(Math.random() * 90)]) {
+    try {
+      return await startBacnetDevice(p, objects);
+    } catch (e) {
+      log(`demo devices: BACnet device cannot listen on 127.0.0.2:${p} (${(e as Error).message})`);
+    }
+  }
+  return null;
+}
+
+/** Room temperature follows the setpoint while the heat pump runs; the outdoor temperature follows the day. */
+function stepHvac(device: BacnetDevice, now: number): void {
+  const [room, setpoint, outdoor, pump] = device.objects;
+  const hour = new Date(now).getHours() + new Date(now).getMinutes() / 60;
+  outdoor.value = 8 + 6 * Math.sin((Math.PI * (hour - 9)) / 12);
+  const target = pump.value ? setpoint.value : outdoor.value;
+  room.value += (target - room.value) * 0.02 + (Math.random() - 0.5) * 0.05;
+  if (room.value < setpoint.value - 0.5) pump.value = 1;
+  else if (room.value > setpoint.value + 0.5) pump.value = 0;
+}
+
+export async function startDemoDevices(opts: { modbusPort: number; mqttPort: number; bacnetPort?: number; log?: (line: string) => void }): Promise<DemoDevices> {
   const log = opts.log ?? (() => undefined);
   const model = new PlantModel();
   model.step();
@@ -163,8 +206,11 @@ export async function startDemoDevices(opts: { modbusPort: number; mqttPort: num
   const mqttServer = net.createServer(broker.handle);
   const mqttPort = await listen(mqttServer, opts.mqttPort).catch(() => listen(mqttServer, 0));
 
+  const bacnet = await startDemoBacnet(opts.bacnetPort ?? 47808, log);
+
   const timer = setInterval(() => {
     model.step();
+    if (bacnet) stepHvac(bacnet, Date.now());
     registers = registersOf(model);
     for (const c of model.chargers) {
       broker.publish(
@@ -174,13 +220,15 @@ export async function startDemoDevices(opts: { modbusPort: number; mqttPort: num
     }
   }, 1000);
 
-  log(`demo devices: Modbus TCP PLC on 127.0.0.1:${modbusPort}, MQTT broker on 127.0.0.1:${mqttPort}`);
+  log(`demo devices: Modbus TCP PLC on 127.0.0.1:${modbusPort}, MQTT broker on 127.0.0.1:${mqttPort}${bacnet ? `, BACnet device on 127.0.0.2:${bacnet.port}` : ''}`);
   return {
     modbusPort,
     mqttPort,
+    bacnetPort: bacnet?.port ?? null,
     model,
     async stop() {
       clearInterval(timer);
+      await bacnet?.stop();
       await new Promise<void>((resolve) => modbus.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => mqttServer.close(() => resolve()));

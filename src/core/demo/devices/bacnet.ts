@@ -1,7 +1,7 @@
 /**
- * A BACnet/IP device for tests, served by @bacnet-js/client on 127.0.0.2 (the libraries drop requests from
- * 127.0.0.1:47808): analog and binary values answering ReadProperty and WriteProperty (with a priority array
- * reduced to "the highest priority written wins, relinquish with null").
+ * A simulated BACnet/IP device, served by @bacnet-js/client, for the demo plant and the tests: analog and binary
+ * values answering ReadProperty and WriteProperty (with a priority array: the highest priority written wins).
+ * It listens on 127.0.0.2, because the BACnet libraries drop requests from 127.0.0.1:47808.
  */
 import BACnet, { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
 
