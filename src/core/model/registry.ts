@@ -433,7 +433,7 @@ export class Registry {
   }
 
   /** Creates a new row (and its children and bindings) from an export. A taken name is refused. */
-  importOne(ctx: RequestContext, def: EntityDef, data: unknown, fixed: Row = {}): number {
+  importOne(ctx: RequestContext, def: EntityDef, data: unknown, fixed: Row = {}, remap = new Map<string, Map<number, number>>()): number {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw badRequest('API.INVALID_REQUEST_BODY', 'import expects {"data":{...}} holding an exported object', 'data');
     }
@@ -442,12 +442,20 @@ export class Registry {
     for (const f of def.fields) {
       if (f.name in src) input[f.name] = src[f.name];
       else if (f.type === 'ref' && f.embed && src[f.embed] && typeof src[f.embed] === 'object') input[f.name] = (src[f.embed] as Row).id;
+      // a reference to a sibling imported just before (a link's nodes) points at the new copy
+      const moved = f.type === 'ref' ? remap.get(f.ref!)?.get(Number(input[f.name])) : undefined;
+      if (moved !== undefined) input[f.name] = moved;
     }
     const id = this.create(ctx, def, input, fixed);
     for (const c of this.ownedChildren(def)) {
       const list = src[c.name];
       if (!Array.isArray(list)) continue;
-      for (const item of list) this.importOne(ctx, this.get(c.entity), item, { [c.field]: id });
+      const ids = remap.get(c.entity) ?? new Map<number, number>();
+      remap.set(c.entity, ids);
+      for (const item of list) {
+        const newId = this.importOne(ctx, this.get(c.entity), item, { [c.field]: id }, remap);
+        if (item && typeof item === 'object' && typeof (item as Row).id === 'number') ids.set((item as Row).id as number, newId);
+      }
     }
     for (const rel of def.relations ?? []) {
       const list = src[rel.name];
