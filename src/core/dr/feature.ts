@@ -11,6 +11,7 @@ import { newSecret, secretHash } from '../auth/passwords';
 import type { Principal } from '../auth/service';
 import type { ControlService } from '../control/control';
 import type { Feature, RuntimeContext } from '../feature';
+import { type EcobeeOptions, ecobeeRequest, sendToEcobee } from './ecobee';
 import { endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
 import { drMigrations } from './store';
 import { isWebhookUrl, WebhookOutbox } from './webhooks';
@@ -529,6 +530,56 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     dr.announce({ ...e, status: e.status === 'draft' ? 'cancelled' : e.status }, 'Delete');
     return reply.code(204).send();
   });
+  // ecobee: the utility account's API (base URL and token are settings), events sent and cancelled there
+  app.get('/api/dr/ecobee', async (req) => {
+    requireAdmin(req);
+    return { base_url: ctx.settings.get('dr.ecobee.base_url') ?? 'https://api.ecobee.com', token_set: Boolean(ctx.settings.get('dr.ecobee.token')) };
+  });
+  app.put('/api/dr/ecobee', async (req) => {
+    const p = requireAdmin(req);
+    const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
+    if (d.base_url !== undefined) {
+      if (!isWebhookUrl(d.base_url)) throw badRequest('API.INVALID_BASE_URL', 'base_url must be an http(s) URL', 'base_url');
+      ctx.settings.set('dr.ecobee.base_url', String(d.base_url));
+    }
+    if (d.token !== undefined) {
+      if (typeof d.token !== 'string' || !d.token) throw badRequest('API.INVALID_TOKEN', 'token must be the account\'s access token', 'token');
+      ctx.settings.set('dr.ecobee.token', d.token);
+    }
+    audit(p, 'dr.ecobee.settings', 'settings:dr.ecobee', { base_url: d.base_url, token: d.token ? 'changed' : undefined });
+    return { base_url: ctx.settings.get('dr.ecobee.base_url') ?? 'https://api.ecobee.com', token_set: Boolean(ctx.settings.get('dr.ecobee.token')) };
+  });
+  const ecobeeAccount = () => {
+    const token = ctx.settings.get('dr.ecobee.token');
+    if (!token) throw badRequest('API.ECOBEE_NOT_CONFIGURED', 'set the ecobee account first: PUT /api/dr/ecobee {"data":{"base_url","token"}}', 'token');
+    return { base: ctx.settings.get('dr.ecobee.base_url') ?? 'https://api.ecobee.com', token };
+  };
+  app.post('/api/dr/events/:id/ecobee', async (req) => {
+    const p = requireAdmin(req);
+    const e = dr.event(idParam((req.params as { id: string }).id));
+    const request = ecobeeRequest(e, dataOf(req.body) as EcobeeOptions);
+    const account = ecobeeAccount();
+    let result;
+    try {
+      result = await sendToEcobee(account.base, account.token, request);
+    } catch (err) {
+      throw new ApiError(502, 'API.BAD_GATEWAY', 'API.ECOBEE_UNREACHABLE', `ecobee could not be reached: ${(err as Error).message}`);
+    }
+    db.prepare('UPDATE dr_events SET ecobee_ref = COALESCE(?, ecobee_ref), ecobee_status = ?, modified_at = ? WHERE id = ?').run(result.answer.demandResponseRef ?? null, JSON.stringify(result.answer.status), now(), e.id);
+    audit(p, 'dr.ecobee.send', `dr_events:${e.id}`, { request, status: result.answer.status });
+    return { http_status: result.http, status: result.answer.status, demandResponseRef: result.answer.demandResponseRef ?? null, request };
+  });
+  app.put('/api/dr/events/:id/ecobee/cancel', async (req) => {
+    const p = requireAdmin(req);
+    const e = dr.event(idParam((req.params as { id: string }).id));
+    if (!e.ecobee_ref) throw badRequest('API.ECOBEE_NOT_SENT', 'this event was not sent to ecobee (no demandResponseRef)', 'id');
+    const account = ecobeeAccount();
+    const result = await sendToEcobee(account.base, account.token, { operation: 'cancel', demandResponseRef: e.ecobee_ref });
+    db.prepare('UPDATE dr_events SET ecobee_status = ?, modified_at = ? WHERE id = ?').run(JSON.stringify(result.answer.status), now(), e.id);
+    audit(p, 'dr.ecobee.cancel', `dr_events:${e.id}`, { demandResponseRef: e.ecobee_ref, status: result.answer.status });
+    return { http_status: result.http, status: result.answer.status, demandResponseRef: e.ecobee_ref };
+  });
+
   app.get('/api/dr/subscriptions/:uuid/deliveries', async (req) => {
     requireAdmin(req);
     const s = db.prepare('SELECT id FROM dr_subscriptions WHERE uuid = ?').get((req.params as { uuid: string }).uuid) as { id: number } | undefined;

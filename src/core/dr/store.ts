@@ -34,6 +34,7 @@ export const drMigrations: FeatureMigrations = {
             target_resources TEXT NOT NULL DEFAULT '[]', interval_period TEXT NOT NULL, intervals TEXT NOT NULL DEFAULT '[]',
             payload TEXT NOT NULL DEFAULT '{}', mandatory INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL,
             opt_outs TEXT NOT NULL DEFAULT '[]', dispatch TEXT NOT NULL DEFAULT '{}',
+            ecobee_ref TEXT, ecobee_status TEXT,
             created_at TEXT NOT NULL, modified_at TEXT NOT NULL);
           CREATE TABLE dr_reports (
             id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT NOT NULL UNIQUE,
