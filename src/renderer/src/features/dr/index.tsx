@@ -1,9 +1,293 @@
-/** Placeholder until the demand response console lands. */
-export default function DemandResponseScreen() {
+/**
+ * The demand response console: events (create, watch, opt out, cancel), resources with their live setpoints,
+ * programs and participants, partners. Times are entered and shown in this computer's time zone and sent in UTC.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError } from '../../app/api';
+import { PointValue } from '../../ui/PointValue';
+import './dr.css';
+
+interface DrEvent {
+  id: number;
+  uuid: string;
+  name: string;
+  program_id: number | null;
+  priority: number;
+  target_resources: number[];
+  interval_period: { start: string; duration: string };
+  payload: { type: string; value: number };
+  mandatory: boolean;
+  status: string;
+  opt_outs: number[];
+}
+interface Resource {
+  id: number;
+  resource_id: string;
+  point_id: number | null;
+  partner: { id: number; name: string } | null;
+}
+interface Program {
+  id: number;
+  name: string;
+}
+interface Participant {
+  code: string;
+  contactUser: string;
+  phoneContact: string;
+}
+
+const PAYLOAD_TYPES = ['PowerLevel', 'DISPATCH_SETPOINT', 'CurrentLevel', 'SIMPLE', 'PRICE'];
+
+/** "PT2H30M" -> minutes */
+export function durationMinutes(d: string): number {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?/.exec(d);
+  return m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : 0;
+}
+
+/** A datetime-local value (this computer's zone) -> ISO 8601 with its offset. */
+export function localToIso(value: string): string {
+  const d = new Date(value);
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const pad = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${value.length === 16 ? `${value}:00` : value}${sign}${pad(off / 60)}:${pad(off % 60)}`;
+}
+
+function EventForm({ programs, resources, onCreated }: { programs: Program[]; resources: Resource[]; onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [program, setProgram] = useState('');
+  const [start, setStart] = useState(() => {
+    const d = new Date(Date.now() + 3_600_000);
+    d.setMinutes(0, 0, 0);
+    return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  });
+  const [minutes, setMinutes] = useState('60');
+  const [type, setType] = useState('PowerLevel');
+  const [value, setValue] = useState('50');
+  const [targets, setTargets] = useState<number[]>([]);
+  const [error, setError] = useState<{ field?: string; message: string } | null>(null);
+  const submit = async () => {
+    setError(null);
+    try {
+      await api.post('/dr/events', {
+        name,
+        program_id: program ? Number(program) : null,
+        target_resources: targets,
+        interval_period: { start: localToIso(start), duration: `PT${Number(minutes)}M` },
+        payload: { type, value: Number(value) },
+        status: 'scheduled',
+      });
+      setName('');
+      onCreated();
+    } catch (e) {
+      setError(e instanceof ApiError ? { field: e.field, message: e.message } : { message: (e as Error).message });
+    }
+  };
+  const fieldError = (f: string) => (error?.field === f ? <span className="field-error" role="alert">✕ {error.message}</span> : null);
   return (
-    <section className="screen">
+    <form
+      className="dr-form"
+      aria-label="New event"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <label>
+        Name <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      {fieldError('name')}
+      <label>
+        Program
+        <select value={program} onChange={(e) => setProgram(e.target.value)}>
+          <option value="">—</option>
+          {programs.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Start (local time) <input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+      </label>
+      <label>
+        Duration (minutes) <input type="number" min={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} required />
+      </label>
+      {fieldError('interval_period')}
+      <label>
+        Payload
+        <select value={type} onChange={(e) => setType(e.target.value)}>
+          {PAYLOAD_TYPES.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+        <input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} aria-label="Payload value" />
+      </label>
+      {fieldError('payload')}
+      <fieldset>
+        <legend>Targets</legend>
+        {resources.map((r) => (
+          <label key={r.id}>
+            <input type="checkbox" checked={targets.includes(r.id)} onChange={(e) => setTargets((t) => (e.target.checked ? [...t, r.id] : t.filter((x) => x !== r.id)))} /> {r.resource_id}
+          </label>
+        ))}
+      </fieldset>
+      {fieldError('target_resources')}
+      {error && !error.field && (
+        <p className="error" role="alert">
+          {error.message}
+        </p>
+      )}
+      <button type="submit" className="primary">
+        Schedule event
+      </button>
+    </form>
+  );
+}
+
+export default function DemandResponseScreen() {
+  const [events, setEvents] = useState<DrEvent[]>([]);
+  const [resources, setResources] = useState<Resource[]>([]);
+  const [programs, setPrograms] = useState<Program[]>([]);
+  const [participants, setParticipants] = useState<Participant[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    const [e, r, p, pa] = await Promise.all([
+      api.get<DrEvent[]>('/dr/events'),
+      api.get<Resource[]>('/dr/resources'),
+      api.get<Program[]>('/dr/programs'),
+      api.get<{ events: Participant[] }>('/dr/participants').catch(() => ({ events: [] })),
+    ]);
+    setEvents(e);
+    setResources(r);
+    setPrograms(p);
+    setParticipants(pa.events);
+  }, []);
+  useEffect(() => {
+    void load();
+    const t = setInterval(() => void load(), 5000);
+    return () => clearInterval(t);
+  }, [load]);
+  const act = async (fn: () => Promise<unknown>, ok: string) => {
+    try {
+      await fn();
+      setMessage(ok);
+      await load();
+    } catch (e) {
+      setMessage((e as Error).message);
+    }
+  };
+  const resourceName = (id: number) => resources.find((r) => r.id === id)?.resource_id ?? `#${id}`;
+  const running = events.filter((e) => e.status === 'active');
+  return (
+    <section className="screen dr">
       <h1>Demand response</h1>
-      <p>The demand response console is being built.</p>
+      {message && <p role="status">{message}</p>}
+      {running.map((e) => (
+        <section key={e.id} className="dr-running" aria-label={`Running: ${e.name}`}>
+          <h2>Running: {e.name}</h2>
+          <p>
+            {e.payload.type} {e.payload.value} until {new Date(Date.parse(e.interval_period.start) + durationMinutes(e.interval_period.duration) * 60_000).toLocaleString()}
+          </p>
+          <table className="grid">
+            <tbody>
+              {e.target_resources.map((rid) => {
+                const r = resources.find((x) => x.id === rid);
+                return (
+                  <tr key={rid}>
+                    <td>{resourceName(rid)}</td>
+                    <td className="num">{r?.point_id ? <PointValue pointId={r.point_id} format="0.0" /> : '-'}</td>
+                    <td>
+                      {e.opt_outs.includes(rid) ? (
+                        'opted out'
+                      ) : (
+                        <button type="button" onClick={() => void act(() => api.put(`/dr/events/${e.id}/optout`, { resource_id: rid }), `${resourceName(rid)} opted out.`)}>
+                          Opt out
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      ))}
+      <div className="dr-columns">
+        <section aria-label="Events">
+          <h2>Events</h2>
+          <table className="grid" aria-label="Event list">
+            <thead>
+              <tr>
+                <th>Event</th>
+                <th>Status</th>
+                <th>Start</th>
+                <th>Minutes</th>
+                <th>Payload</th>
+                <th>Targets</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>{e.name}</td>
+                  <td data-testid={`status-${e.id}`}>{e.status}</td>
+                  <td>{new Date(e.interval_period.start).toLocaleString()}</td>
+                  <td className="num">{durationMinutes(e.interval_period.duration)}</td>
+                  <td>
+                    {e.payload.type} {e.payload.value}
+                  </td>
+                  <td>{e.target_resources.map(resourceName).join(', ') || '-'}</td>
+                  <td>
+                    {(e.status === 'scheduled' || e.status === 'active' || e.status === 'draft') && (
+                      <button
+                        type="button"
+                        onClick={() => {
+                          if (window.confirm(`Cancel event ${e.name}? Assets return to their pre-event state.`)) void act(() => api.put(`/dr/events/${e.id}/cancel`), `${e.name} cancelled.`);
+                        }}
+                      >
+                        Cancel
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>New event</h2>
+          <EventForm programs={programs} resources={resources} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+        </section>
+        <section aria-label="Resources and participants">
+          <h2>Resources</h2>
+          <table className="grid">
+            <tbody>
+              {resources.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.resource_id}</td>
+                  <td>{r.partner ? `partner ${r.partner.name}` : 'local asset'}</td>
+                  <td className="num">{r.point_id ? <PointValue pointId={r.point_id} format="0.0" /> : '-'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Programs</h2>
+          <ul>
+            {programs.map((p) => (
+              <li key={p.id}>{p.name}</li>
+            ))}
+          </ul>
+          <h2>Participants</h2>
+          <ul>
+            {participants.map((p) => (
+              <li key={p.code}>
+                {p.code}: {p.contactUser}, {p.phoneContact}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
     </section>
   );
 }
