@@ -4,6 +4,7 @@
  * webhooks, and local dispatch of running events to assets through the command path.
  */
 import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
@@ -13,6 +14,7 @@ import type { ControlService } from '../control/control';
 import type { Feature, RuntimeContext } from '../feature';
 import { type EcobeeOptions, ecobeeRequest, sendToEcobee } from './ecobee';
 import { endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
+import { resourcePerformance } from './performance';
 import { drMigrations } from './store';
 import { isWebhookUrl, WebhookOutbox } from './webhooks';
 
@@ -456,7 +458,9 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     if (typeof d.resource_id !== 'string' || !d.resource_id.trim()) throw badRequest('API.INVALID_RESOURCE_ID', 'resource_id (a name for the asset) is required', 'resource_id');
     if (!Number.isInteger(d.point_id) || !db.prepare('SELECT 1 FROM points WHERE id = ?').get(d.point_id)) throw badRequest('API.INVALID_POINT_ID', 'point_id must be the setpoint point the event writes', 'point_id');
     if (db.prepare('SELECT 1 FROM dr_resources WHERE partner_id IS NULL AND resource_id = ?').get(d.resource_id.trim())) throw badRequest('API.RESOURCE_ID_IS_ALREADY_IN_USE', 'resource_id is in use', 'resource_id');
-    const id = Number(db.prepare('INSERT INTO dr_resources (uuid, resource_id, point_id, metadata, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)').run(randomUUID(), d.resource_id.trim(), d.point_id, JSON.stringify(d.metadata ?? {}), now(), now()).lastInsertRowid);
+    const measure = d.measure_point_id ?? d.point_id;
+    if (!Number.isInteger(measure) || !db.prepare('SELECT 1 FROM points WHERE id = ?').get(measure)) throw badRequest('API.INVALID_MEASURE_POINT_ID', 'measure_point_id must be the (trended) power point whose change the event delivers', 'measure_point_id');
+    const id = Number(db.prepare('INSERT INTO dr_resources (uuid, resource_id, point_id, measure_point_id, metadata, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(randomUUID(), d.resource_id.trim(), d.point_id, measure, JSON.stringify(d.metadata ?? {}), now(), now()).lastInsertRowid);
     audit(p, 'dr.resource.create', `dr_resources:${id}`, d);
     reply.code(201).header('Location', `/api/dr/resources/${id}`);
     return { id };
@@ -578,6 +582,41 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     db.prepare('UPDATE dr_events SET ecobee_status = ?, modified_at = ? WHERE id = ?').run(JSON.stringify(result.answer.status), now(), e.id);
     audit(p, 'dr.ecobee.cancel', `dr_events:${e.id}`, { demandResponseRef: e.ecobee_ref, status: result.answer.status });
     return { http_status: result.http, status: result.answer.status, demandResponseRef: e.ecobee_ref };
+  });
+
+  const performance = (id: number) => {
+    const e = dr.event(id);
+    const resources = toOperator(e)
+      .target_resources.map((rid) => db.prepare('SELECT resource_id, measure_point_id FROM dr_resources WHERE id = ?').get(rid) as { resource_id: string; measure_point_id: number | null } | undefined)
+      .filter((r): r is { resource_id: string; measure_point_id: number } => Boolean(r?.measure_point_id))
+      .map((r) => resourcePerformance(ctx.store, e, r.resource_id, r.measure_point_id));
+    const sum = (k: 'delivered_kw' | 'delivered_kwh') => (resources.some((r) => r[k] !== null) ? resources.reduce((a, r) => a + (r[k] ?? 0), 0) : null);
+    return { event_id: e.id, name: e.name, status: e.status, delivered_kw: sum('delivered_kw'), delivered_kwh: sum('delivered_kwh'), resources };
+  };
+  app.get('/api/dr/events/:id/performance', async (req) => {
+    principalOf(req);
+    return performance(idParam((req.params as { id: string }).id));
+  });
+  app.get('/api/dr/events/:id/performance.xlsx', async (req, reply) => {
+    principalOf(req);
+    const p = performance(idParam((req.params as { id: string }).id));
+    const book = new ExcelJS.Workbook();
+    const summary = book.addWorksheet('Summary');
+    summary.addRow(['Event', p.name]);
+    summary.addRow(['Status', p.status]);
+    summary.addRow(['Delivered kW (average)', p.delivered_kw]);
+    summary.addRow(['Delivered kWh', p.delivered_kwh]);
+    summary.addRow([]);
+    summary.addRow(['Resource', 'Baseline days', 'Day-of adjustment', 'Baseline kW', 'Actual kW', 'Delivered kW', 'Delivered kWh']);
+    for (const r of p.resources) summary.addRow([r.resource_id, r.baseline_days, r.adjustment, r.baseline_kw, r.actual_kw, r.delivered_kw, r.delivered_kwh]);
+    const slots = book.addWorksheet('Slots');
+    slots.addRow(['Resource', 'Slot start (UTC)', 'Baseline kW', 'Actual kW']);
+    for (const r of p.resources) for (const s of r.slots) slots.addRow([r.resource_id, s.start, s.baseline_kw, s.actual_kw]);
+    const buffer = Buffer.from(await book.xlsx.writeBuffer());
+    return reply
+      .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('Content-Disposition', `attachment; filename="dr-event-${p.event_id}-performance.xlsx"`)
+      .send(buffer);
   });
 
   app.get('/api/dr/subscriptions/:uuid/deliveries', async (req) => {

@@ -26,6 +26,7 @@ export const drMigrations: FeatureMigrations = {
             partner_id INTEGER REFERENCES dr_partners(id) ON DELETE CASCADE,
             user_id TEXT, resource_id TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}',
             point_id INTEGER REFERENCES points(id) ON DELETE SET NULL,
+            measure_point_id INTEGER REFERENCES points(id) ON DELETE SET NULL,
             created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
             UNIQUE (partner_id, resource_id));
           CREATE TABLE dr_events (

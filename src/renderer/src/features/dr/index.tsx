@@ -3,7 +3,8 @@
  * programs and participants, partners. Times are entered and shown in this computer's time zone and sent in UTC.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError } from '../../app/api';
+import { api, ApiError, authHeaders } from '../../app/api';
+import { apiBase } from '../../app/session';
 import { PointValue } from '../../ui/PointValue';
 import './dr.css';
 
@@ -146,6 +147,16 @@ function EventForm({ programs, resources, onCreated }: { programs: Program[]; re
   );
 }
 
+async function downloadXlsx(eventId: number): Promise<void> {
+  const res = await fetch(`${apiBase()}/dr/events/${eventId}/performance.xlsx`, { headers: authHeaders() });
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `dr-event-${eventId}-performance.xlsx`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 export default function DemandResponseScreen() {
   const [events, setEvents] = useState<DrEvent[]>([]);
   const [resources, setResources] = useState<Resource[]>([]);
@@ -241,6 +252,23 @@ export default function DemandResponseScreen() {
                   </td>
                   <td>{e.target_resources.map(resourceName).join(', ') || '-'}</td>
                   <td>
+                    {e.status !== 'draft' && e.status !== 'scheduled' && (
+                      <>
+                        <button
+                          type="button"
+                          onClick={() =>
+                            void api
+                              .get<{ delivered_kw: number | null; delivered_kwh: number | null }>(`/dr/events/${e.id}/performance`)
+                              .then((p) => setMessage(`${e.name}: delivered ${p.delivered_kw?.toFixed(1) ?? '-'} kW on average, ${p.delivered_kwh?.toFixed(1) ?? '-'} kWh against the baseline.`))
+                          }
+                        >
+                          Performance
+                        </button>
+                        <button type="button" onClick={() => void downloadXlsx(e.id)}>
+                          Excel
+                        </button>
+                      </>
+                    )}
                     {(e.status === 'scheduled' || e.status === 'active' || e.status === 'draft') && (
                       <button
                         type="button"
