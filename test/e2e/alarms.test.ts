@@ -5,21 +5,18 @@
  * history and the audit log screen.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, login, serve, type Served } from '../support/process';
-import { ARTIFACTS_DIR, ensureRenderer, haveChromium, launchChromium } from './support/browser';
+import { ARTIFACTS_DIR, type E2eServer, haveChromium, startE2e } from './support/browser';
 
 const PASSWORD = 'E2e-Alarms-Pass-1';
 
 describe.skipIf(!haveChromium())('alarms end to end in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let e2e: E2eServer;
+  let server: E2eServer['server'];
   let page: Page;
   let headers: Record<string, string>;
-  let dataDir: string;
   let pointId: number;
   const api = async <T>(method: string, route: string, data?: unknown): Promise<T> => {
     const r = await fetch(`${server.url}/api${route}`, { method, headers, body: data === undefined ? undefined : JSON.stringify({ data }) });
@@ -29,10 +26,8 @@ describe.skipIf(!haveChromium())('alarms end to end in Chromium', () => {
   };
 
   beforeAll(async () => {
-    const renderer = ensureRenderer();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-alarms-'));
-    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty', '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
-    headers = (await login(server.url, 'administrator', PASSWORD)).headers;
+    e2e = await startE2e('--empty', PASSWORD);
+    ({ server, page, headers } = e2e);
     const gw = await api<{ id: number }>('POST', '/gateways', { name: 'Training GW' });
     const ds = await api<{ id: number }>('POST', '/datasources', { name: 'Simulator', gateway_id: gw.id, protocol: 'simulation', connection: { interval_in_seconds: 0.5 } });
     const p = await api<{ id: number }>('POST', '/points', {
@@ -45,15 +40,9 @@ describe.skipIf(!haveChromium())('alarms end to end in Chromium', () => {
       address: { waveform: 'constant', offset: 97 },
     });
     pointId = p.id;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   }, 360_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => e2e?.stop());
 
   it('raises the alarm in the server', async () => {
     for (let i = 0; i < 100; i++) {

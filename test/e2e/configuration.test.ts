@@ -2,41 +2,23 @@
  * End to end in Chromium: an engineer creates a gateway, a data source and a point from the generated
  * configuration screens, sees a validation message at its field, and watches the point's value arrive.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, serve, type Served } from '../support/process';
-import { ensureRenderer, haveChromium, launchChromium } from './support/browser';
+import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
 
 const PASSWORD = 'E2e-Config-Pass-1';
 
 describe.skipIf(!haveChromium())('configuration screens end to end in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let e2e: E2eServer;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const renderer = ensureRenderer();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-config-'));
-    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty', '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.url}/#/configuration`);
-    await page.getByLabel('User name or e-mail').fill('administrator');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    e2e = await startE2e('--empty', PASSWORD, { width: 1920, height: 1080 });
+    page = e2e.page;
+    await page.goto(`${e2e.server.url}/#/configuration`);
+    await loginInBrowser(page, PASSWORD);
   }, 360_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => e2e?.stop());
 
   const open = async (label: string) => {
     await page.getByRole('navigation', { name: 'Entities' }).getByRole('button', { name: label, exact: true }).click();
@@ -78,6 +60,6 @@ describe.skipIf(!haveChromium())('configuration screens end to end in Chromium',
     const row = page.getByRole('table', { name: 'Point list' }).getByRole('row', { name: /Bench temperature/ });
     await row.waitFor();
     await expect.poll(async () => row.locator('.pv-value').textContent(), { timeout: 15_000 }).toMatch(/42[.,]50 °C/);
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

@@ -2,47 +2,30 @@
  * End to end in Chromium: the operator schedules a demand response event on the demo battery from the console,
  * watches it run (the battery setpoint follows), and cancels it (the setpoint returns).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, login, serve, type Served } from '../support/process';
-import { ensureRenderer, haveChromium, launchChromium } from './support/browser';
+import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
 
 const PASSWORD = 'E2e-Dr-Pass-1';
 
 describe.skipIf(!haveChromium())('demand response console end to end in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let e2e: E2eServer;
   let page: Page;
-  let dataDir: string;
-  let headers: Record<string, string>;
   let setpoint: number;
-  const latest = async () => ((await (await fetch(`${server.url}/api/points/${setpoint}/latest`, { headers })).json()) as { value: number }).value;
+  const api = (route: string, init: RequestInit = {}) => fetch(`${e2e.server.url}/api${route}`, { ...init, headers: e2e.headers });
+  const latest = async () => ((await (await api(`/points/${setpoint}/latest`)).json()) as { value: number }).value;
 
   beforeAll(async () => {
-    const renderer = ensureRenderer();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-dr-'));
-    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--demo', '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
-    headers = (await login(server.url, 'administrator', PASSWORD)).headers;
-    const points = (await (await fetch(`${server.url}/api/points`, { headers })).json()) as { id: number; name: string }[];
+    e2e = await startE2e('--demo', PASSWORD);
+    page = e2e.page;
+    const points = (await (await api('/points')).json()) as { id: number; name: string }[];
     setpoint = points.find((p) => p.name === 'Battery Setpoint')!.id;
-    await fetch(`${server.url}/api/dr/resources`, { method: 'POST', headers, body: JSON.stringify({ data: { resource_id: 'Yard battery', point_id: setpoint } }) });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await api('/dr/resources', { method: 'POST', body: JSON.stringify({ data: { resource_id: 'Yard battery', point_id: setpoint } }) });
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${server.url}/#/dr`);
-    await page.getByLabel('User name or e-mail').fill('administrator');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.goto(`${e2e.server.url}/#/dr`);
+    await loginInBrowser(page, PASSWORD);
   }, 360_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => e2e?.stop());
 
   it('schedules an event on the battery, which runs and writes the setpoint', async () => {
     const form = page.getByRole('form', { name: 'New event' });

@@ -4,41 +4,28 @@
  * log, open a trend, and be sent back to the login when the session ends.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, login, serve, type Served } from '../support/process';
-import { ARTIFACTS_DIR, ensureRenderer, haveChromium, launchChromium } from './support/browser';
+import { ARTIFACTS_DIR, type E2eServer, haveChromium, startE2e } from './support/browser';
 
 const PASSWORD = 'E2e-Hmi-Pass-1';
 
 describe.skipIf(!haveChromium())('operator HMI end to end in Chromium', () => {
-  let server: Served;
-  let browser: Browser;
+  let e2e: E2eServer;
+  let server: E2eServer['server'];
   let page: Page;
-  let dataDir: string;
   let headers: Record<string, string>;
+  let pageErrors: string[];
   const ids: Record<string, number> = {};
-  const pageErrors: string[] = [];
   const api = async <T>(route: string): Promise<T> => (await (await fetch(`${server.url}/api${route}`, { headers })).json()) as T;
 
   beforeAll(async () => {
-    const renderer = ensureRenderer();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-hmi-'));
-    server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--demo', '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
-    headers = (await login(server.url, 'administrator', PASSWORD)).headers;
+    e2e = await startE2e('--demo', PASSWORD);
+    ({ server, page, headers, pageErrors } = e2e);
     for (const p of await api<{ id: number; name: string }[]>('/points')) ids[p.name] = p.id;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 360_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => e2e?.stop());
 
   it('logs in and shows the shell with the status bar', async () => {
     await page.goto(server.url);
