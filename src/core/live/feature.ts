@@ -11,6 +11,7 @@ import type { Feature, RuntimeContext } from '../feature';
 import { statusFields } from '../status';
 import { VERSION } from '../version';
 import type { PointValue } from '../values/bus';
+import type { WireValue } from '../../shared/live';
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_SLOW = 4408;
@@ -46,7 +47,8 @@ const encoded = new WeakMap<PointValue, string>();
 function encode(v: PointValue): string {
   let text = encoded.get(v);
   if (text === undefined) {
-    text = JSON.stringify({ point_id: v.point_id, value: v.value, quality: v.quality, utc_date_time: new Date(v.ts).toISOString() });
+    const wire: WireValue = { point_id: v.point_id, value: v.value, quality: v.quality, utc_date_time: new Date(v.ts).toISOString() };
+    text = JSON.stringify(wire);
     encoded.set(v, text);
   }
   return text;

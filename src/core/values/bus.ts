@@ -2,7 +2,9 @@
  * The value bus: the one place where acquisition hands over values and where the latest-value cache,
  * the historian, the rules and the live stream pick them up. Kept free of SQLite and HTTP.
  */
-export type Quality = 'good' | 'bad' | 'stale' | 'comm_fail' | 'out_of_range' | 'manual';
+import type { Quality } from '../../shared/live';
+
+export type { Quality };
 
 export interface PointValue {
   point_id: number;

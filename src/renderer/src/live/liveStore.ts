@@ -7,7 +7,9 @@ import { useEffect } from 'react';
 import { create } from 'zustand';
 import { apiBase, session } from '../app/session';
 
-export type Quality = 'good' | 'bad' | 'stale' | 'comm_fail' | 'out_of_range' | 'manual';
+import type { Quality, WireValue } from '../../../shared/live';
+
+export type { Quality };
 
 export interface LiveValue {
   value: number | string | null;
@@ -30,10 +32,6 @@ interface LiveState {
 }
 
 export const useLive = create<LiveState>(() => ({ values: {}, connected: false, status: null }));
-
-interface WireValue extends LiveValue {
-  point_id: number;
-}
 
 /** Applies a batch: one new `values` object, unchanged points keep their entry (and their subscribers stay idle). */
 export function applyValues(batch: WireValue[]): void {

@@ -1,0 +1,14 @@
+/**
+ * Types both sides of the API agree on (the runtime and the renderer): the quality of a value and a live value
+ * as `/api/points/{id}/latest` and `/api/live` send it. Types only: nothing here runs.
+ */
+export type Quality = 'good' | 'bad' | 'stale' | 'comm_fail' | 'out_of_range' | 'manual';
+
+/** A point's value on the wire. */
+export interface WireValue {
+  point_id: number;
+  value: number | string | null;
+  quality: Quality;
+  /** ISO 8601, UTC */
+  utc_date_time: string;
+}
