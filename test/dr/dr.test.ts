@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomOffset } from '../../src/core/dr/feature';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 
 interface Received {
@@ -134,6 +135,12 @@ describe('demand response APIs', () => {
       expect(delivered).toMatchObject({ operation: 'Create', event: { id: created.body.uuid, payload: { type: 'PowerLevel' }, intervalPeriod: { duration: 'PT1H' } } });
       const log = await rt.api<{ status: string; attempts: number; last_status_code: number }[]>('GET', `/dr/subscriptions/${s.body.id}/deliveries`);
       expect(log.body.find((d) => d.status === 'delivered')?.attempts).toBe(2);
+      expect((await rt.api<{ partner: string; status: string }[]>('GET', '/dr/deliveries')).body.some((d) => d.partner === 'Fleet operator' && d.status === 'delivered')).toBe(true);
+
+      // a partner reports on the event; the operator sees it
+      const report = await partnerApi<{ id: string; eventId: string }>('POST', '/reports', { eventId: created.body.uuid, name: 'ev-1 session', payloads: [{ resourceId: 'ev-1', action: 'pause', powerKw: 0 }] });
+      expect(report.status).toBe(201);
+      expect((await rt.api<{ id: string; event_name: string; partner: string }[]>('GET', '/dr/reports')).body[0]).toMatchObject({ id: report.body.id, event_name: 'Evening peak', partner: 'Fleet operator' });
 
       // the event starts: the battery setpoint is written through the control path and audited
       await waitFor(async () => (await rt.api<{ status: string }>('GET', `/dr/events/${created.body.id}`)).body.status === 'active', 'the event to start', 10_000);
@@ -151,6 +158,13 @@ describe('demand response APIs', () => {
     } finally {
       await hook.close();
     }
+  });
+
+  it('spreads resources over randomizeStart, the same way on every tick', () => {
+    const offsets = [1, 2, 3, 4, 5].map((r) => randomOffset('event-uuid', r, 600_000));
+    expect(offsets.every((o) => o >= 0 && o <= 600_000)).toBe(true);
+    expect(new Set(offsets.map((o) => Math.round(o))).size).toBe(5);
+    expect(randomOffset('event-uuid', 3, 600_000)).toBe(offsets[2]);
   });
 
   it('never follows redirects and gives up after retries', async () => {

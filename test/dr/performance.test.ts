@@ -11,7 +11,13 @@ describe('DR performance against a 10-of-10 baseline', () => {
     const gw = (await rt.api<{ id: number }>('POST', '/gateways', { name: 'GW' })).body.id;
     const ds = (await rt.api<{ id: number }>('POST', '/datasources', { name: 'Meters', gateway_id: gw, protocol: 'manual', connection: '{}' })).body.id;
     const load = (await rt.api<{ id: number }>('POST', '/points', { name: 'Building load', data_source_id: ds, object_type: 'ANALOG_VALUE', units: 'kW', is_trend: true, address: '{}' })).body.id;
-    const resource = (await rt.api<{ id: number }>('POST', '/dr/resources', { resource_id: 'Building A', point_id: load, measure_point_id: load })).body.id;
+    const participant = Number(await (await fetch(`${rt.url}/api/dr/participants`, { method: 'POST', headers: rt.headers, body: JSON.stringify({ code: 'CAMPUS-1', contactUser: 'Facilities', phoneContact: '+1 555 0100' }) })).text());
+    const tz = (await rt.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
+    const site = (await rt.api<{ id: number }>('POST', '/spaces', { name: 'Campus', area: 1, timezone_id: tz })).body.id;
+    expect((await rt.api('PUT', `/dr/participants/${participant}/spaces`, { space_ids: [site] })).status).toBe(200);
+    expect((await rt.api<{ id: number }[]>('GET', `/dr/participants/${participant}/spaces`)).body.map((x) => x.id)).toEqual([site]);
+    expect((await rt.api<{ field: string }>('PUT', `/dr/participants/${participant}/spaces`, { space_ids: [99999] })).body.field).toBe('space_ids');
+    const resource = (await rt.api<{ id: number }>('POST', '/dr/resources', { resource_id: 'Building A', point_id: load, measure_point_id: load, participant_id: participant })).body.id;
     const start = Math.floor((Date.now() - 3 * 3_600_000) / 900_000) * 900_000;
     const end = start + 3_600_000;
     // 12 days of history: 100 kW normally; on the event day 110 kW before the event and 60 kW during it
@@ -29,7 +35,7 @@ describe('DR performance against a 10-of-10 baseline', () => {
   afterAll(async () => rt?.stop());
 
   it('uses the last 10 days, caps the day-of adjustment at ±20 % and reports delivered kW and kWh', async () => {
-    const r = await rt.api<{ delivered_kw: number; delivered_kwh: number; resources: { baseline_days: number; adjustment: number; baseline_kw: number; actual_kw: number }[] }>('GET', `/dr/events/${eventId}/performance`);
+    const r = await rt.api<{ delivered_kw: number; delivered_kwh: number; participants: { code: string; delivered_kwh: number }[]; resources: { baseline_days: number; adjustment: number; baseline_kw: number; actual_kw: number }[] }>('GET', `/dr/events/${eventId}/performance`);
     expect(r.status).toBe(200);
     const [res] = r.body.resources;
     expect(res.baseline_days).toBe(10);
@@ -38,6 +44,9 @@ describe('DR performance against a 10-of-10 baseline', () => {
     expect(res.actual_kw).toBeCloseTo(60, 6);
     expect(r.body.delivered_kw).toBeCloseTo(50, 6);
     expect(r.body.delivered_kwh).toBeCloseTo(50, 6);
+    expect(r.body.participants).toHaveLength(1);
+    expect(r.body.participants[0].code).toBe('CAMPUS-1');
+    expect(r.body.participants[0].delivered_kwh).toBeCloseTo(50, 6);
   });
 
   it('exports the performance to Excel', async () => {

@@ -3,7 +3,7 @@
  * the partner API (/api/partner/v1) with per-partner bearer keys and OAuth2 client credentials, signed
  * webhooks, and local dispatch of running events to assets through the command path.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
@@ -13,7 +13,7 @@ import type { Principal } from '../auth/service';
 import type { ControlService } from '../control/control';
 import type { Feature, RuntimeContext } from '../feature';
 import { type EcobeeOptions, ecobeeRequest, sendToEcobee } from './ecobee';
-import { endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
+import { durationMs, endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
 import { resourcePerformance } from './performance';
 import { drMigrations } from './store';
 import { isWebhookUrl, WebhookOutbox } from './webhooks';
@@ -21,6 +21,12 @@ import { isWebhookUrl, WebhookOutbox } from './webhooks';
 const TICK_MS = 1000;
 const TOKEN_SECONDS = 3600;
 const now = () => new Date().toISOString();
+
+/** A resource's start offset within randomizeStart: stable for an event and a resource. */
+export function randomOffset(eventUuid: string, resourceId: number, spreadMs: number): number {
+  const h = createHash('sha256').update(`${eventUuid}:${resourceId}`).digest();
+  return (h.readUInt32BE(0) / 0xffffffff) * spreadMs;
+}
 
 class Problem extends Error {
   constructor(
@@ -79,6 +85,9 @@ export class DemandResponse {
         db.prepare("UPDATE dr_events SET status = 'active', modified_at = ? WHERE id = ?").run(now(), e.id);
         await this.dispatch(this.event(e.id));
         this.announce(this.event(e.id), 'Update');
+      } else if (e.status === 'active' && t < endOf(e)) {
+        // resources whose randomized start has come since the last tick
+        await this.dispatch(e);
       } else if (t >= endOf(e)) {
         db.prepare("UPDATE dr_events SET status = 'completed', modified_at = ? WHERE id = ?").run(now(), e.id);
         await this.restore(this.event(e.id));
@@ -93,10 +102,16 @@ export class DemandResponse {
     const o = toOperator(e);
     if (!control || typeof o.payload.value !== 'number') return;
     const saved: Record<string, number | null> = JSON.parse((this.ctx.store.db.prepare('SELECT dispatch FROM dr_events WHERE id = ?').get(e.id) as { dispatch: string }).dispatch);
+    const start = Date.parse(o.interval_period.start);
+    const spread = durationMs(o.interval_period.randomizeStart ?? '') ?? 0;
+    let changed = false;
     for (const rid of o.target_resources) {
       if (o.opt_outs.includes(rid)) continue;
       const r = this.ctx.store.db.prepare('SELECT point_id FROM dr_resources WHERE id = ?').get(rid) as { point_id: number | null } | undefined;
-      if (!r?.point_id) continue;
+      if (!r?.point_id || String(r.point_id) in saved) continue;
+      // randomizeStart spreads the resources' starts over the given time, the same way on every tick
+      if (spread && Date.now() < start + randomOffset(e.uuid, rid, spread)) continue;
+      changed = true;
       const before = this.ctx.values.latest(r.point_id)?.value;
       saved[r.point_id] = typeof before === 'number' ? before : null;
       try {
@@ -105,7 +120,7 @@ export class DemandResponse {
         this.ctx.log(`dr: dispatch of event ${e.name} to point ${r.point_id} refused: ${(err as Error).message}`);
       }
     }
-    this.ctx.store.db.prepare('UPDATE dr_events SET dispatch = ? WHERE id = ?').run(JSON.stringify(saved), e.id);
+    if (changed) this.ctx.store.db.prepare('UPDATE dr_events SET dispatch = ? WHERE id = ?').run(JSON.stringify(saved), e.id);
   }
 
   /** Puts the assets back to their pre-event values. */
@@ -458,9 +473,13 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     if (typeof d.resource_id !== 'string' || !d.resource_id.trim()) throw badRequest('API.INVALID_RESOURCE_ID', 'resource_id (a name for the asset) is required', 'resource_id');
     if (!Number.isInteger(d.point_id) || !db.prepare('SELECT 1 FROM points WHERE id = ?').get(d.point_id)) throw badRequest('API.INVALID_POINT_ID', 'point_id must be the setpoint point the event writes', 'point_id');
     if (db.prepare('SELECT 1 FROM dr_resources WHERE partner_id IS NULL AND resource_id = ?').get(d.resource_id.trim())) throw badRequest('API.RESOURCE_ID_IS_ALREADY_IN_USE', 'resource_id is in use', 'resource_id');
+    const participant = d.participant_id ?? null;
+    if (participant !== null && (!Number.isInteger(participant) || !db.prepare('SELECT 1 FROM dr_participants WHERE id = ?').get(participant))) throw badRequest('API.INVALID_PARTICIPANT_ID', 'participant_id names no participant', 'participant_id');
     const measure = d.measure_point_id ?? d.point_id;
     if (!Number.isInteger(measure) || !db.prepare('SELECT 1 FROM points WHERE id = ?').get(measure)) throw badRequest('API.INVALID_MEASURE_POINT_ID', 'measure_point_id must be the (trended) power point whose change the event delivers', 'measure_point_id');
-    const id = Number(db.prepare('INSERT INTO dr_resources (uuid, resource_id, point_id, measure_point_id, metadata, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(randomUUID(), d.resource_id.trim(), d.point_id, measure, JSON.stringify(d.metadata ?? {}), now(), now()).lastInsertRowid);
+    const id = Number(
+      db.prepare('INSERT INTO dr_resources (uuid, resource_id, point_id, measure_point_id, participant_id, metadata, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(randomUUID(), d.resource_id.trim(), d.point_id, measure, participant, JSON.stringify(d.metadata ?? {}), now(), now()).lastInsertRowid,
+    );
     audit(p, 'dr.resource.create', `dr_resources:${id}`, d);
     reply.code(201).header('Location', `/api/dr/resources/${id}`);
     return { id };
@@ -586,12 +605,16 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
 
   const performance = (id: number) => {
     const e = dr.event(id);
-    const resources = toOperator(e)
-      .target_resources.map((rid) => db.prepare('SELECT resource_id, measure_point_id FROM dr_resources WHERE id = ?').get(rid) as { resource_id: string; measure_point_id: number | null } | undefined)
-      .filter((r): r is { resource_id: string; measure_point_id: number } => Boolean(r?.measure_point_id))
-      .map((r) => resourcePerformance(ctx.store, e, r.resource_id, r.measure_point_id));
-    const sum = (k: 'delivered_kw' | 'delivered_kwh') => (resources.some((r) => r[k] !== null) ? resources.reduce((a, r) => a + (r[k] ?? 0), 0) : null);
-    return { event_id: e.id, name: e.name, status: e.status, delivered_kw: sum('delivered_kw'), delivered_kwh: sum('delivered_kwh'), resources };
+    const rows = toOperator(e)
+      .target_resources.map((rid) => db.prepare('SELECT r.resource_id, r.measure_point_id, p.code FROM dr_resources r LEFT JOIN dr_participants p ON p.id = r.participant_id WHERE r.id = ?').get(rid) as { resource_id: string; measure_point_id: number | null; code: string | null } | undefined)
+      .filter((r): r is { resource_id: string; measure_point_id: number; code: string | null } => Boolean(r?.measure_point_id));
+    const resources = rows.map((r) => ({ ...resourcePerformance(ctx.store, e, r.resource_id, r.measure_point_id), participant: r.code }));
+    const sum = (list: typeof resources, k: 'delivered_kw' | 'delivered_kwh') => (list.some((r) => r[k] !== null) ? list.reduce((a, r) => a + (r[k] ?? 0), 0) : null);
+    const participants = [...new Set(resources.map((r) => r.participant).filter((c): c is string => c !== null))].map((code) => {
+      const mine = resources.filter((r) => r.participant === code);
+      return { code, delivered_kw: sum(mine, 'delivered_kw'), delivered_kwh: sum(mine, 'delivered_kwh') };
+    });
+    return { event_id: e.id, name: e.name, status: e.status, delivered_kw: sum(resources, 'delivered_kw'), delivered_kwh: sum(resources, 'delivered_kwh'), participants, resources };
   };
   app.get('/api/dr/events/:id/performance', async (req) => {
     principalOf(req);
@@ -609,6 +632,9 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     summary.addRow([]);
     summary.addRow(['Resource', 'Baseline days', 'Day-of adjustment', 'Baseline kW', 'Actual kW', 'Delivered kW', 'Delivered kWh']);
     for (const r of p.resources) summary.addRow([r.resource_id, r.baseline_days, r.adjustment, r.baseline_kw, r.actual_kw, r.delivered_kw, r.delivered_kwh]);
+    summary.addRow([]);
+    summary.addRow(['Participant', 'Delivered kW', 'Delivered kWh']);
+    for (const r of p.participants) summary.addRow([r.code, r.delivered_kw, r.delivered_kwh]);
     const slots = book.addWorksheet('Slots');
     slots.addRow(['Resource', 'Slot start (UTC)', 'Baseline kW', 'Actual kW']);
     for (const r of p.resources) for (const s of r.slots) slots.addRow([r.resource_id, s.start, s.baseline_kw, s.actual_kw]);
@@ -617,6 +643,39 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
       .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('Content-Disposition', `attachment; filename="dr-event-${p.event_id}-performance.xlsx"`)
       .send(buffer);
+  });
+
+  // a participant's enrolled sites (spaces), for the operator
+  app.get('/api/dr/participants/:id/spaces', async (req) => {
+    principalOf(req);
+    const row = db.prepare('SELECT space_ids FROM dr_participants WHERE id = ?').get(idParam((req.params as { id: string }).id)) as { space_ids: string } | undefined;
+    if (!row) throw new ApiError(404, 'API.NOT_FOUND', 'API.PARTICIPANT_NOT_FOUND', 'no such participant');
+    const ids = JSON.parse(row.space_ids) as number[];
+    return ids.map((id) => db.prepare('SELECT id, name, uuid FROM spaces WHERE id = ?').get(id)).filter(Boolean);
+  });
+  app.put('/api/dr/participants/:id/spaces', async (req) => {
+    const p = requireAdmin(req);
+    const id = idParam((req.params as { id: string }).id);
+    if (!db.prepare('SELECT 1 FROM dr_participants WHERE id = ?').get(id)) throw new ApiError(404, 'API.NOT_FOUND', 'API.PARTICIPANT_NOT_FOUND', 'no such participant');
+    const ids = ((dataOf(req.body) ?? {}) as Record<string, unknown>).space_ids;
+    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && db.prepare('SELECT 1 FROM spaces WHERE id = ?').get(x))) throw badRequest('API.INVALID_SPACE_IDS', 'space_ids must be a list of space ids', 'space_ids');
+    db.prepare('UPDATE dr_participants SET space_ids = ? WHERE id = ?').run(JSON.stringify([...new Set(ids)]), id);
+    audit(p, 'dr.participant.spaces', `dr_participants:${id}`, ids);
+    return { space_ids: ids };
+  });
+  app.get('/api/dr/reports', async (req) => {
+    principalOf(req);
+    return (
+      db
+        .prepare('SELECT r.uuid AS id, r.name, r.payloads, r.created_at, e.uuid AS event_uuid, e.name AS event_name, p.name AS partner FROM dr_reports r LEFT JOIN dr_events e ON e.id = r.event_id LEFT JOIN dr_partners p ON p.id = r.partner_id ORDER BY r.id DESC LIMIT 500')
+        .all() as { payloads: string }[]
+    ).map((r) => ({ ...r, payloads: JSON.parse(r.payloads) }));
+  });
+  app.get('/api/dr/deliveries', async (req) => {
+    requireAdmin(req);
+    return db
+      .prepare('SELECT d.id, s.uuid AS subscription, p.name AS partner, d.event_uuid, d.operation, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at, d.delivered_at FROM dr_deliveries d JOIN dr_subscriptions s ON s.id = d.subscription_id JOIN dr_partners p ON p.id = s.partner_id ORDER BY d.id DESC LIMIT 200')
+      .all();
   });
 
   app.get('/api/dr/subscriptions/:uuid/deliveries', async (req) => {

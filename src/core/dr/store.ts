@@ -27,6 +27,7 @@ export const drMigrations: FeatureMigrations = {
             user_id TEXT, resource_id TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}',
             point_id INTEGER REFERENCES points(id) ON DELETE SET NULL,
             measure_point_id INTEGER REFERENCES points(id) ON DELETE SET NULL,
+            participant_id INTEGER REFERENCES dr_participants(id) ON DELETE SET NULL,
             created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
             UNIQUE (partner_id, resource_id));
           CREATE TABLE dr_events (
