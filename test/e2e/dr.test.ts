@@ -2,6 +2,7 @@
  * End to end in Chromium: the operator schedules a demand response event on the demo battery from the console,
  * watches it run (the battery setpoint follows), and cancels it (the setpoint returns).
  */
+import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
@@ -30,15 +31,16 @@ describe.skipIf(!haveChromium())('demand response console end to end in Chromium
   it('schedules an event on the battery, which runs and writes the setpoint', async () => {
     const form = page.getByRole('form', { name: 'New event' });
     await form.getByLabel('Name').fill('Evening peak');
-    const now = new Date();
-    const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-    await form.getByLabel('Start (local time)').fill(local);
+    // times are entered in the site's time zone (the demo campus is in Europe/Berlin)
+    await page.getByText('Times in Europe/Berlin.').waitFor();
+    await form.getByLabel(/^Start/).fill(DateTime.now().setZone('Europe/Berlin').toFormat("yyyy-LL-dd'T'HH:mm"));
     await form.getByLabel('Duration (minutes)').fill('30');
     await form.getByLabel('Payload value').fill('45');
     await form.getByLabel('Yard battery').check();
     await form.getByRole('button', { name: 'Schedule event' }).click();
     await page.getByRole('table', { name: 'Event list' }).getByText('Evening peak').waitFor();
     await page.getByRole('region', { name: 'Running: Evening peak' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('img', { name: 'Events over the next 48 hours' }).getByText('Evening peak').waitFor();
     await expect.poll(latest, { timeout: 15_000 }).toBe(45);
   });
 

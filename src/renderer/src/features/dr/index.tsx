@@ -2,6 +2,7 @@
  * The demand response console: events (create, watch, opt out, cancel), resources with their live setpoints,
  * programs and participants, partners. Times are entered and shown in this computer's time zone and sent in UTC.
  */
+import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, authHeaders } from '../../app/api';
 import { apiBase } from '../../app/session';
@@ -45,23 +46,18 @@ export function durationMinutes(d: string): number {
   return m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : 0;
 }
 
-/** A datetime-local value (this computer's zone) -> ISO 8601 with its offset. */
-export function localToIso(value: string): string {
-  const d = new Date(value);
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  const pad = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
-  return `${value.length === 16 ? `${value}:00` : value}${sign}${pad(off / 60)}:${pad(off % 60)}`;
+/** A datetime-local value, read in the site's time zone -> ISO 8601 with its offset (correct across DST). */
+export function localToIso(value: string, zone: string): string {
+  return DateTime.fromISO(value, { zone }).toISO({ suppressMilliseconds: true })!;
 }
 
-function EventForm({ programs, resources, onCreated }: { programs: Program[]; resources: Resource[]; onCreated: () => void }) {
+/** An instant shown in the site's time zone. */
+export const inZone = (iso: string, zone: string) => DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
+
+function EventForm({ programs, resources, zone, onCreated }: { programs: Program[]; resources: Resource[]; zone: string; onCreated: () => void }) {
   const [name, setName] = useState('');
   const [program, setProgram] = useState('');
-  const [start, setStart] = useState(() => {
-    const d = new Date(Date.now() + 3_600_000);
-    d.setMinutes(0, 0, 0);
-    return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-  });
+  const [start, setStart] = useState(() => DateTime.now().setZone(zone).plus({ hours: 1 }).startOf('hour').toFormat("yyyy-LL-dd'T'HH:mm"));
   const [minutes, setMinutes] = useState('60');
   const [type, setType] = useState('PowerLevel');
   const [value, setValue] = useState('50');
@@ -74,7 +70,7 @@ function EventForm({ programs, resources, onCreated }: { programs: Program[]; re
         name,
         program_id: program ? Number(program) : null,
         target_resources: targets,
-        interval_period: { start: localToIso(start), duration: `PT${Number(minutes)}M` },
+        interval_period: { start: localToIso(start, zone), duration: `PT${Number(minutes)}M` },
         payload: { type, value: Number(value) },
         status: 'scheduled',
       });
@@ -110,7 +106,7 @@ function EventForm({ programs, resources, onCreated }: { programs: Program[]; re
         </select>
       </label>
       <label>
-        Start (local time) <input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+        Start ({zone}) <input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
       </label>
       <label>
         Duration (minutes) <input type="number" min={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} required />
@@ -157,12 +153,53 @@ async function downloadXlsx(eventId: number): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** The next 48 hours: each event a bar from its start to its end. */
+function Timeline({ events, zone }: { events: DrEvent[]; zone: string }) {
+  const from = DateTime.now().setZone(zone).startOf('hour');
+  const span = 48 * 3_600_000;
+  const shown = events.filter((e) => e.status !== 'cancelled' && e.status !== 'draft');
+  return (
+    <div className="dr-timeline" role="img" aria-label="Events over the next 48 hours">
+      {[0, 12, 24, 36].map((h) => (
+        <span key={h} className="dr-tick" style={{ left: `${(h / 48) * 100}%` }}>
+          {from.plus({ hours: h }).toFormat('ccc HH:mm')}
+        </span>
+      ))}
+      {shown.map((e, i) => {
+        const s = Date.parse(e.interval_period.start) - from.toMillis();
+        const len = durationMinutes(e.interval_period.duration) * 60_000;
+        if (s + len < 0 || s > span) return null;
+        const left = Math.max(0, s / span) * 100;
+        const width = Math.max(0.5, (Math.min(span, s + len) - Math.max(0, s)) / span * 100);
+        return (
+          <span key={e.id} className={`dr-bar dr-${e.status}`} style={{ left: `${left}%`, width: `${width}%`, top: `${18 + (i % 3) * 14}px` }} title={`${e.name} (${e.status})`}>
+            {e.name}
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
 export default function DemandResponseScreen() {
   const [events, setEvents] = useState<DrEvent[]>([]);
   const [resources, setResources] = useState<Resource[]>([]);
   const [programs, setPrograms] = useState<Program[]>([]);
   const [participants, setParticipants] = useState<Participant[]>([]);
   const [message, setMessage] = useState<string | null>(null);
+  const [zone, setZone] = useState<string>(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const [reports, setReports] = useState<{ id: string; name: string | null; event_name: string | null; partner: string | null; created_at: string }[]>([]);
+  const [deliveries, setDeliveries] = useState<{ id: number; partner: string; operation: string; status: string; attempts: number; last_error: string | null; created_at: string }[]>([]);
+  useEffect(() => {
+    // the site's time zone: the top space's (a site's events are planned in its local time)
+    void api
+      .get<{ parent_space_id: number | null; timezone?: { name: string } | null }[]>('/spaces')
+      .then((spaces) => {
+        const tz = spaces.find((x) => x.parent_space_id === null)?.timezone?.name;
+        if (tz && DateTime.now().setZone(tz).isValid) setZone(tz);
+      })
+      .catch(() => undefined);
+  }, []);
   const load = useCallback(async () => {
     const [e, r, p, pa] = await Promise.all([
       api.get<DrEvent[]>('/dr/events'),
@@ -174,6 +211,8 @@ export default function DemandResponseScreen() {
     setResources(r);
     setPrograms(p);
     setParticipants(pa.events);
+    setReports(await api.get<typeof reports>('/dr/reports').catch(() => []));
+    setDeliveries(await api.get<typeof deliveries>('/dr/deliveries').catch(() => []));
   }, []);
   useEffect(() => {
     void load();
@@ -194,12 +233,14 @@ export default function DemandResponseScreen() {
   return (
     <section className="screen dr">
       <h1>Demand response</h1>
+      <p className="muted">Times in {zone}.</p>
+      <Timeline events={events} zone={zone} />
       {message && <p role="status">{message}</p>}
       {running.map((e) => (
         <section key={e.id} className="dr-running" aria-label={`Running: ${e.name}`}>
           <h2>Running: {e.name}</h2>
           <p>
-            {e.payload.type} {e.payload.value} until {new Date(Date.parse(e.interval_period.start) + durationMinutes(e.interval_period.duration) * 60_000).toLocaleString()}
+            {e.payload.type} {e.payload.value} until {inZone(new Date(Date.parse(e.interval_period.start) + durationMinutes(e.interval_period.duration) * 60_000).toISOString(), zone)}
           </p>
           <table className="grid">
             <tbody>
@@ -245,7 +286,7 @@ export default function DemandResponseScreen() {
                 <tr key={e.id}>
                   <td>{e.name}</td>
                   <td data-testid={`status-${e.id}`}>{e.status}</td>
-                  <td>{new Date(e.interval_period.start).toLocaleString()}</td>
+                  <td>{inZone(e.interval_period.start, zone)}</td>
                   <td className="num">{durationMinutes(e.interval_period.duration)}</td>
                   <td>
                     {e.payload.type} {e.payload.value}
@@ -285,7 +326,7 @@ export default function DemandResponseScreen() {
             </tbody>
           </table>
           <h2>New event</h2>
-          <EventForm programs={programs} resources={resources} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+          <EventForm programs={programs} resources={resources} zone={zone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
         </section>
         <section aria-label="Resources and participants">
           <h2>Resources</h2>
@@ -306,6 +347,28 @@ export default function DemandResponseScreen() {
               <li key={p.id}>{p.name}</li>
             ))}
           </ul>
+          <h2>Partner reports</h2>
+          <ul aria-label="Partner reports">
+            {reports.slice(0, 20).map((r) => (
+              <li key={r.id}>
+                {r.partner ?? '-'}: {r.name ?? 'report'} on {r.event_name ?? 'no event'} ({inZone(r.created_at, zone)})
+              </li>
+            ))}
+            {reports.length === 0 && <li className="muted">none</li>}
+          </ul>
+          <h2>Webhook deliveries</h2>
+          <table className="grid" aria-label="Webhook deliveries">
+            <tbody>
+              {deliveries.slice(0, 20).map((d) => (
+                <tr key={d.id}>
+                  <td>{d.partner}</td>
+                  <td>{d.operation}</td>
+                  <td className={d.status === 'failed' ? 'abnormal' : ''}>{d.status === 'failed' ? `✕ failed: ${d.last_error ?? ''}` : d.status}</td>
+                  <td className="num">{d.attempts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           <h2>Participants</h2>
           <ul>
             {participants.map((p) => (
