@@ -42,6 +42,14 @@ describe.skipIf(!haveChromium())('demand response console end to end in Chromium
     await page.getByRole('region', { name: 'Running: Evening peak' }).waitFor({ timeout: 15_000 });
     await page.getByRole('img', { name: 'Events over the next 48 hours' }).getByText('Evening peak').waitFor();
     await expect.poll(latest, { timeout: 15_000 }).toBe(45);
+    await page.getByTestId('running-performance').waitFor();
+  });
+
+  it('tells the operator why an event cannot go to ecobee yet', async () => {
+    await page.getByRole('table', { name: 'Event list' }).getByRole('button', { name: 'ecobee…' }).click();
+    const form = page.getByRole('form', { name: 'Send Evening peak to ecobee' });
+    await form.getByRole('button', { name: 'Send to ecobee' }).click();
+    await form.getByRole('alert').filter({ hasText: 'set the ecobee account first' }).waitFor();
   });
 
   it('cancels the event from the console and the battery returns to its pre-event setpoint', async () => {

@@ -153,6 +153,85 @@ async function downloadXlsx(eventId: number): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Sends an event to the ecobee utility account and shows ecobee's answer. */
+function EcobeeSend({ event, zone, onDone }: { event: DrEvent; zone: string; onDone: (message: string) => void }) {
+  const [name, setName] = useState(event.name.slice(0, 12));
+  const [tz, setTz] = useState(zone);
+  const [mode, setMode] = useState<'absolute' | 'relative'>('absolute');
+  const [heat, setHeat] = useState('680');
+  const [cool, setCool] = useState('790');
+  const [error, setError] = useState<string | null>(null);
+  const send = async () => {
+    setError(null);
+    try {
+      const r = await api.post<{ status: { code: number; message: string }; demandResponseRef: string | null }>(`/dr/events/${event.id}/ecobee`, {
+        name,
+        timezone: tz,
+        temperature: mode,
+        heat_hold_temp: Number(heat),
+        cool_hold_temp: Number(cool),
+      });
+      onDone(`ecobee answered code ${r.status.code}${r.status.message ? `: ${r.status.message}` : ''}${r.demandResponseRef ? ` (ref ${r.demandResponseRef})` : ''}.`);
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.field ? `${e.field}: ` : ''}${e.message}` : (e as Error).message);
+    }
+  };
+  return (
+    <form
+      className="dr-form"
+      aria-label={`Send ${event.name} to ecobee`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <label>
+        ecobee name (≤ 12) <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Thermostats' time zone <input value={tz} onChange={(e) => setTz(e.target.value)} />
+      </label>
+      <label>
+        Temperature
+        <select value={mode} onChange={(e) => setMode(e.target.value as 'absolute' | 'relative')}>
+          <option value="absolute">absolute</option>
+          <option value="relative">relative</option>
+        </select>
+      </label>
+      <label>
+        Heat hold (0.1 °F) <input type="number" value={heat} onChange={(e) => setHeat(e.target.value)} />
+      </label>
+      <label>
+        Cool hold (0.1 °F) <input type="number" value={cool} onChange={(e) => setCool(e.target.value)} />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit">Send to ecobee</button>
+    </form>
+  );
+}
+
+/** Aggregate measured load against the baseline while an event runs. */
+function RunningPerformance({ eventId }: { eventId: number }) {
+  const [p, setP] = useState<{ resources: { baseline_kw: number | null; actual_kw: number | null }[]; delivered_kw: number | null } | null>(null);
+  useEffect(() => {
+    const load = () => void api.get<NonNullable<typeof p>>(`/dr/events/${eventId}/performance`).then(setP).catch(() => undefined);
+    load();
+    const t = setInterval(load, 10_000);
+    return () => clearInterval(t);
+  }, [eventId]);
+  if (!p) return null;
+  const total = (k: 'baseline_kw' | 'actual_kw') => p.resources.reduce((a, r) => a + (r[k] ?? 0), 0);
+  return (
+    <p data-testid="running-performance">
+      Load {total('actual_kw').toFixed(1)} kW against a baseline of {total('baseline_kw').toFixed(1)} kW; delivered {p.delivered_kw === null ? '-' : p.delivered_kw.toFixed(1)} kW.
+    </p>
+  );
+}
+
 /** The next 48 hours: each event a bar from its start to its end. */
 function Timeline({ events, zone }: { events: DrEvent[]; zone: string }) {
   const from = DateTime.now().setZone(zone).startOf('hour');
@@ -189,6 +268,7 @@ export default function DemandResponseScreen() {
   const [message, setMessage] = useState<string | null>(null);
   const [zone, setZone] = useState<string>(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
   const [reports, setReports] = useState<{ id: string; name: string | null; event_name: string | null; partner: string | null; created_at: string }[]>([]);
+  const [ecobeeFor, setEcobeeFor] = useState<number | null>(null);
   const [deliveries, setDeliveries] = useState<{ id: number; partner: string; operation: string; status: string; attempts: number; last_error: string | null; created_at: string }[]>([]);
   useEffect(() => {
     // the site's time zone: the top space's (a site's events are planned in its local time)
@@ -242,6 +322,7 @@ export default function DemandResponseScreen() {
           <p>
             {e.payload.type} {e.payload.value} until {inZone(new Date(Date.parse(e.interval_period.start) + durationMinutes(e.interval_period.duration) * 60_000).toISOString(), zone)}
           </p>
+          <RunningPerformance eventId={e.id} />
           <table className="grid">
             <tbody>
               {e.target_resources.map((rid) => {
@@ -310,6 +391,11 @@ export default function DemandResponseScreen() {
                         </button>
                       </>
                     )}
+                    {(e.status === 'scheduled' || e.status === 'active') && (
+                      <button type="button" onClick={() => setEcobeeFor((x) => (x === e.id ? null : e.id))}>
+                        ecobee…
+                      </button>
+                    )}
                     {(e.status === 'scheduled' || e.status === 'active' || e.status === 'draft') && (
                       <button
                         type="button"
@@ -325,6 +411,16 @@ export default function DemandResponseScreen() {
               ))}
             </tbody>
           </table>
+          {ecobeeFor !== null && events.some((x) => x.id === ecobeeFor) && (
+            <EcobeeSend
+              event={events.find((x) => x.id === ecobeeFor)!}
+              zone={zone}
+              onDone={(m) => {
+                setEcobeeFor(null);
+                setMessage(m);
+              }}
+            />
+          )}
           <h2>New event</h2>
           <EventForm programs={programs} resources={resources} zone={zone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
         </section>
