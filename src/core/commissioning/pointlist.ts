@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { ApiError, badRequest } from '../api/errors';
 import type { Registry } from '../model/registry';
 import type { RequestContext } from '../model/types';
@@ -45,6 +44,8 @@ export function parseCsv(text: string): string[][] {
 }
 
 export async function parseXlsx(buf: Buffer): Promise<string[][]> {
+  // exceljs is loaded when a workbook arrives (it is slow to load and rarely needed)
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);

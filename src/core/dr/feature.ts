@@ -4,7 +4,6 @@
  * webhooks, and local dispatch of running events to assets through the command path.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import ExcelJS from 'exceljs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
@@ -623,6 +622,8 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
   app.get('/api/dr/events/:id/performance.xlsx', async (req, reply) => {
     principalOf(req);
     const p = performance(idParam((req.params as { id: string }).id));
+    // exceljs is loaded when a workbook is asked for (it is slow to load and rarely needed)
+    const { default: ExcelJS } = await import('exceljs');
     const book = new ExcelJS.Workbook();
     const summary = book.addWorksheet('Summary');
     summary.addRow(['Event', p.name]);
