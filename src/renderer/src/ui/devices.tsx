@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from '../app/api';
-import { useLive, useSubscription } from '../live/liveStore';
+import { type LiveValue, useLive, useSubscription } from '../live/liveStore';
 import { Faceplate } from './Faceplate';
 import { formatNumber } from './format';
 import { PointValue } from './PointValue';
@@ -56,14 +56,11 @@ export function useDevices(base: string | null, kinds: DeviceKind[]): Record<str
 export function PowerBalance({ kinds, devices }: { kinds: DeviceKind[]; devices: Record<string, Device[]> }) {
   const rows = kinds.flatMap((k) => (devices[k.path] ?? []).map((d) => ({ kind: k, device: d, point: powerPointOf(d) }))).filter((r) => r.point && r.kind.sign !== 0);
   useSubscription(rows.map((r) => r.point!));
-  const values = useLive((s) => rows.map((r) => s.values[r.point!]?.value));
-  let supply = 0;
-  let demand = 0;
-  rows.forEach((r, i) => {
-    const v = typeof values[i] === 'number' ? (values[i] as number) : 0;
-    if (r.kind.sign > 0) supply += v;
-    else demand += v;
-  });
+  // selectors return numbers (compared by value): a selector that builds a new array on every call makes
+  // React re-render forever (error #185, "maximum update depth")
+  const sum = (values: Record<number, LiveValue>, sign: 1 | -1) => rows.reduce((a, r) => (r.kind.sign === sign && typeof values[r.point!]?.value === 'number' ? a + (values[r.point!].value as number) : a), 0);
+  const supply = useLive((s) => sum(s.values, 1));
+  const demand = useLive((s) => sum(s.values, -1));
   return (
     <div className="power-balance" aria-label="Power balance">
       <div>
