@@ -1,5 +1,6 @@
 /**
- * The shell: login, navigation (Alt+1..9), the always-visible alarm banner, the screen, the status bar.
+ * The shell: login, navigation (Alt+1..9), the always-visible alarm banner, the screen (behind an error
+ * boundary: a failing screen never takes the banner or the navigation with it), the status bar.
  * Any 401 from the API ends the session and returns to the login with the reason.
  */
 import { useCallback, useEffect, useState } from 'react';
@@ -10,6 +11,7 @@ import { Login } from './Login';
 import { SCREENS, screenFromHash } from './routes';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { StatusBar } from './StatusBar';
+import { ScreenBoundary } from '../ui/ScreenBoundary';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -69,7 +71,8 @@ export function App() {
       />
     );
 
-  const Current = SCREENS.find((s) => s.path === screen)?.component ?? SCREENS[0].component;
+  const current = SCREENS.find((s) => s.path === screen) ?? SCREENS[0];
+  const Current = current.component;
   return (
     <div className="shell">
       <header className="top-bar">
@@ -84,7 +87,9 @@ export function App() {
       </header>
       <AlarmBanner />
       <main className="content" id="content">
-        <Current />
+        <ScreenBoundary key={current.path} name={current.label}>
+          <Current />
+        </ScreenBoundary>
       </main>
       <StatusBar
         user={session.display_name || session.name}
