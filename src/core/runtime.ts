@@ -20,6 +20,7 @@ import { ValueBus } from './values/bus';
 import type { RuntimeContext, RuntimeStatus, Service } from './feature';
 import { features } from './features';
 import { statusFields } from './status';
+import { DEVICE_PROTOCOLS } from '../shared/protocols';
 
 export { statusFields } from './status';
 
@@ -144,7 +145,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
     status() {
       if (!ctx) return { dataSourcesOnline: 0, dataSourcesOffline: 0, unacknowledgedAlarms: 0, highestAlarmPriority: null };
-      const ds = ctx.store.db.prepare("SELECT SUM(status = 'online') AS online, SUM(status != 'online' OR status IS NULL) AS offline FROM data_sources").get() as {
+      // only data sources that talk to a device can be offline (simulation, virtual and manual ones cannot)
+      const devices = DEVICE_PROTOCOLS.map(() => '?').join(', ');
+      const ds = ctx.store.db
+        .prepare(`SELECT SUM(status = 'online') AS online, SUM(status != 'online' OR status IS NULL) AS offline FROM data_sources WHERE protocol IN (${devices})`)
+        .get(...DEVICE_PROTOCOLS) as {
         online: number | null;
         offline: number | null;
       };

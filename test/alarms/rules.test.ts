@@ -160,7 +160,7 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     expect(alarm).toMatchObject({ priority: 'CRITICAL', state: 'UNACK' });
   });
 
-  it('SYSTEM01 and SYSTEM02: gateway and data source offline (virtual and manual data sources have no device to lose)', async () => {
+  it('SYSTEM01 and SYSTEM02: gateway and data source offline (simulation, virtual and manual data sources have no device to lose)', async () => {
     const gw = (await rt.api<{ id: number }[]>('GET', '/gateways')).body[0].id;
     const g = await rt.api<{ id: number }>('POST', '/rules', { name: 'Gateway offline', fdd_code: 'SYSTEM01', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { gateway_id: gw, minutes: 10 }, is_enabled: false });
     expect((await rt.api<RunResult>('PUT', `/rules/${g.body.id}/run`)).body.findings[0]).toMatchObject({ object_id: gw, active: true }); // never seen
@@ -174,10 +174,8 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     await waitFor(async () => (await rt.api<{ status: string }>('GET', `/datasources/${sim.body.id}`)).body.status === 'online', 'the simulator online');
     const d = await rt.api<{ id: number }>('POST', '/rules', { name: 'Data sources offline', fdd_code: 'SYSTEM02', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { minutes: 5 }, message_template: '$data_source_name is $status since $last_seen', is_enabled: false });
     const findings = (await rt.api<RunResult>('PUT', `/rules/${d.body.id}/run`)).body.findings;
-    expect(findings.map((f) => [f.object_name, f.active])).toEqual([
-      ['Dead RTU', true],
-      ['Simulator', false],
-    ]); // the manual "Meters" data source is not judged
+    // only data sources that talk to a device are judged: not the simulator, not the manual "Meters"
+    expect(findings.map((f) => [f.object_name, f.active])).toEqual([['Dead RTU', true]]);
     expect(findings[0].message).toBe('Dead RTU is offline since never');
   });
 

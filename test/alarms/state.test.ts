@@ -119,6 +119,15 @@ describe('ISA-18.2 alarm states', () => {
     expect(un.transition).toMatchObject({ action: 'unsuppress', from: 'DSUPR', to: 'RTNUN' });
   });
 
+  it('a comm alarm suppressed while its data source was offline is released to NORM once cleared, to UNACK while still active', () => {
+    const sup = must(setSuppressed(NORMAL, T0, true)).next;
+    const act = must(activate(sup, T0 + 1)).next; // the point's comm_fail while its data source is offline
+    expect(stateName(act)).toBe('DSUPR');
+    const cleared = must(clear(act, T0 + 2)).next;
+    expect(must(setSuppressed(cleared, T0 + 3, false, true)).transition).toMatchObject({ action: 'unsuppress', from: 'DSUPR', to: 'NORM' });
+    expect(must(setSuppressed(act, T0 + 3, false, true)).transition).toMatchObject({ from: 'DSUPR', to: 'UNACK' });
+  });
+
   it('out of service takes precedence, drops the shelf, and returning to service leaves no stale acknowledgement', () => {
     let s: AlarmState = shelve(must(activate(NORMAL, T0)).next, T0, 'op', 10, 'r').next;
     const oos = must(setOutOfService(s, T0 + 1, 'eng', true, 'sensor replaced'));

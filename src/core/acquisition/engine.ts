@@ -42,7 +42,8 @@ const builtInDrivers: DriverFactory = (protocol, ctx) => {
   }
 };
 
-function intervalOf(connection: Record<string, unknown>): number {
+/** A data source's scan interval in ms, from its connection's interval_in_seconds. */
+export function scanIntervalMs(connection: Record<string, unknown>): number {
   const v = connection.interval_in_seconds;
   return Math.max(MIN_INTERVAL_S, typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_INTERVAL_S) * 1000;
 }
@@ -83,7 +84,7 @@ class SourceRunner {
   ) {}
 
   get interval(): number {
-    return intervalOf(this.cfg.connection);
+    return scanIntervalMs(this.cfg.connection);
   }
 
   private get timeoutMs(): number {

@@ -3,6 +3,7 @@
  * expression (JSON), looks at the plant, and answers findings: one per diagnosed object, active or not, with
  * the values its message template may use. docs/alarms.md documents every code.
  */
+import { DEVICE_PROTOCOLS } from '../../shared/protocols';
 import { DateTime } from 'luxon';
 import type { Store } from '../store/store';
 import type { ValueBus } from '../values/bus';
@@ -229,8 +230,8 @@ export const CHECKS: Check[] = [
     run: (e, ctx) => {
       const minutes = num(e.minutes) ?? 5;
       const id = num(e.data_source_id);
-      // virtual and manual data sources have no device to lose
-      const sql = "SELECT id, name, status, last_seen_datetime FROM data_sources WHERE protocol NOT IN ('virtual', 'manual')";
+      // simulation, virtual and manual data sources have no device to lose
+      const sql = `SELECT id, name, status, last_seen_datetime FROM data_sources WHERE protocol IN (${DEVICE_PROTOCOLS.map((p) => `'${p}'`).join(', ')})`;
       const rows = (id !== null ? ctx.store.db.prepare(`${sql} AND id = ?`).all(id) : ctx.store.db.prepare(sql).all()) as Row[];
       return rows.map((d) => {
         const ago = minutesAgo(d.last_seen_datetime, ctx.now);

@@ -12,7 +12,7 @@ import { pointalarms } from './entities';
 import { alarmMigrations } from './repository';
 import { registerAlarmRoutes } from './routes';
 import { RuleRunner, rules } from './rules';
-import { AlarmService, DATA_SOURCE_OFFLINE_DELAY_MS } from './service';
+import { AlarmService, defaultOfflineDelayMs } from './service';
 
 export const OPERATOR_POSITIONS_SETTING = 'alarms.operator_positions';
 export const RETENTION_DAYS_SETTING = 'alarms.retention_days';
@@ -30,9 +30,11 @@ export const alarmsFeature: Feature = {
     const messenger = new Messenger(store);
     const outbox = new MessageOutbox({ store, log: ctx.log });
     const alarms = new AlarmService({ store, bus: ctx.values, audit: ctx.audit, log: ctx.log, broadcast: (m) => live()?.broadcast(m),
-      dataSourceOfflineDelayMs: () => {
-        const v = Number(ctx.settings.get(DATA_SOURCE_OFFLINE_DELAY_SETTING));
-        return Number.isFinite(v) && v >= 0 && ctx.settings.get(DATA_SOURCE_OFFLINE_DELAY_SETTING) !== null ? v * 1000 : DATA_SOURCE_OFFLINE_DELAY_MS;
+      // the setting overrides the default (one scan interval of the data source)
+      dataSourceOfflineDelayMs: (scanInterval) => {
+        const raw = ctx.settings.get(DATA_SOURCE_OFFLINE_DELAY_SETTING);
+        const v = Number(raw);
+        return raw !== null && raw.trim() !== '' && Number.isFinite(v) && v >= 0 ? v * 1000 : defaultOfflineDelayMs(scanInterval);
       },
     });
     const counters = new CounterMarks(store);

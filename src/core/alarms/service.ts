@@ -9,7 +9,9 @@ import type { Store } from '../store/store';
 import type { PointValue, Quality, ValueBus } from '../values/bus';
 import { applySample, INACTIVE, tick as tickCondition, type ConditionConfig, type ConditionState } from './condition';
 import { performance, type PerformanceReport } from './performance';
-import { buildPlans, conditionMessage, type PlanCondition, type PointPlan } from './plan';
+import { scanIntervalMs } from '../acquisition/engine';
+import { talksToDevice } from '../../shared/protocols';
+import { buildPlans, COMM_MIN_ON_DELAY_MS, conditionMessage, type PlanCondition, type PointPlan } from './plan';
 import { AlarmRepository, alarmJson, alarmKey, keyOf, rowState, withState, type AlarmRow } from './repository';
 import {
   acknowledge,
@@ -28,9 +30,12 @@ import {
   type Step,
 } from './state';
 
-export const DATA_SOURCE_OFFLINE_DELAY_MS = 30_000;
-/** protocols without a device: no data source offline alarm */
-export const NO_DEVICE_PROTOCOLS = new Set(['virtual', 'manual']);
+/**
+ * How long a data source must stay offline before its alarm activates, by default: one scan interval. The
+ * source turns offline at its first failed scan (or at once when the link drops); staying offline for one
+ * more interval confirms it, so the alarm comes within two scan intervals of the loss.
+ */
+export const defaultOfflineDelayMs = (scanIntervalMs: number): number => scanIntervalMs;
 
 export type AlarmFilter = 'active' | 'unacknowledged' | 'shelved' | 'suppressed' | 'outofservice' | 'annunciated' | 'all';
 export const ALARM_FILTERS: readonly AlarmFilter[] = ['active', 'unacknowledged', 'shelved', 'suppressed', 'outofservice', 'annunciated', 'all'];
@@ -42,8 +47,8 @@ export interface AlarmServiceOptions {
   now?: () => number;
   /** how often delays, shelving expiry and data source status are checked (ms); 0 = never by itself (tests call tick) */
   tickMs?: number;
-  /** a data source must be offline this long before its alarm activates (read at every check) */
-  dataSourceOfflineDelayMs?: number | (() => number);
+  /** a data source must be offline this long before its alarm activates (read at every check; default one scan interval) */
+  dataSourceOfflineDelayMs?: number | ((scanIntervalMs: number) => number);
   /** live push: {"type":"alarms","changed":[...],"summary":{...}} */
   broadcast?: (msg: object) => void;
   /** called after each stored transition (notifications, messages) */
@@ -82,6 +87,10 @@ export class AlarmService {
   private readonly rows = new Map<string, AlarmRow>();
   private readonly byId = new Map<number, AlarmRow>();
   private dataSourceOnline = new Map<number, boolean>();
+  /** data source id -> since when it is online again (its points' comm alarms are released after a grace time) */
+  private onlineSince = new Map<number, number>();
+  /** data source id -> points whose COMM alarm is suppressed because the data source is offline */
+  private dsSuppressed = new Map<number, Set<number>>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private changed = new Map<number, AlarmRow>();
@@ -135,6 +144,12 @@ export class AlarmService {
         list.push(t);
       }
       this.byPoint.set(plan.pointId, list);
+    }
+    this.dsSuppressed = new Map();
+    for (const row of this.rows.values()) {
+      if (row.source !== 'point' || row.condition !== 'COMM' || !rowState(row).suppressed) continue;
+      const plan = this.plans.get(row.source_id);
+      if (plan) this.markDsSuppressed(plan.dataSourceId, plan.pointId);
     }
     // a point deleted, a limit removed or alarms disabled: its conditions are gone, so are their alarms
     const at = this.now();
@@ -229,9 +244,12 @@ export class AlarmService {
     if (row.source === 'point' && t.meta().condition === 'COMM') {
       const plan = this.plans.get(row.source_id);
       const dsOffline = plan ? this.dataSourceOnline.get(plan.dataSourceId) === false : false;
-      const sup = setSuppressed(step.next, at, dsOffline);
+      const sup = setSuppressed(step.next, at, dsOffline, true);
       this.commit(row, step, v);
       if (sup) this.commit(this.rows.get(t.key)!, sup, v);
+      if (dsOffline && plan) this.markDsSuppressed(plan.dataSourceId, plan.pointId);
+      // the data source is back and this point communicates again: release its comm alarm (to NORM)
+      if (change === 'clear' && plan && !dsOffline && this.dsSuppressed.get(plan.dataSourceId)?.has(plan.pointId)) this.releasePointComm(plan.dataSourceId, plan.pointId, at);
       return;
     }
     this.commit(row, step, v);
@@ -334,14 +352,21 @@ export class AlarmService {
   }
 
   private refreshDataSources(now: number): void {
-    const rows = this.opts.store.db.prepare('SELECT id, name, protocol, status FROM data_sources').all() as { id: number; name: string; protocol: string; status: string | null }[];
+    const rows = this.opts.store.db.prepare('SELECT id, name, protocol, status, connection FROM data_sources').all() as {
+      id: number;
+      name: string;
+      protocol: string;
+      status: string | null;
+      connection: string | null;
+    }[];
     const d = this.opts.dataSourceOfflineDelayMs;
-    const delay = typeof d === 'function' ? d() : (d ?? DATA_SOURCE_OFFLINE_DELAY_MS);
     const online = new Map<number, boolean>();
     for (const ds of rows) {
       const isOnline = ds.status === 'online';
-      // virtual (calculated) and manual (hand-entered) data sources have no device that could be lost
-      if (NO_DEVICE_PROTOCOLS.has(ds.protocol)) continue;
+      // simulation, virtual (calculated) and manual (hand-entered) data sources have no device that could be lost
+      if (!talksToDevice(ds.protocol)) continue;
+      const interval = scanIntervalMs(parseConnection(ds.connection));
+      const delay = typeof d === 'function' ? d(interval) : (d ?? defaultOfflineDelayMs(interval));
       online.set(ds.id, isOnline);
       const key = alarmKey('datasource', ds.id, 'OFFLINE');
       let t = this.tracked.get(key);
@@ -358,7 +383,13 @@ export class AlarmService {
       t.cfg.onDelayMs = delay;
       this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
       const was = this.dataSourceOnline.get(ds.id);
-      if (was !== undefined && was !== isOnline) this.suppressPointComm(ds.id, !isOnline, now);
+      if (!isOnline) {
+        this.onlineSince.delete(ds.id);
+        if (was !== false) this.suppressPointComm(ds.id, now);
+      } else {
+        if (was !== true) this.onlineSince.set(ds.id, now);
+        this.releaseRecovered(ds.id, now);
+      }
     }
     for (const [key, t] of this.tracked) {
       if (!key.startsWith('datasource:')) continue;
@@ -373,15 +404,46 @@ export class AlarmService {
     this.dataSourceOnline = online;
   }
 
-  /** The comm alarms of a data source's points are suppressed by design while the data source itself is offline. */
-  private suppressPointComm(dataSourceId: number, on: boolean, at: number): void {
+  /**
+   * The comm alarms of a data source's points are suppressed by design while the data source itself is
+   * offline: its one OFFLINE alarm says it all (a 9-point device outage is one alarm, not ten).
+   */
+  private suppressPointComm(dataSourceId: number, at: number): void {
     for (const plan of this.plans.values()) {
       if (plan.dataSourceId !== dataSourceId) continue;
       const row = this.rows.get(alarmKey('point', plan.pointId, 'COMM'));
       if (!row) continue;
-      const step = setSuppressed(rowState(row), at, on);
+      const step = setSuppressed(rowState(row), at, true);
       if (step) this.commit(row, step, null);
+      this.markDsSuppressed(dataSourceId, plan.pointId);
     }
+  }
+
+  private markDsSuppressed(dataSourceId: number, pointId: number): void {
+    let set = this.dsSuppressed.get(dataSourceId);
+    if (!set) this.dsSuppressed.set(dataSourceId, (set = new Set()));
+    set.add(pointId);
+  }
+
+  /**
+   * The data source is online again: a point whose communication is back leaves suppression at once (to NORM);
+   * one still failing a grace time (the comm on-delay) later is its own problem and is annunciated.
+   */
+  private releaseRecovered(dataSourceId: number, now: number): void {
+    const set = this.dsSuppressed.get(dataSourceId);
+    if (!set || set.size === 0) return;
+    const since = this.onlineSince.get(dataSourceId) ?? now;
+    for (const pointId of [...set]) {
+      const t = this.tracked.get(alarmKey('point', pointId, 'COMM'));
+      if (!t || !t.state.active || now - since >= COMM_MIN_ON_DELAY_MS) this.releasePointComm(dataSourceId, pointId, now);
+    }
+  }
+
+  private releasePointComm(dataSourceId: number, pointId: number, at: number): void {
+    this.dsSuppressed.get(dataSourceId)?.delete(pointId);
+    const row = this.rows.get(alarmKey('point', pointId, 'COMM'));
+    const step = row ? setSuppressed(rowState(row), at, false, true) : null;
+    if (row && step) this.commit(row, step, null);
   }
 
   // ------------------------------------------------------------------ operator actions
@@ -534,5 +596,14 @@ export class AlarmService {
         }
       }
     }
+  }
+}
+
+function parseConnection(text: string | null): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text ?? '{}') as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }

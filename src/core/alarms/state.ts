@@ -118,10 +118,15 @@ export function expireShelve(s: AlarmState, now: number): Step | null {
   return step(s, { ...s, shelved: null }, 'shelve_expired', now, SYSTEM_USER);
 }
 
-/** Suppression by design: on while the condition that makes the alarm meaningless holds (equipment off). */
-export function setSuppressed(s: AlarmState, at: number, suppressed: boolean): Step | null {
+/**
+ * Suppression by design: on while the condition that makes the alarm meaningless holds (equipment off).
+ * `releaseCleared`: leaving suppression with the condition gone returns to NORM instead of RTNUN; used for a
+ * point's comm alarm suppressed while its data source was offline, whose loss the data source alarm annunciated.
+ */
+export function setSuppressed(s: AlarmState, at: number, suppressed: boolean, releaseCleared = false): Step | null {
   if (s.suppressed === suppressed) return null;
-  return step(s, { ...s, suppressed }, suppressed ? 'suppress' : 'unsuppress', at, SYSTEM_USER);
+  const acked = !suppressed && releaseCleared && !s.active ? true : s.acked;
+  return step(s, { ...s, suppressed, acked }, suppressed ? 'suppress' : 'unsuppress', at, SYSTEM_USER);
 }
 
 /** Out of service (maintenance). Returning to service leaves no stale acknowledgement behind. */
