@@ -6,10 +6,11 @@ import { filesFeature } from './files/feature';
 import type { Feature } from './feature';
 import { historianFeature } from './historian/feature';
 import { liveFeature } from './live/feature';
+import { reportsFeature } from './reports/feature';
 
 /**
  * The features composed into the runtime, in start order; they stop in reverse: demand response first (no
  * dispatch into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
  * the store closes.
  */
-export const features: Feature[] = [filesFeature, historianFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature];
+export const features: Feature[] = [filesFeature, historianFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature, reportsFeature];
