@@ -2,6 +2,7 @@ import { acquisitionFeature } from './acquisition/feature';
 import { alarmsFeature } from './alarms/feature';
 import { demoFeature } from './demo/feature';
 import { drFeature } from './dr/feature';
+import { energyFeature } from './energy/feature';
 import { filesFeature } from './files/feature';
 import type { Feature } from './feature';
 import { historianFeature } from './historian/feature';
@@ -13,4 +14,4 @@ import { reportsFeature } from './reports/feature';
  * dispatch into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
  * the store closes.
  */
-export const features: Feature[] = [filesFeature, historianFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature, reportsFeature];
+export const features: Feature[] = [filesFeature, historianFeature, energyFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature, reportsFeature];

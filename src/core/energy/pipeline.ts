@@ -1,0 +1,338 @@
+/**
+ * The incremental pipeline. Live readings of energy points arrive from the value bus and go through one
+ * Normalizer per meter (O(1) per reading); completed hours are written in one batch a second, with their cost
+ * and the day's roll-up. Everything else (an imported backfill, a late reading, a configuration change) queues a
+ * range of hours of one meter; a background worker recomputes queued ranges from the historian's samples in
+ * chunks, giving the event loop a turn after every few milliseconds of work, so acquisition and the API never
+ * wait for it.
+ */
+import type { SampleStorage } from '../historian/storage';
+import type { PointValue } from '../values/bus';
+import { floorHour, HOUR, Normalizer, type HourValue } from './normalize';
+import { loadMeters, meterKey, type MeterInfo } from './meters';
+import { METER_KIND, type EnergyStorage, type MeterKind } from './storage';
+import { priceHours } from './tariffs';
+import { nextPeriod, periodStart, type Zones } from './timezones';
+import type { Db } from '../store/store';
+
+/** hours recomputed per step of the worker */
+const CHUNK_HOURS = 24 * 7;
+/** the worker gives the event loop a turn after this much work */
+const SLICE_MS = 15;
+/** completed live hours are written this often */
+const WRITE_MS = 1000;
+/** configuration changes are gathered this long before the pipeline rereads them */
+const RELOAD_DEBOUNCE_MS = 200;
+
+interface Live {
+  n: Normalizer;
+  ready: boolean;
+  buffer: [number, number][];
+}
+
+type Job = { type: 'values' | 'cost'; key: number; from: number; to: number } | { type: 'seed'; key: number };
+
+export interface PipelineDeps {
+  db: Db;
+  storage: EnergyStorage;
+  samples: SampleStorage;
+  /** writes what the historian holds in memory (before samples are read back) */
+  flushHistorian: () => void;
+  zones: Zones;
+  gapMs: () => number;
+  log: (line: string) => void;
+  /** virtual meters and other derived series: a meter's hours in [from, to) changed */
+  onHoursChanged?: (kind: MeterKind, id: number, from: number, to: number) => void;
+}
+
+export class EnergyPipeline {
+  meters = new Map<number, MeterInfo>();
+  private byPoint = new Map<number, number[]>();
+  private live = new Map<number, Live>();
+  private pending = new Map<number, HourValue[]>();
+  private jobs: Job[] = [];
+  private running = false;
+  private started = false;
+  private timer: NodeJS.Timeout | null = null;
+  private waiters: (() => void)[] = [];
+  private reloadTimer: NodeJS.Timeout | null = null;
+  /** hours written since the start (live and recomputed) */
+  hoursWritten = 0;
+
+  constructor(private readonly d: PipelineDeps) {}
+
+  start(): void {
+    this.started = true;
+    this.reload(false);
+    this.timer = setInterval(() => this.writePending(), WRITE_MS);
+  }
+
+  stop(): void {
+    this.started = false;
+    if (this.timer) clearInterval(this.timer);
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.timer = this.reloadTimer = null;
+    try {
+      this.writePending();
+    } catch {
+      /* the store may be closing */
+    }
+  }
+
+  meter(kind: MeterKind, id: number): MeterInfo | undefined {
+    return this.meters.get(meterKey(kind, id));
+  }
+
+  /** a configuration change: reread it soon (a burst of changes is one reread) */
+  reloadSoon(): void {
+    if (this.reloadTimer || !this.started) return;
+    this.reloadTimer = setTimeout(() => this.reloadNow(), RELOAD_DEBOUNCE_MS);
+  }
+
+  private reloadNow(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
+    try {
+      this.reload();
+    } catch (e) {
+      this.d.log(`energy: configuration reload failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Rereads the configuration; with `diff`, every meter whose values or cost depend on something that changed
+   * gets its whole history queued (values) or re-priced (cost).
+   */
+  reload(diff = true): void {
+    this.d.zones.clear();
+    const old = this.meters;
+    this.meters = loadMeters(this.d.db, this.d.zones, this.d.gapMs());
+    this.byPoint.clear();
+    for (const [key, m] of this.meters) {
+      if (m.pointId === null) continue;
+      const list = this.byPoint.get(m.pointId) ?? [];
+      list.push(key);
+      this.byPoint.set(m.pointId, list);
+    }
+    if (!diff) return;
+    for (const [key, m] of this.meters) {
+      const was = old.get(key);
+      if (!was || was.valueSig !== m.valueSig) {
+        if (m.kind !== METER_KIND.meters) continue;
+        this.live.delete(key);
+        const range = this.historyRange(m, was);
+        if (range) this.queue({ type: 'values', key, from: range[0], to: range[1] });
+      } else if (was.costSig !== m.costSig) {
+        const b = this.d.storage.bounds(m.kind, m.id);
+        if (b) this.queue({ type: 'cost', key, from: b.first, to: b.last + HOUR });
+      }
+    }
+    for (const [key, m] of old) if (!this.meters.has(key)) this.d.storage.forget(m.kind, m.id);
+  }
+
+  /** the hours a meter's history spans: its point's samples and what is stored now */
+  private historyRange(m: MeterInfo, was?: MeterInfo): [number, number] | null {
+    let from = Infinity;
+    let to = -Infinity;
+    if (m.pointId !== null) {
+      const b = this.d.samples.bounds(m.pointId, 0, 8.64e15);
+      if (b) {
+        from = floorHour(b.first);
+        to = floorHour(b.last) + HOUR;
+      }
+    }
+    const e = this.d.storage.bounds(m.kind, m.id);
+    if (e) {
+      from = Math.min(from, e.first);
+      to = Math.max(to, e.last + HOUR);
+    }
+    if (!was && !e && m.pointId === null) return null;
+    return from < to ? [from, to] : null;
+  }
+
+  /** the value bus: readings of energy points feed their meters' normalizers */
+  take = (batch: readonly PointValue[]): void => {
+    if (!this.started) return;
+    for (const v of batch) {
+      const keys = this.byPoint.get(v.point_id);
+      if (!keys || typeof v.value !== 'number' || (v.quality !== 'good' && v.quality !== 'manual')) continue;
+      for (const key of keys) {
+        let s = this.live.get(key);
+        if (!s) {
+          const m = this.meters.get(key)!;
+          s = { n: new Normalizer(m.limits), ready: false, buffer: [] };
+          this.live.set(key, s);
+          this.queue({ type: 'seed', key });
+        }
+        if (!s.ready) s.buffer.push([v.ts, v.value]);
+        else if (v.ts <= s.n.lastTs) this.late(key, v.ts, v.ts);
+        else s.n.push(v.ts, v.value, (h) => this.emit(key, h));
+      }
+    }
+  };
+
+  private emit(key: number, h: HourValue): void {
+    let list = this.pending.get(key);
+    if (!list) this.pending.set(key, (list = []));
+    list.push(h);
+  }
+
+  /** samples were written to the historian outside the live stream (an import): recompute what they touch */
+  imported(pointId: number, first: number, last: number): void {
+    for (const key of this.byPoint.get(pointId) ?? []) {
+      const s = this.live.get(key);
+      // the live normalizer resumes from storage on the next reading when the import reaches past it
+      if (s && s.ready && last >= s.n.lastTs) this.live.delete(key);
+      this.late(key, first, last);
+    }
+  }
+
+  private late(key: number, first: number, last: number): void {
+    const gap = this.d.gapMs();
+    this.queue({ type: 'values', key, from: floorHour(first - HOUR - gap), to: floorHour(last + gap) + HOUR });
+  }
+
+  /** queues a job, merging it with a queued job of the same kind for the same meter */
+  queue(job: Job): void {
+    const same = this.jobs.find((j) => j.type === job.type && j.key === job.key);
+    if (same && same.type !== 'seed' && job.type !== 'seed') {
+      same.from = Math.min(same.from, job.from);
+      same.to = Math.max(same.to, job.to);
+    } else if (!same) this.jobs.push(job);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.work());
+  }
+
+  private async work(): Promise<void> {
+    try {
+      let slice = performance.now();
+      while (this.jobs.length && this.started) {
+        const job = this.jobs[0];
+        try {
+          if (this.step(job)) this.jobs.shift();
+        } catch (e) {
+          this.jobs.shift();
+          this.d.log(`energy: ${job.type} of meter ${job.key % 1e12} failed: ${(e as Error).message}`);
+        }
+        if (performance.now() - slice > SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
+      }
+    } finally {
+      this.running = false;
+      if (this.jobs.length && this.started) this.kick();
+      else this.wake();
+    }
+  }
+
+  /** one bounded piece of a job; true when the job is done */
+  private step(job: Job): boolean {
+    const m = this.meters.get(job.key);
+    if (!m) return true;
+    if (job.type === 'seed') {
+      this.seed(job.key, m);
+      return true;
+    }
+    const to = Math.min(job.to, job.from + CHUNK_HOURS * HOUR);
+    if (job.type === 'values') this.recompute(m, job.from, to);
+    else this.d.db.transaction(() => this.recost(m, job.from, to))();
+    job.from = to;
+    return job.from >= job.to;
+  }
+
+  /** the live normalizer picks up where the stored samples end */
+  private seed(key: number, m: MeterInfo): void {
+    const s = this.live.get(key);
+    if (!s || s.ready || m.pointId === null) return;
+    this.d.flushHistorian();
+    const first = s.buffer.length ? s.buffer[0][0] : Date.now();
+    const emit = (h: HourValue) => this.emit(key, h);
+    for (const x of this.d.samples.scan(m.pointId, floorHour(first) - HOUR - m.limits.gapMs, first - 1)) {
+      if (typeof x.value === 'number' && (x.quality === 'good' || x.quality === 'manual')) s.n.push(x.ts, x.value, emit);
+    }
+    for (const [ts, v] of s.buffer) s.n.push(ts, v, emit);
+    s.buffer = [];
+    s.ready = true;
+  }
+
+  /** recomputes the hours [from, to) of a meter from its samples */
+  recompute(m: MeterInfo, from: number, to: number): void {
+    this.d.flushHistorian();
+    let hours: HourValue[] = [];
+    if (m.pointId !== null) {
+      const n = new Normalizer(m.limits);
+      const emit = (h: HourValue) => {
+        if (h.hour >= from && h.hour < to) hours.push(h);
+      };
+      // the readings whose intervals reach into [from, to): from a gap's length before to one after
+      for (const x of this.d.samples.scan(m.pointId, from - m.limits.gapMs, to + m.limits.gapMs)) {
+        if (typeof x.value === 'number' && (x.quality === 'good' || x.quality === 'manual')) n.push(x.ts, x.value, emit);
+      }
+    } else hours = [];
+    this.d.db.transaction(() => {
+      this.d.storage.replace(m.kind, m.id, from, to, hours);
+      this.recost(m, from, to);
+    })();
+    this.hoursWritten += hours.length;
+    this.d.onHoursChanged?.(m.kind, m.id, from, to);
+  }
+
+  /** prices the stored hours [from, to) (to the month's end for block tariffs) and rebuilds their days */
+  recost(m: MeterInfo, from: number, to: number): void {
+    const { storage } = this.d;
+    let end = to;
+    if (m.tariffs.some((t) => t.type === 'block')) end = Math.max(end, nextPeriod(periodStart(to - 1, 'monthly', m.zone), 'monthly', m.zone));
+    const rows = storage.hours(m.kind, m.id, from, end);
+    const costs = priceHours(m.tariffs, m.zone, rows, (monthStart, hour) => storage.sumClean(m.kind, m.id, monthStart, hour));
+    for (let i = 0; i < rows.length; i++) if (rows[i].cost !== costs[i]) storage.setCost(m.kind, m.id, rows[i].hour, costs[i]);
+    for (let day = periodStart(from, 'daily', m.zone); day < end; ) {
+      const next = nextPeriod(day, 'daily', m.zone);
+      storage.rollDay(m.kind, m.id, day, next);
+      day = next;
+    }
+  }
+
+  /** writes the hours the live normalizers completed, with their cost and days */
+  writePending(): void {
+    if (!this.pending.size) return;
+    const pending = this.pending;
+    this.pending = new Map();
+    this.d.db.transaction(() => {
+      for (const [key, hours] of pending) {
+        const m = this.meters.get(key);
+        if (!m || !hours.length) continue;
+        this.d.storage.put(m.kind, m.id, hours);
+        this.recost(m, hours[0].hour, hours[hours.length - 1].hour + HOUR);
+        this.hoursWritten += hours.length;
+      }
+    })();
+    for (const [key, hours] of pending) {
+      const m = this.meters.get(key);
+      if (m && hours.length) this.d.onHoursChanged?.(m.kind, m.id, hours[0].hour, hours[hours.length - 1].hour + HOUR);
+    }
+  }
+
+  private wake(): void {
+    if (this.jobs.length || this.running) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** resolves when every queued job is done and the completed live hours are written */
+  async settled(): Promise<void> {
+    if (this.reloadTimer) this.reloadNow();
+    for (;;) {
+      if (!this.started) return;
+      if (this.jobs.length || this.running) await new Promise<void>((r) => this.waiters.push(r));
+      this.writePending();
+      if (!this.jobs.length && !this.running) return;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Roll-ups: which meters (of the three kinds) a subject's energy is the sum of.
+ * - a meter, offline meter or virtual meter: itself;
+ * - equipment: its bound meters, input (is_output false) or output (is_output true);
+ * - combined equipment: its own bound meters and those of its equipment, by the same direction;
+ * - tenant, store, shopfloor: their bound meters (all input);
+ * - space, input: its bound meters that are counted (is_counted), plus the input of each child space whose
+ *   is_input_counted is set; output: the output meters of the equipment and combined equipment bound to it,
+ *   plus the output of each child space whose is_output_counted is set.
+ * A meter reached twice counts once.
+ */
+import type { Db } from '../store/store';
+import type { SubjectKind } from './contract';
+import { METER_KIND, type MeterKind } from './storage';
+
+export const SUBJECT_TABLE: Record<SubjectKind, string> = {
+  meters: 'meters',
+  virtualmeters: 'virtual_meters',
+  offlinemeters: 'offline_meters',
+  spaces: 'spaces',
+  equipments: 'equipments',
+  combinedequipments: 'combined_equipments',
+  tenants: 'tenants',
+  stores: 'stores',
+  shopfloors: 'shopfloors',
+};
+
+export interface Leaf {
+  kind: MeterKind;
+  id: number;
+}
+
+const KINDS: [string, MeterKind, string][] = [
+  ['meters', METER_KIND.meters, 'meters'],
+  ['offlinemeters', METER_KIND.offlinemeters, 'offline_meters'],
+  ['virtualmeters', METER_KIND.virtualmeters, 'virtual_meters'],
+];
+
+export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'input' | 'output'): Leaf[] {
+  const seen = new Set<number>();
+  const out: Leaf[] = [];
+  const add = (k: MeterKind, mid: number) => {
+    const key = k * 1e12 + mid;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ kind: k, id: mid });
+    }
+  };
+  /** the meters bound to an owner through rel_<ownerTable>_<rel>, optionally by is_output, optionally only counted ones */
+  const bound = (ownerTable: string, ownerId: number, opts: { output?: boolean; counted?: boolean }) => {
+    for (const [rel, k, table] of KINDS) {
+      const where = [opts.output === undefined ? '' : ` AND l.is_output = ${opts.output ? 1 : 0}`, opts.counted ? ' AND m.is_counted = 1' : ''].join('');
+      const ids = db.prepare(`SELECT l.target_id FROM rel_${ownerTable}_${rel} l JOIN ${table} m ON m.id = l.target_id WHERE l.owner_id = ?${where} ORDER BY l.target_id`).pluck().all(ownerId) as number[];
+      for (const mid of ids) add(k, mid);
+    }
+  };
+  const output = direction === 'output';
+  const combined = (cid: number) => {
+    bound('combined_equipments', cid, { output });
+    for (const eid of db.prepare('SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?').pluck().all(cid) as number[]) bound('equipments', eid, { output });
+  };
+  const space = (sid: number, depth: number) => {
+    if (depth > 64) return;
+    if (!output) bound('spaces', sid, { counted: true });
+    else {
+      for (const eid of db.prepare('SELECT target_id FROM rel_spaces_equipments WHERE owner_id = ?').pluck().all(sid) as number[]) bound('equipments', eid, { output: true });
+      for (const cid of db.prepare('SELECT target_id FROM rel_spaces_combinedequipments WHERE owner_id = ?').pluck().all(sid) as number[]) combined(cid);
+    }
+    const flag = output ? 'is_output_counted' : 'is_input_counted';
+    for (const child of db.prepare(`SELECT id FROM spaces WHERE parent_space_id = ? AND ${flag} = 1 ORDER BY id`).pluck().all(sid) as number[]) space(child, depth + 1);
+  };
+  switch (kind) {
+    case 'meters':
+      add(METER_KIND.meters, id);
+      break;
+    case 'offlinemeters':
+      add(METER_KIND.offlinemeters, id);
+      break;
+    case 'virtualmeters':
+      add(METER_KIND.virtualmeters, id);
+      break;
+    case 'equipments':
+      bound('equipments', id, { output });
+      break;
+    case 'combinedequipments':
+      combined(id);
+      break;
+    case 'tenants':
+    case 'stores':
+    case 'shopfloors':
+      bound(kind, id, {});
+      break;
+    case 'spaces':
+      space(id, 0);
+      break;
+  }
+  return out;
+}

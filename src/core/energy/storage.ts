@@ -1,0 +1,154 @@
+/**
+ * The energy tables. `energy_hourly` holds one row per meter (of each kind) and UTC hour that has a value:
+ * measured, estimated (flag 1) or flagged by cleaning (flag 2, kept but excluded from totals); an hour without a
+ * row is missing. `energy_daily` rolls those rows up per local day of the meter's zone (what long reports read).
+ * Cost is stored with the hour (the tariff that applied then); kgce and kgCO2e are the category's factors at
+ * read time.
+ */
+import type { Db, FeatureMigrations, Store } from '../store/store';
+import { FLAG_ESTIMATED, FLAG_FLAGGED, type HourValue } from './normalize';
+
+export const METER_KIND = { meters: 0, offlinemeters: 1, virtualmeters: 2 } as const;
+export type MeterKind = (typeof METER_KIND)[keyof typeof METER_KIND];
+
+export const energyMigrations: FeatureMigrations = {
+  feature: 'energy',
+  migrations: [
+    {
+      version: 1,
+      name: 'hourly and daily energy, estimates',
+      up: (db: Db) =>
+        db.exec(`CREATE TABLE energy_hourly (
+            kind INTEGER NOT NULL,
+            meter_id INTEGER NOT NULL,
+            hour INTEGER NOT NULL,
+            value REAL NOT NULL,
+            cost REAL,
+            flags INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, meter_id, hour)) WITHOUT ROWID;
+          CREATE TABLE energy_daily (
+            kind INTEGER NOT NULL,
+            meter_id INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            value REAL,
+            cost REAL,
+            known INTEGER NOT NULL,
+            estimated INTEGER NOT NULL,
+            flagged INTEGER NOT NULL,
+            PRIMARY KEY (kind, meter_id, day)) WITHOUT ROWID;
+          CREATE TABLE energy_estimates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind INTEGER NOT NULL,
+            meter_id INTEGER NOT NULL,
+            start_hour INTEGER NOT NULL,
+            end_hour INTEGER NOT NULL,
+            hours INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            undone_at TEXT);`),
+    },
+  ],
+};
+
+export interface HourRow {
+  hour: number;
+  value: number;
+  cost: number | null;
+  flags: number;
+}
+
+export interface DayRow {
+  day: number;
+  value: number | null;
+  cost: number | null;
+  known: number;
+  estimated: number;
+  flagged: number;
+}
+
+export class EnergyStorage {
+  readonly db: Db;
+  private readonly sql;
+
+  constructor(store: Store) {
+    const db = (this.db = store.db);
+    this.sql = {
+      upsert: db.prepare(
+        'INSERT INTO energy_hourly (kind, meter_id, hour, value, cost, flags) VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT(kind, meter_id, hour) DO UPDATE SET value = excluded.value, flags = excluded.flags, cost = NULL',
+      ),
+      // a recomputation replaces measured and flagged rows; estimates stay until undone or measured
+      clearMeasured: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ? AND (flags & 1) = 0'),
+      clearAll: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ?'),
+      range: db.prepare('SELECT hour, value, cost, flags FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ? ORDER BY hour').raw(),
+      setCost: db.prepare('UPDATE energy_hourly SET cost = ? WHERE kind = ? AND meter_id = ? AND hour = ?'),
+      sumClean: db.prepare('SELECT TOTAL(value) FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ? AND (flags & 2) = 0').pluck(),
+      bounds: db.prepare('SELECT MIN(hour) AS first, MAX(hour) AS last FROM energy_hourly WHERE kind = ? AND meter_id = ?'),
+      dayAgg: db.prepare(
+        `SELECT TOTAL(CASE WHEN (flags & 2) = 0 THEN value END) AS value, TOTAL(CASE WHEN (flags & 2) = 0 THEN cost END) AS cost, COUNT(cost) AS costed,
+            SUM((flags & 2) = 0) AS known, SUM((flags & 1) = 1 AND (flags & 2) = 0) AS estimated, SUM((flags & 2) = 2) AS flagged
+         FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ?`,
+      ),
+      dayPut: db.prepare('INSERT OR REPLACE INTO energy_daily (kind, meter_id, day, value, cost, known, estimated, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      dayDel: db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ? AND day = ?'),
+      days: db.prepare('SELECT day, value, cost, known, estimated, flagged FROM energy_daily WHERE kind = ? AND meter_id = ? AND day >= ? AND day < ? ORDER BY day').raw(),
+      forget: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ?'),
+      forgetDays: db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ?'),
+    };
+  }
+
+  /** writes computed hours (a measured value replaces an estimate) */
+  put(kind: MeterKind, meterId: number, hours: readonly HourValue[]): void {
+    for (const h of hours) this.sql.upsert.run(kind, meterId, h.hour, h.value, h.flags);
+  }
+
+  /** the result of recomputing [from, to): measured rows there are replaced by `hours` */
+  replace(kind: MeterKind, meterId: number, from: number, to: number, hours: readonly HourValue[], keepEstimates = true): void {
+    (keepEstimates ? this.sql.clearMeasured : this.sql.clearAll).run(kind, meterId, from, to);
+    this.put(kind, meterId, hours);
+  }
+
+  hours(kind: MeterKind, meterId: number, from: number, to: number): HourRow[] {
+    return (this.sql.range.all(kind, meterId, from, to) as [number, number, number | null, number][]).map(([hour, value, cost, flags]) => ({ hour, value, cost, flags }));
+  }
+
+  /** raw rows [hour, value, cost, flags] (the query's hot path) */
+  rawHours(kind: MeterKind, meterId: number, from: number, to: number): [number, number, number | null, number][] {
+    return this.sql.range.all(kind, meterId, from, to) as [number, number, number | null, number][];
+  }
+
+  rawDays(kind: MeterKind, meterId: number, from: number, to: number): [number, number | null, number | null, number, number, number][] {
+    return this.sql.days.all(kind, meterId, from, to) as [number, number | null, number | null, number, number, number][];
+  }
+
+  setCost(kind: MeterKind, meterId: number, hour: number, cost: number | null): void {
+    this.sql.setCost.run(cost, kind, meterId, hour);
+  }
+
+  /** energy of the clean (not flagged) hours in [from, to) */
+  sumClean(kind: MeterKind, meterId: number, from: number, to: number): number {
+    return this.sql.sumClean.get(kind, meterId, from, to) as number;
+  }
+
+  bounds(kind: MeterKind, meterId: number): { first: number; last: number } | null {
+    const r = this.sql.bounds.get(kind, meterId) as { first: number | null; last: number | null };
+    return r.first === null ? null : { first: r.first, last: r.last! };
+  }
+
+  /** rebuilds the daily roll-up of the local day [day, next) */
+  rollDay(kind: MeterKind, meterId: number, day: number, next: number): void {
+    const a = this.sql.dayAgg.get(kind, meterId, day, next) as { value: number; cost: number; costed: number; known: number | null; estimated: number | null; flagged: number | null };
+    if (!a.known && !a.flagged) {
+      this.sql.dayDel.run(kind, meterId, day);
+      return;
+    }
+    this.sql.dayPut.run(kind, meterId, day, a.known ? a.value : null, a.costed ? a.cost : null, a.known ?? 0, a.estimated ?? 0, a.flagged ?? 0);
+  }
+
+  forget(kind: MeterKind, meterId: number): void {
+    this.sql.forget.run(kind, meterId);
+    this.sql.forgetDays.run(kind, meterId);
+  }
+}
+
+export const isFlagged = (flags: number) => (flags & FLAG_FLAGGED) !== 0;
+export const isEstimated = (flags: number) => (flags & FLAG_ESTIMATED) !== 0;
