@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS_DIR, type E2eServer, haveChromium, startE2e } from './support/browser';
+import { sampleReadability } from './support/readability';
 
 const PASSWORD = 'E2e-Alarms-Pass-1';
 
@@ -68,6 +69,16 @@ describe.skipIf(!haveChromium())('alarms end to end in Chromium', () => {
     await page.evaluate(() => (window.location.hash = '#/alarms'));
     await page.locator('[data-testid="alarm-table"] tr[data-state="UNACK"]').first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'alarms-unacknowledged.png') }).catch(() => undefined);
+    // while it waits for acknowledgement only the marker blinks: the row's text keeps WCAG AA contrast
+    const unackRow = page.locator('[data-testid="alarm-table"] tr[data-state="UNACK"]').first();
+    const samples = await sampleReadability(unackRow.locator('td').nth(3));
+    for (const s of samples) {
+      expect(s.opacity).toBe(1);
+      expect(s.contrast).toBeGreaterThanOrEqual(4.5);
+    }
+    const marker = await sampleReadability(unackRow.getByRole('img', { name: 'Unacknowledged' }));
+    expect(Math.min(...marker.map((s) => s.opacity))).toBeLessThan(0.5); // the marker does blink
+    expect(Math.max(...marker.map((s) => s.opacity))).toBe(1);
     await page.getByRole('button', { name: /Silence/ }).click();
     expect(await banner.getAttribute('data-audible')).toBe('off');
 

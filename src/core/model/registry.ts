@@ -533,6 +533,8 @@ export class Registry {
       export: d.export !== false,
       import: d.import !== false,
       clone: d.clone !== false,
+      // the screens hide from non-administrators what the server would refuse them
+      readAdminOnly: !!d.readAdminOnly,
     }));
   }
 }

@@ -59,3 +59,16 @@ export async function clearSession(): Promise<void> {
   if (window.switchyard) await window.switchyard.clearSession();
   else sessionStorage.removeItem(KEY);
 }
+
+/**
+ * What the logged-in user may do, from the login's answer (the server refuses the rest anyway; the screens
+ * do not offer it): an administrator configures and operates, an operator operates (commands, alarm
+ * acknowledgement and shelving, opting out of demand response), a read-only user only looks.
+ */
+export function canConfigure(s: Session | null = current): boolean {
+  return Boolean(s?.is_admin);
+}
+
+export function canOperate(s: Session | null = current): boolean {
+  return Boolean(s && (s.is_admin || !s.is_read_only));
+}

@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { applyAlarmBlink, selectUnacknowledgedPointIds, useAlarmStore } from '../features/alarms';
+import { api } from '../app/api';
 import { live, useLive } from '../live/liveStore';
 import { Faceplate } from '../ui/Faceplate';
 import { DiagramBinder } from './bindings';
@@ -15,6 +16,28 @@ function recordUpdate(ms: number): void {
   updateTimes.push(ms);
   if (updateTimes.length > 200) updateTimes.shift();
   (window as unknown as { __switchyardDiagramUpdateMs?: number[] }).__switchyardDiagramUpdateMs = updateTimes;
+}
+
+/**
+ * Makes the diagram's symbols reachable by keyboard: every bound element that is not inside another bound
+ * element becomes a focusable button named after its point (until the names arrive, "Point <id>").
+ */
+export function makeSymbolsFocusable(root: Element): Element[] {
+  const symbols = [...root.querySelectorAll('[data-point]')].filter((e) => !e.parentElement?.closest('[data-point]') && Number(e.getAttribute('data-point')) > 0);
+  for (const s of symbols) {
+    s.setAttribute('tabindex', '0');
+    s.setAttribute('role', 'button');
+    nameSymbol(s, undefined);
+  }
+  return symbols;
+}
+
+/** The symbol's accessible name: its point's name (a state binding adds the state, e.g. "PV Breaker: open"). */
+export function nameSymbol(symbol: Element, pointName: string | undefined): void {
+  const name = pointName ?? `Point ${symbol.getAttribute('data-point')}`;
+  symbol.setAttribute('data-name', name);
+  const state = symbol.getAttribute('data-state');
+  symbol.setAttribute('aria-label', state ? `${name}: ${state}` : `${name}, open faceplate`);
 }
 
 export function Diagram({ source, title }: { source: string; title: string }) {
@@ -35,10 +58,21 @@ export function Diagram({ source, title }: { source: string; title: string }) {
       binder.update(s.values);
       recordUpdate(performance.now() - t0);
     });
+    let alive = true;
+    const symbols = makeSymbolsFocusable(el);
+    void api
+      .get<{ id: number; name: string }[]>('/points')
+      .then((points) => {
+        if (!alive) return;
+        const names = new Map(points.map((p) => [p.id, p.name]));
+        for (const s of symbols) nameSymbol(s, names.get(Number(s.getAttribute('data-point'))));
+      })
+      .catch(() => undefined);
     const blink = () => applyAlarmBlink(el, selectUnacknowledgedPointIds(useAlarmStore.getState()));
     blink();
     const unsubscribeAlarms = useAlarmStore.subscribe(blink);
     return () => {
+      alive = false;
       unsubscribePoints();
       unsubscribeValues();
       unsubscribeAlarms();
@@ -57,12 +91,15 @@ export function Diagram({ source, title }: { source: string; title: string }) {
       <div
         ref={host}
         className="diagram-canvas"
-        role="application"
-        aria-label={`${title}: click or press Enter on an element to open its faceplate`}
-        tabIndex={0}
+        role="group"
+        aria-label={`${title}: click a symbol, or Tab to it and press Enter, to open its faceplate`}
         onClick={(e) => open(e.target)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') open(document.activeElement?.closest('[data-point]') ?? null);
+          if (e.key !== 'Enter' && e.key !== ' ') return;
+          const symbol = (e.target as Element).closest?.('[data-point]');
+          if (!symbol) return;
+          e.preventDefault();
+          open(symbol);
         }}
       />
       {faceplate !== null && <Faceplate pointId={faceplate} onClose={() => setFaceplate(null)} />}

@@ -191,7 +191,9 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
           .find(([n]) => Number(n) === value);
         const label = entry?.[1]?.trim() ?? String(value);
         el.setAttribute('data-state', label);
-        el.setAttribute('aria-label', label);
+        // a focusable symbol keeps its point's name in its accessible name (see Diagram's nameSymbol)
+        const name = el.getAttribute('data-name');
+        el.setAttribute('aria-label', name ? `${name}: ${label}` : label);
         break;
       }
       default:

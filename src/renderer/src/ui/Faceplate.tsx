@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../app/api';
+import { canOperate } from '../app/session';
 import { usePointValue } from '../live/liveStore';
 import { type PointInfo, loadPen } from './data';
 import { Dialog } from './Dialog';
@@ -88,9 +89,9 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
         <section aria-label="Commands" className="faceplate-commands">
           <h3>Commands</h3>
           {commands.length === 0 && <p>No command acts on this point.</p>}
-          {commands.map((c) => (
-            <CommandRow key={c.id} command={c} onSend={(value) => setConfirm({ command: c, value })} />
-          ))}
+          {commands.length > 0 && !canOperate() && <p>{commands.map((c) => c.name).join(', ')}: a read-only user cannot send commands.</p>}
+          {canOperate() &&
+            commands.map((c) => <CommandRow key={c.id} command={c} onSend={(value) => setConfirm({ command: c, value })} />)}
           {result && (
             <p className="command-result" role="status">
               {result}

@@ -57,7 +57,9 @@ export function TrendChart({ pens, height = 360 }: { pens: Pen[]; height?: numbe
     if (zoom?.start !== undefined) option.dataZoom = option.dataZoom.map((z) => ({ ...z, start: zoom.start, end: zoom.end }));
     c.setOption(option, { notMerge: true });
   }, [pens]);
-  return <div ref={host} className="trend-chart" style={{ height }} role="img" aria-label={`Trend of ${pens.map((p) => p.name).join(', ')}`} />;
+  // the newest sample's time, for whoever checks that the chart follows the live tail (the e2e suite)
+  const last = Math.max(0, ...pens.flatMap((p) => (p.samples.length ? [p.samples[p.samples.length - 1][0]] : [])));
+  return <div ref={host} className="trend-chart" style={{ height }} role="img" aria-label={`Trend of ${pens.map((p) => p.name).join(', ')}`} data-last-sample={last || undefined} />;
 }
 
 /** CSV of the pens, one row per timestamp (ISO, UTC), one column per pen. */

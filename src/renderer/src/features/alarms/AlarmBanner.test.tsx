@@ -4,6 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlarmBanner } from './AlarmBanner';
 import { applyAlarmPush, useAlarmStore } from './store';
 import type { Alarm } from './types';
+import { saveSession } from '../../app/session';
+
+const user = (role: 'admin' | 'operator' | 'read-only') => ({ user_uuid: 'u', token: 't', name: role, is_admin: role === 'admin', is_read_only: role === 'read-only' });
+beforeEach(() => saveSession(user('operator')));
 
 const alarm = (id: number, over: Partial<Alarm> = {}): Alarm => ({
   id,

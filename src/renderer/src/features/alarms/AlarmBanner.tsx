@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from '../../app/api';
+import { canOperate } from '../../app/session';
 import { chime } from './sound';
 import { retainAlarmPolling, useAlarmStore } from './store';
 import { PRIORITY_GLYPH, type Alarm } from './types';
@@ -62,9 +63,11 @@ export function AlarmBanner({ onOpen }: { onOpen?: () => void }) {
         <span className="sy-alarm-newest" data-testid="alarm-newest">
           <span className="sy-alarm-time">{newest.activated_datetime ? new Date(newest.activated_datetime).toLocaleTimeString() : ''}</span> {newest.name}
           {newest.message ? ` — ${newest.message}` : ''}
-          <button type="button" disabled={busy} onClick={() => void ack(newest)} aria-label={`Acknowledge ${newest.name}`}>
-            Ack
-          </button>
+          {canOperate() ? (
+            <button type="button" disabled={busy} onClick={() => void ack(newest)} aria-label={`Acknowledge ${newest.name}`}>
+              Ack
+            </button>
+          ) : null}
         </span>
       ) : (
         <span className="sy-alarm-newest" data-testid="alarm-newest">No alarms waiting</span>

@@ -4,6 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlarmList } from './AlarmList';
 import { useAlarmStore } from './store';
 import type { Alarm } from './types';
+import { saveSession } from '../../app/session';
+
+const user = (role: 'admin' | 'operator' | 'read-only') => ({ user_uuid: 'u', token: 't', name: role, is_admin: role === 'admin', is_read_only: role === 'read-only' });
+beforeEach(() => saveSession(user('operator')));
 
 const alarm = (id: number, over: Partial<Alarm>): Alarm => ({
   id,
@@ -55,6 +59,26 @@ describe('AlarmList', () => {
   afterEach(() => {
     cleanup();
     vi.unstubAllGlobals();
+  });
+
+  it('shows a read-only user the alarms without acknowledge, shelve or selection; the marker blinks, not the row', async () => {
+    await saveSession(user('read-only'));
+    render(<AlarmList />);
+    const table = screen.getByTestId('alarm-table');
+    expect(table.querySelectorAll('tbody tr')).toHaveLength(3);
+    expect(within(table).queryAllByRole('button', { name: /Acknowledge|Shelve|Unshelve/ })).toHaveLength(0);
+    expect(within(table).queryAllByRole('checkbox')).toHaveLength(0);
+    expect(screen.queryByRole('button', { name: /Acknowledge selected/ })).toBeNull();
+    expect(within(table).getAllByRole('button', { name: 'History' })).toHaveLength(3);
+    // two unacknowledged alarms: each row has the blinking marker
+    expect(within(table).getAllByRole('img', { name: 'Unacknowledged' })).toHaveLength(2);
+  });
+
+  it('offers an operator acknowledge and shelve', () => {
+    render(<AlarmList />);
+    const table = screen.getByTestId('alarm-table');
+    expect(within(table).getAllByRole('button', { name: 'Acknowledge' })).toHaveLength(2);
+    expect(within(table).getAllByRole('button', { name: 'Shelve' })).toHaveLength(3);
   });
 
   const names = () => Array.from(screen.getByTestId('alarm-table').querySelectorAll('tbody tr')).map((r) => r.children[3].textContent);

@@ -4,6 +4,8 @@
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../../app/api';
+import { canOperate } from '../../app/session';
+import { Dialog } from '../../ui/Dialog';
 import { useAlarmStore } from './store';
 import { filterAlarms, sortAlarms, type SortKey, type StateFilter } from './logic';
 import { PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, type Alarm, type AlarmEvent } from './types';
@@ -15,6 +17,8 @@ const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 export function AlarmList() {
   const byId = useAlarmStore((s) => s.byId);
   const refresh = useAlarmStore((s) => s.refresh);
+  // a read-only user sees the alarms but is not offered what the server would refuse
+  const operate = canOperate();
   const [state, setState] = useState<StateFilter>('annunciated');
   const [priority, setPriority] = useState('');
   const [text, setText] = useState('');
@@ -83,9 +87,11 @@ export function AlarmList() {
           </select>
         </label>
         <input type="search" placeholder="Filter by name or message" value={text} onChange={(e) => setText(e.target.value)} aria-label="Text filter" />
-        <button type="button" disabled={visibleSelected.length === 0} onClick={() => setDialog({ kind: 'ack', ids: visibleSelected })}>
-          Acknowledge selected ({visibleSelected.length})
-        </button>
+        {operate ? (
+          <button type="button" disabled={visibleSelected.length === 0} onClick={() => setDialog({ kind: 'ack', ids: visibleSelected })}>
+            Acknowledge selected ({visibleSelected.length})
+          </button>
+        ) : null}
         <span>{matching.length > rows.length ? `${rows.length} of ${matching.length} shown: narrow the filter to see the rest` : `${rows.length} shown`}</span>
       </div>
       {error ? (
@@ -97,12 +103,14 @@ export function AlarmList() {
         <thead>
           <tr>
             <th>
-              <input
-                type="checkbox"
-                aria-label="Select all shown"
-                checked={rows.length > 0 && rows.every((a) => selected.has(a.id))}
-                onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((a) => a.id)) : new Set())}
-              />
+              {operate ? (
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown"
+                  checked={rows.length > 0 && rows.every((a) => selected.has(a.id))}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((a) => a.id)) : new Set())}
+                />
+              ) : null}
             </th>
             {header('priority', 'Priority')}
             {header('time', 'Time')}
@@ -114,22 +122,31 @@ export function AlarmList() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((a) => (
-            <tr key={a.id} className={!a.acknowledged && (a.state === 'UNACK' || a.state === 'RTNUN') ? 'sy-unack' : ''} aria-selected={selected.has(a.id)} data-alarm-id={a.id} data-state={a.state}>
+          {rows.map((a) => {
+            const unack = !a.acknowledged && (a.state === 'UNACK' || a.state === 'RTNUN');
+            return (
+            <tr key={a.id} className={unack ? 'sy-unack' : ''} aria-selected={selected.has(a.id)} data-alarm-id={a.id} data-state={a.state}>
               <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Select ${a.name}`}
-                  checked={selected.has(a.id)}
-                  onChange={(e) =>
-                    setSelected((s) => {
-                      const n = new Set(s);
-                      if (e.target.checked) n.add(a.id);
-                      else n.delete(a.id);
-                      return n;
-                    })
-                  }
-                />
+                {operate ? (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${a.name}`}
+                    checked={selected.has(a.id)}
+                    onChange={(e) =>
+                      setSelected((s) => {
+                        const n = new Set(s);
+                        if (e.target.checked) n.add(a.id);
+                        else n.delete(a.id);
+                        return n;
+                      })
+                    }
+                  />
+                ) : null}
+                {unack ? (
+                  <span className="sy-unack-mark" role="img" aria-label="Unacknowledged" title="Unacknowledged">
+                    ◆
+                  </span>
+                ) : null}
               </td>
               <td className={`sy-prio-${a.priority.toLowerCase()}`}>
                 <span className="sy-prio-badge">
@@ -146,12 +163,12 @@ export function AlarmList() {
               <td>{a.value ?? ''}</td>
               <td title={a.state}>{STATE_TEXT[a.state] ?? a.state}</td>
               <td>
-                {!a.acknowledged && !a.out_of_service ? (
+                {operate && !a.acknowledged && !a.out_of_service ? (
                   <button type="button" onClick={() => setDialog({ kind: 'ack', ids: [a.id] })}>
                     Acknowledge
                   </button>
                 ) : null}
-                {a.shelved ? (
+                {!operate ? null : a.shelved ? (
                   <button type="button" onClick={() => void run(() => api.put(`/alarms/${a.id}/unshelve`, {}))}>
                     Unshelve
                   </button>
@@ -165,7 +182,8 @@ export function AlarmList() {
                 </button>
               </td>
             </tr>
-          ))}
+            );
+          })}
         </tbody>
       </table>
       {rows.length === 0 ? <p>No alarms match.</p> : null}
@@ -181,12 +199,6 @@ export function AlarmList() {
   );
 }
 
-function useEscape(onCancel: () => void) {
-  return (e: React.KeyboardEvent) => {
-    if (e.key === 'Escape') onCancel();
-  };
-}
-
 function AckDialog({ count, onSubmit, onCancel }: { count: number; onSubmit: (comment: string) => Promise<void>; onCancel: () => void }) {
   const [comment, setComment] = useState('');
   const submit = (e: FormEvent) => {
@@ -194,19 +206,24 @@ function AckDialog({ count, onSubmit, onCancel }: { count: number; onSubmit: (co
     void onSubmit(comment);
   };
   return (
-    <div className="sy-dialog" role="dialog" aria-modal="true" aria-label="Acknowledge alarms" onKeyDown={useEscape(onCancel)}>
-      <form onSubmit={submit}>
+    <Dialog title="Acknowledge alarms" onClose={onCancel}>
+      <form className="sy-dialog-form" onSubmit={submit}>
         <strong>Acknowledge {count === 1 ? 'alarm' : `${count} alarms`}</strong>
         <label>
           Comment (optional)
           <br />
           <input autoFocus value={comment} onChange={(e) => setComment(e.target.value)} maxLength={2000} aria-label="Comment" style={{ width: '100%' }} />
         </label>
-        <div>
-          <button type="submit">Acknowledge</button> <button type="button" onClick={onCancel}>Cancel</button>
+        <div className="button-row">
+          <button type="submit" className="primary">
+            Acknowledge
+          </button>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
         </div>
       </form>
-    </div>
+    </Dialog>
   );
 }
 
@@ -216,8 +233,9 @@ function ShelveDialog({ alarm, onSubmit, onCancel }: { alarm: Alarm; onSubmit: (
   const m = Number(minutes);
   const valid = Number.isFinite(m) && m > 0 && m <= 10080 && reason.trim() !== '';
   return (
-    <div className="sy-dialog" role="dialog" aria-modal="true" aria-label="Shelve alarm" onKeyDown={useEscape(onCancel)}>
+    <Dialog title="Shelve alarm" onClose={onCancel}>
       <form
+        className="sy-dialog-form"
         onSubmit={(e) => {
           e.preventDefault();
           if (valid) void onSubmit(m, reason.trim());
@@ -234,54 +252,48 @@ function ShelveDialog({ alarm, onSubmit, onCancel }: { alarm: Alarm; onSubmit: (
           <br />
           <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} aria-label="Reason" style={{ width: '100%' }} />
         </label>
-        <div>
-          <button type="submit" disabled={!valid}>
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={!valid}>
             Shelve
-          </button>{' '}
+          </button>
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
         </div>
       </form>
-    </div>
+    </Dialog>
   );
 }
 
 function HistoryDialog({ alarm, events, onClose }: { alarm: Alarm; events: AlarmEvent[]; onClose: () => void }) {
   return (
-    <div className="sy-dialog" role="dialog" aria-modal="true" aria-label={`History of ${alarm.name}`} onKeyDown={useEscape(onClose)}>
-      <div>
-        <strong>History of {alarm.name}</strong>
-        <table data-testid="alarm-history">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Action</th>
-              <th>From</th>
-              <th>To</th>
-              <th>User</th>
-              <th>Comment</th>
-              <th>Value</th>
+    <Dialog title={`History of ${alarm.name}`} onClose={onClose} wide>
+      <table data-testid="alarm-history" className="grid">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Action</th>
+            <th>From</th>
+            <th>To</th>
+            <th>User</th>
+            <th>Comment</th>
+            <th>Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td>{fmt(e.utc_date_time)}</td>
+              <td>{e.action}</td>
+              <td>{e.from_state}</td>
+              <td>{e.to_state}</td>
+              <td>{e.user_name}</td>
+              <td>{e.comment ?? ''}</td>
+              <td>{e.value ?? ''}</td>
             </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td>{fmt(e.utc_date_time)}</td>
-                <td>{e.action}</td>
-                <td>{e.from_state}</td>
-                <td>{e.to_state}</td>
-                <td>{e.user_name}</td>
-                <td>{e.comment ?? ''}</td>
-                <td>{e.value ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <button type="button" onClick={onClose} autoFocus>
-          Close
-        </button>
-      </div>
-    </div>
+          ))}
+        </tbody>
+      </table>
+    </Dialog>
   );
 }

@@ -30,6 +30,7 @@ export function EntityForm({
   onSaved,
   onCancel,
   basePath,
+  readOnly,
 }: {
   entity: EntityMeta;
   row: Record<string, unknown> | null;
@@ -39,6 +40,8 @@ export function EntityForm({
   onSaved: (id: number) => void;
   onCancel: () => void;
   basePath: string;
+  /** shown, not editable (a user who may not change the configuration): no Save, fields disabled */
+  readOnly?: boolean;
 }) {
   const [values, setValues] = useState<FormValues>(() => toFormValues(entity, row));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -76,13 +79,15 @@ export function EntityForm({
   return (
     <form
       className="entity-form"
-      aria-label={`${row ? 'Edit' : 'New'} ${entity.label}`}
+      aria-label={`${readOnly ? 'View' : row ? 'Edit' : 'New'} ${entity.label}`}
       onSubmit={(e) => {
         e.preventDefault();
-        void save();
+        if (!readOnly) void save();
       }}
     >
+      <fieldset disabled={readOnly} className="entity-fields">
       {entity.fields
+        .filter((f) => !(readOnly && f.writeOnly))
         .filter((f) => !f.readOnly && !(fixed && f.name in fixed))
         .map((f) => {
           const id = `f-${f.name}`;
@@ -128,17 +133,20 @@ export function EntityForm({
             </div>
           );
         })}
+      </fieldset>
       {general && (
         <p className="error" role="alert">
           {general}
         </p>
       )}
       <div className="button-row">
-        <button type="submit" className="primary" disabled={busy}>
-          {row ? 'Save' : 'Create'}
-        </button>
+        {!readOnly && (
+          <button type="submit" className="primary" disabled={busy}>
+            {row ? 'Save' : 'Create'}
+          </button>
+        )}
         <button type="button" onClick={onCancel}>
-          Cancel
+          {readOnly ? 'Close' : 'Cancel'}
         </button>
       </div>
     </form>

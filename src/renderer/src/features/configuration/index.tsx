@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../app/api';
+import { canConfigure, canOperate } from '../../app/session';
 import { PointValue } from '../../ui/PointValue';
 import { download } from '../../ui/data';
 import { EntityForm } from './EntityForm';
@@ -24,7 +25,7 @@ function Relation({ owner, id, rel, metaOf }: { owner: EntityMeta; id: number; r
   const load = useCallback(() => void api.get<Row[]>(`/${owner.path}/${id}/${rel.name}`).then(setBound), [owner.path, id, rel.name]);
   useEffect(() => {
     load();
-    if (target?.path) void api.get<Row[]>(`/${target.path}`).then(setAll);
+    if (target?.path && canConfigure()) void api.get<Row[]>(`/${target.path}`).then(setAll);
   }, [load, target?.path]);
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -36,6 +37,7 @@ function Relation({ owner, id, rel, metaOf }: { owner: EntityMeta; id: number; r
     }
   };
   if (!target) return null;
+  const admin = canConfigure();
   return (
     <section className="relation" aria-label={rel.label}>
       <h3>{rel.label}</h3>
@@ -43,13 +45,15 @@ function Relation({ owner, id, rel, metaOf }: { owner: EntityMeta; id: number; r
         {bound.map((b) => (
           <li key={b.id}>
             {nameOf(target, b)}{' '}
-            <button type="button" onClick={() => void run(() => api.del(`/${owner.path}/${id}/${rel.name}/${b.id}`))} aria-label={`Unbind ${nameOf(target, b)}`}>
+            {admin && <button type="button" onClick={() => void run(() => api.del(`/${owner.path}/${id}/${rel.name}/${b.id}`))} aria-label={`Unbind ${nameOf(target, b)}`}>
               Unbind
-            </button>
+            </button>}
           </li>
         ))}
         {bound.length === 0 && <li className="muted">none</li>}
       </ul>
+      {admin && (
+      <>
       <select value={choice} onChange={(e) => setChoice(e.target.value)} aria-label={`${target.label} to bind`}>
         <option value="">— {target.label} —</option>
         {all
@@ -63,6 +67,8 @@ function Relation({ owner, id, rel, metaOf }: { owner: EntityMeta; id: number; r
       <button type="button" disabled={!choice} onClick={() => void run(() => api.post(`/${owner.path}/${id}/${rel.name}`, { [rel.field]: Number(choice) }))}>
         Bind
       </button>
+      </>
+      )}
       {error && <p className="error">{error}</p>}
     </section>
   );
@@ -76,7 +82,7 @@ function Nested({ owner, id, child, metaOf }: { owner: EntityMeta; id: number; c
   const load = useCallback(() => void api.get<Row[]>(base).then(setRows).catch(() => setRows([])), [base]);
   useEffect(load, [load]);
   if (!entity) return null;
-  const nestedOnly = entity.nestedUnder?.entity === owner.key;
+  const nestedOnly = entity.nestedUnder?.entity === owner.key && canConfigure();
   const itemPath = nestedOnly ? base : `/${entity.path}`;
   return (
     <section className="relation" aria-label={entity.label}>
@@ -135,7 +141,8 @@ export default function ConfigurationScreen() {
   const [importText, setImportText] = useState('');
 
   useEffect(() => {
-    void api.get<EntityMeta[]>('/meta/entities').then((m) => {
+    void api.get<EntityMeta[]>('/meta/entities').then((all) => {
+      const m = canConfigure() ? all : all.filter((e) => !e.readAdminOnly);
       setMeta(m);
       const wanted = /^#\/configuration\/(\w+)/.exec(window.location.hash)?.[1];
       setKey((k) => k ?? (m.some((e) => e.key === wanted) ? wanted! : 'datasources'));
@@ -178,6 +185,8 @@ export default function ConfigurationScreen() {
   };
 
   const groups = [...new Set(meta.filter((m) => m.path).map((m) => m.group))];
+  // the configuration is the administrator's: others see it (View), and are offered no change the server refuses
+  const admin = canConfigure();
   const row = selected && selected !== 'new' ? selected : null;
   return (
     <section className="screen configuration">
@@ -200,10 +209,12 @@ export default function ConfigurationScreen() {
           <h1>{entity.label}</h1>
           <div className="toolbar">
             <input type="search" placeholder={`Search ${entity.label.toLowerCase()}s`} aria-label="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
-            <button type="button" onClick={() => setSelected('new')}>
-              New {entity.label.toLowerCase()}
-            </button>
-            {entity.import && (
+            {admin && (
+              <button type="button" onClick={() => setSelected('new')}>
+                New {entity.label.toLowerCase()}
+              </button>
+            )}
+            {admin && entity.import && (
               <button type="button" onClick={() => setImporting((v) => !v)}>
                 Import…
               </button>
@@ -253,10 +264,10 @@ export default function ConfigurationScreen() {
                     </td>
                   )}
                   <td className="actions">
-                    <button type="button" onClick={() => setSelected(r)} aria-label={`Edit ${nameOf(entity, r)}`}>
-                      Edit
+                    <button type="button" onClick={() => setSelected(r)} aria-label={`${admin ? 'Edit' : 'View'} ${nameOf(entity, r)}`}>
+                      {admin ? 'Edit' : 'View'}
                     </button>
-                    {entity.clone && (
+                    {admin && entity.clone && (
                       <button type="button" onClick={() => void act(() => api.post(`/${entity.path}/${r.id}/clone`), 'Cloned.')}>
                         Clone
                       </button>
@@ -266,14 +277,14 @@ export default function ConfigurationScreen() {
                         Export
                       </button>
                     )}
-                    <button
+                    {admin && <button
                       type="button"
                       onClick={() => {
                         if (window.confirm(`Delete ${entity.label.toLowerCase()} ${nameOf(entity, r)}?`)) void act(() => api.del(`/${entity.path}/${r.id}`), 'Deleted.');
                       }}
                     >
                       Delete
-                    </button>
+                    </button>}
                   </td>
                 </tr>
               ))}
@@ -283,6 +294,7 @@ export default function ConfigurationScreen() {
             <div className="entity-detail">
               <h2>{row ? `${entity.label}: ${nameOf(entity, row)}` : `New ${entity.label.toLowerCase()}`}</h2>
               <EntityForm
+                readOnly={!admin}
                 key={row ? row.id : 'new'}
                 entity={entity}
                 row={row}
@@ -301,11 +313,12 @@ export default function ConfigurationScreen() {
               {row && entity.children.filter((c) => c.entity !== entity.key).map((c) => <Nested key={c.name} owner={entity} id={row.id} child={c} metaOf={metaOf} />)}
               {row && entity.key === 'datasources' && (
                 <>
-                  <PointListImport dataSourceId={row.id} onImported={() => setMessage('Point list imported.')} />
+                  {admin && <PointListImport dataSourceId={row.id} onImported={() => setMessage('Point list imported.')} />}
                   <Diagnostics dataSourceId={row.id} />
                 </>
               )}
-              {row && entity.key === 'points' && <ReadNow pointId={row.id} />}
+              {/* a read-only user may not ask a device for a read (the server refuses every POST of theirs) */}
+              {row && entity.key === 'points' && canOperate() && <ReadNow pointId={row.id} />}
             </div>
           )}
         </div>

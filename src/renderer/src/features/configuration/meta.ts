@@ -30,6 +30,8 @@ export interface EntityMeta {
   export: boolean;
   import: boolean;
   clone: boolean;
+  /** only administrators may read it (users, API keys) */
+  readAdminOnly?: boolean;
 }
 
 export type FormValues = Record<string, string | boolean>;

@@ -5,7 +5,7 @@
 import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, authHeaders } from '../../app/api';
-import { apiBase } from '../../app/session';
+import { apiBase, canConfigure, canOperate } from '../../app/session';
 import { PointValue } from '../../ui/PointValue';
 import './dr.css';
 
@@ -292,7 +292,8 @@ export default function DemandResponseScreen() {
     setPrograms(p);
     setParticipants(pa.events);
     setReports(await api.get<typeof reports>('/dr/reports').catch(() => []));
-    setDeliveries(await api.get<typeof deliveries>('/dr/deliveries').catch(() => []));
+    // the webhook deliveries are the administrator's (the server refuses others)
+    if (canConfigure()) setDeliveries(await api.get<typeof deliveries>('/dr/deliveries').catch(() => []));
   }, []);
   useEffect(() => {
     void load();
@@ -334,7 +335,7 @@ export default function DemandResponseScreen() {
                     <td>
                       {e.opt_outs.includes(rid) ? (
                         'opted out'
-                      ) : (
+                      ) : !canOperate() || (e.mandatory && !canConfigure()) ? null : (
                         <button type="button" onClick={() => void act(() => api.put(`/dr/events/${e.id}/optout`, { resource_id: rid }), `${resourceName(rid)} opted out.`)}>
                           Opt out
                         </button>
@@ -391,12 +392,12 @@ export default function DemandResponseScreen() {
                         </button>
                       </>
                     )}
-                    {(e.status === 'scheduled' || e.status === 'active') && (
+                    {canConfigure() && (e.status === 'scheduled' || e.status === 'active') && (
                       <button type="button" onClick={() => setEcobeeFor((x) => (x === e.id ? null : e.id))}>
                         ecobee…
                       </button>
                     )}
-                    {(e.status === 'scheduled' || e.status === 'active' || e.status === 'draft') && (
+                    {canConfigure() && (e.status === 'scheduled' || e.status === 'active' || e.status === 'draft') && (
                       <button
                         type="button"
                         onClick={() => {
@@ -421,8 +422,12 @@ export default function DemandResponseScreen() {
               }}
             />
           )}
-          <h2>New event</h2>
-          <EventForm programs={programs} resources={resources} zone={zone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+          {canConfigure() && (
+            <>
+              <h2>New event</h2>
+              <EventForm programs={programs} resources={resources} zone={zone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+            </>
+          )}
         </section>
         <section aria-label="Resources and participants">
           <h2>Resources</h2>
