@@ -1,5 +1,6 @@
 import { acquisitionFeature } from './acquisition/feature';
 import { alarmsFeature } from './alarms/feature';
+import { controlFeature } from './control/feature';
 import { demoFeature } from './demo/feature';
 import { drFeature } from './dr/feature';
 import { energyFeature } from './energy/feature';
@@ -11,7 +12,7 @@ import { reportsFeature } from './reports/feature';
 
 /**
  * The features composed into the runtime, in start order; they stop in reverse: demand response first (no
- * dispatch into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
+ * dispatch into a stopping arbiter), control (no write into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
  * the store closes.
  */
-export const features: Feature[] = [filesFeature, historianFeature, energyFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, drFeature, reportsFeature];
+export const features: Feature[] = [filesFeature, historianFeature, energyFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, controlFeature, drFeature, reportsFeature];

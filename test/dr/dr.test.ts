@@ -150,10 +150,16 @@ describe('demand response APIs', () => {
       // the partner sees the running event
       expect((await partnerApi<{ status: string }>('GET', `/events/${created.body.uuid}`)).body.status).toBe('active');
 
-      // cancelled: the setpoint goes back to its pre-event value and partners hear of it
+      // cancelled: the event's request leaves the arbiter, the setpoint goes to what is left (the demo's storage
+      // controllers, else the fallback 0; never a value remembered from before the event), partners hear of it
       const cancelled = await rt.api<{ status: string }>('PUT', `/dr/events/${created.body.id}/cancel`);
       expect(cancelled.body.status).toBe('cancelled');
-      await waitFor(async () => (await rt.api<{ value: number }>('GET', `/points/${setpoint}/latest`)).body.value === 0, 'the setpoint restored', 10_000);
+      const stack = async () => (await rt.api<{ target: number; requests: { source: string }[] }>('GET', `/control/points/${setpoint}/requests`)).body;
+      await waitFor(async () => !(await stack()).requests.some((r) => r.source === 'dr'), 'the event request withdrawn', 10_000);
+      await waitFor(async () => {
+        const [s, latest] = [await stack(), (await rt.api<{ value: number }>('GET', `/points/${setpoint}/latest`)).body.value];
+        return s.target !== 60 && Math.abs(latest - s.target) <= 0.5;
+      }, 'the setpoint handed to what is left', 10_000);
       await waitFor(() => hook.got.some((g) => (JSON.parse(g.body) as { event: { status: string } }).event.status === 'cancelled'), 'the cancellation webhook', 10_000);
     } finally {
       await hook.close();

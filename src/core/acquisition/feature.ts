@@ -1,7 +1,5 @@
 import type { Feature, RuntimeContext, Service } from '../feature';
 import { registerCommissioningRoutes } from '../commissioning/routes';
-import { ControlService } from '../control/control';
-import { registerControlRoutes } from '../control/routes';
 import type { Store } from '../store/store';
 import { createAcquisitionService, type AcquisitionService, type DataSourceConfig, type PointConfig } from './contracts';
 
@@ -69,7 +67,7 @@ export function loadAcquisitionConfig(store: Store): { dataSources: DataSourceCo
 /**
  * Field acquisition in the runtime: the engine (drivers, planner, poller) fed from the store and kept in step
  * with configuration changes, its values on the value bus, data source and gateway status in the store, and the
- * control and commissioning routes that reach devices through it.
+ * commissioning routes that reach devices through it (writes go through control's arbiter, control/feature.ts).
  */
 export const acquisitionFeature: Feature = {
   name: 'acquisition',
@@ -100,10 +98,7 @@ export const acquisitionFeature: Feature = {
       (line) => log(`acquisition: ${line}`),
     );
     const acquisition = () => service;
-    const control = new ControlService(store, ctx.audit, values, acquisition);
     ctx.services.set('acquisition', engine);
-    ctx.services.set('control', control);
-    registerControlRoutes(ctx.app, store, control);
     registerCommissioningRoutes(ctx.app, { store, registry, audit: ctx.audit, acquisition });
 
     // configuration changes take effect without a restart; a burst of changes (an import) is applied once

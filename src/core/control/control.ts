@@ -8,8 +8,8 @@ import type { ValueBus } from '../values/bus';
 export interface WriteRequest {
   pointId: number;
   value: number;
-  /** who asks: an operator's principal, or a named system actor (DR dispatch, a schedule) */
-  actor: Principal | { system: string };
+  /** on whose behalf: an operator's principal, or the holder of the winning request (DR, a controller...) */
+  actor: Principal | { system: string } | { userId: number | null; name: string };
   reason?: string;
   /** BACnet priority (1..16) */
   priority?: number;
@@ -32,8 +32,9 @@ interface PointRow {
 }
 
 /**
- * Every write to a device goes through here: permission, limits, the driver's write, a read-back where the
- * protocol allows, and one audit entry (who, when, point, old value, new value, result).
+ * The device writer behind the arbiter (arbiter.ts): permission, limits, the driver's write, a read-back where
+ * the protocol allows, and one audit entry (who, when, point, old value, new value, result). Nothing but the
+ * arbiter calls `write`; every other writer places a request with the arbiter.
  */
 export class ControlService {
   constructor(
@@ -44,8 +45,8 @@ export class ControlService {
   ) {}
 
   async write(req: WriteRequest): Promise<WriteResult> {
-    const who = 'system' in req.actor ? { userId: null, userName: req.actor.system } : { userId: req.actor.userId, userName: req.actor.userName };
-    if (!('system' in req.actor) && req.actor.isReadOnly) {
+    const who = 'system' in req.actor ? { userId: null, userName: req.actor.system } : 'userName' in req.actor ? { userId: req.actor.userId, userName: req.actor.userName } : { userId: req.actor.userId, userName: req.actor.name };
+    if ('isReadOnly' in req.actor && req.actor.isReadOnly) {
       this.audit.record({ ...who, action: 'command.write', target: `points:${req.pointId}`, newValue: req.value, result: 'denied', details: { reason: 'read-only user' } });
       throw forbidden('API.READ_ONLY_USER', 'a read-only user cannot write to devices');
     }

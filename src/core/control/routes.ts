@@ -1,8 +1,16 @@
+/**
+ * Control routes: MyEMS's commands (a command to a point is an operator's override through the arbiter; an MQTT
+ * command is a publish), the commissioning test write (momentary), and the arbiter's API: per point the stack of
+ * requests and the winner, overrides placed and released, the storage controllers' states, the cycle setting.
+ */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
-import { dataOf, idParam, principalOf } from '../api/server';
+import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import type { AuditLog } from '../audit/audit';
+import type { Settings } from '../store/settings';
 import type { Store } from '../store/store';
 import type { ControlService } from './control';
+import type { ControlHub } from './service';
 
 interface CommandRow {
   id: number;
@@ -21,14 +29,22 @@ const numberOf = (v: unknown): number | undefined => {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
 
-export function registerControlRoutes(app: FastifyInstance, store: Store, control: ControlService): void {
+const body = (raw: unknown): Record<string, unknown> => {
+  const data = dataOf(raw) ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{...}}', 'data');
+  return data as Record<string, unknown>;
+};
+
+export const CYCLE_SETTING = 'control.cycle_ms';
+
+export function registerControlRoutes(app: FastifyInstance, deps: { store: Store; settings: Settings; audit: AuditLog; hub: ControlHub; writer: ControlService; onCycleChange: (ms: number) => void }): void {
+  const { store, settings, audit, hub, writer, onCycleChange } = deps;
   app.put('/api/commands/:id/send', async (req) => {
     const actor = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     const cmd = store.db.prepare('SELECT * FROM commands WHERE id = ?').get(id) as CommandRow | undefined;
     if (!cmd) throw new ApiError(404, 'API.NOT_FOUND', 'API.COMMAND_NOT_FOUND', `command ${id} does not exist`);
-    const data = (dataOf(req.body) ?? {}) as Record<string, unknown>;
-    if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"set_value":N}}', 'data');
+    const data = body(req.body);
     const given = data.set_value === undefined ? undefined : numberOf(data.set_value);
     if (data.set_value !== undefined && given === undefined) throw badRequest('API.INVALID_SET_VALUE', 'set_value must be a number', 'set_value');
     const setValue = given ?? cmd.set_value ?? undefined;
@@ -36,23 +52,86 @@ export function registerControlRoutes(app: FastifyInstance, store: Store, contro
     const pointTopic = POINT_TOPIC.exec(cmd.topic.trim());
     if (pointTopic) {
       if (setValue === undefined) throw badRequest('API.INVALID_SET_VALUE', 'set_value is required for a command that writes a point', 'set_value');
-      return control.write({ pointId: Number(pointTopic[1]), value: setValue, actor, reason: `command ${cmd.name}` });
+      // a command to a point is the operator's override: it holds until released (or for duration_seconds)
+      const r = await hub.override(actor, Number(pointTopic[1]), { value: setValue, duration_seconds: data.duration_seconds, reason: data.reason }, { valueField: 'set_value', reasonPrefix: `command ${cmd.name}` });
+      const device = hub.stack(r.request.pointId).device;
+      return r.write
+        ? { ...r.write, request_id: r.request.id }
+        : { ok: true, readback: typeof device?.value === 'number' ? device.value : null, audit_id: r.audit_id, request_id: r.request.id };
     }
     const payload = setValue === undefined ? cmd.payload : cmd.payload.split('$s1').join(String(setValue));
     if (payload.includes('$s1')) throw badRequest('API.INVALID_SET_VALUE', 'this command needs a set_value for $s1', 'set_value');
     const dsId = cmd.data_source_id ?? onlyMqttSource(store);
-    return control.publish(actor, dsId, cmd.topic, payload, cmd.id);
+    return writer.publish(actor, dsId, cmd.topic, payload, cmd.id);
   });
 
   app.put('/api/points/:id/write', async (req) => {
     const actor = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
-    const data = (dataOf(req.body) ?? {}) as Record<string, unknown>;
+    const data = body(req.body);
     const value = numberOf(data.value ?? data.set_value);
     if (value === undefined) throw badRequest('API.INVALID_VALUE', 'value must be a number', 'value');
     const priority = data.priority === undefined ? undefined : numberOf(data.priority);
     if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 16)) throw badRequest('API.INVALID_PRIORITY', 'priority must be an integer from 1 to 16', 'priority');
-    return control.write({ pointId: id, value, actor, reason: 'commissioning write', priority });
+    return hub.momentary(actor, id, value, priority);
+  });
+
+  // the arbiter
+  app.get('/api/control/points', async (req) => {
+    principalOf(req);
+    return hub.arbiter
+      .pointIds()
+      .filter((id) => hub.settings(id))
+      .map((id) => {
+        const s = hub.stack(id);
+        return { point_id: id, name: s.name, target: s.target, kind: s.kind, why: s.why, requests: s.requests.length, winner: s.requests.find((r) => r.winning) ?? null };
+      });
+  });
+  app.get('/api/control/points/:id/requests', async (req) => {
+    principalOf(req);
+    return hub.stack(idParam((req.params as { id: string }).id));
+  });
+  const place = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, pointId: unknown) => {
+    const who = principalOf(req);
+    const d = body(req.body);
+    const r = await hub.override(who, pointId, { value: d.value, duration_seconds: d.duration_seconds, expires: d.expires, reason: d.reason });
+    reply.code(201);
+    return { request_id: r.request.id, audit_id: r.audit_id, write: r.write, stack: hub.stack(r.request.pointId) };
+  };
+  app.post('/api/control/points/:id/requests', async (req, reply) => place(req, reply, (req.params as { id: string }).id));
+  app.post('/api/control/requests', async (req, reply) => place(req, reply, body(req.body).point_id));
+  app.delete('/api/control/points/:id/requests/:rid', async (req) => {
+    const who = principalOf(req);
+    const { id, rid } = req.params as { id: string; rid: string };
+    const r = await hub.release(who, idParam(id), rid);
+    return { released: r.released.id, write: r.write, stack: hub.stack(r.released.pointId) };
+  });
+
+  app.get('/api/control/storage', async (req) => {
+    principalOf(req);
+    return hub.storage.all().map((s) => ({ ...s, at: new Date(s.at).toISOString(), setpoint: hub.stack(s.setpoint_point_id) }));
+  });
+  app.get('/api/control/storage/:id', async (req) => {
+    principalOf(req);
+    const s = hub.storage.statusOf(idParam((req.params as { id: string }).id));
+    if (!s) throw new ApiError(404, 'API.NOT_FOUND', 'API.STORAGE_CONTROL_NOT_FOUND', 'no such storage controller (or it has not run yet)');
+    return { ...s, at: new Date(s.at).toISOString(), setpoint: hub.stack(s.setpoint_point_id) };
+  });
+
+  app.get('/api/control/settings', async (req) => {
+    principalOf(req);
+    return { cycle_ms: hub.arbiter.cycleMs, cycles: hub.arbiter.cycles };
+  });
+  app.put('/api/control/settings', async (req) => {
+    const p = requireAdmin(req);
+    const d = body(req.body);
+    const ms = d.cycle_ms;
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 100 || ms > 60_000) throw badRequest('API.INVALID_CYCLE_MS', 'cycle_ms must be an integer from 100 to 60000', 'cycle_ms');
+    const before = hub.arbiter.cycleMs;
+    settings.set(CYCLE_SETTING, String(ms));
+    onCycleChange(ms);
+    audit.record({ userId: p.userId, userName: p.userName, action: 'control.settings', target: `settings:${CYCLE_SETTING}`, oldValue: before, newValue: ms, result: 'ok' });
+    return { cycle_ms: ms, cycles: hub.arbiter.cycles };
   });
 }
 

@@ -222,6 +222,30 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   nested('energystoragecontainerschedules', { start_time_of_day: '17:00:00', end_time_of_day: '20:59:59', peak_type: 'onpeak', power: 80 });
   const station = create('energystoragepowerstations', { name: 'Demo Campus storage', address: 'Energy Yard', postal_code: '10115', latitude: 52.52, longitude: 13.405, capacity: 200, contact_id: contact, cost_center_id: cc, description: 'Battery storage of the demo campus' });
   registry.bind(ctx, registry.get('energystoragepowerstations'), registry.get('energystoragepowerstations').relations!.find((r) => r.name === 'containers')!, station, { energy_storage_container_id: container });
+
+  // control: the battery setpoint falls back to 0 kW; peak shaving keeps the import under 180 kW (the evening
+  // peak of Building B) and recharges from the midday PV surplus, within the SOC limits and a 20 % reserve
+  create('controlpoints', { point_id: pointIds['Battery Setpoint'], fallback: 'value', fallback_value: 0, deadband: 0.5, description: 'idle when no controller or operator asks for power' });
+  create('storagecontrols', {
+    name: 'Yard battery control',
+    energy_storage_container_id: container,
+    setpoint_point_id: pointIds['Battery Setpoint'],
+    soc_point_id: pointIds['Battery SOC'],
+    battery_power_point_id: pointIds['Battery Power'],
+    grid_power_point_id: pointIds['Grid Power'],
+    timezone_id: tz,
+    tariff_id: tariff,
+    rated_power: 100,
+    soc_floor: 10,
+    soc_ceiling: 95,
+    backup_reserve: 20,
+    peak_shaving: true,
+    import_limit: 180,
+    recharge_below: 100,
+    schedules: false,
+    time_of_use: false,
+    description: 'Peak shaving of the campus connection',
+  });
 }
 
 /** The connection of a demo data source, by name (null when the demo data source was deleted). */

@@ -1,18 +1,19 @@
 /**
  * Demand response in the runtime: the operator API (/api/dr/...), Ecosuite participants (/api/dr/participants),
  * the partner API (/api/partner/v1) with per-partner bearer keys and OAuth2 client credentials, signed
- * webhooks, and local dispatch of running events to assets through the command path.
+ * webhooks; local dispatch of running events to assets is a client of the control arbiter (dispatch.ts).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import { newSecret, secretHash } from '../auth/passwords';
 import type { Principal } from '../auth/service';
-import type { ControlService } from '../control/control';
 import type { Feature, RuntimeContext } from '../feature';
 import { type EcobeeOptions, ecobeeRequest, sendToEcobee } from './ecobee';
-import { durationMs, endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
+import { DrDispatch } from './dispatch';
+export { randomOffset } from './dispatch';
+import { endOf, type EventRow, parseEvent, saveEvent, toOperator, toPartner } from './events';
 import { resourcePerformance } from './performance';
 import { drMigrations } from './store';
 import { isWebhookUrl, WebhookOutbox } from './webhooks';
@@ -20,12 +21,6 @@ import { isWebhookUrl, WebhookOutbox } from './webhooks';
 const TICK_MS = 1000;
 const TOKEN_SECONDS = 3600;
 const now = () => new Date().toISOString();
-
-/** A resource's start offset within randomizeStart: stable for an event and a resource. */
-export function randomOffset(eventUuid: string, resourceId: number, spreadMs: number): number {
-  const h = createHash('sha256').update(`${eventUuid}:${resourceId}`).digest();
-  return (h.readUInt32BE(0) / 0xffffffff) * spreadMs;
-}
 
 class Problem extends Error {
   constructor(
@@ -49,11 +44,13 @@ const invalid = (fieldName: string, message: string) => new Problem(400, 'One or
 
 export class DemandResponse {
   readonly outbox: WebhookOutbox;
+  readonly dispatch: DrDispatch;
   constructor(
     private readonly ctx: RuntimeContext,
     backoffBaseMs = 1000,
   ) {
     this.outbox = new WebhookOutbox(ctx.store, ctx.log, backoffBaseMs);
+    this.dispatch = new DrDispatch(ctx);
   }
 
   event(id: number): EventRow {
@@ -69,75 +66,25 @@ export class DemandResponse {
     this.outbox.enqueue(body, op, { operation: op, event: body });
   }
 
-  private control(): ControlService | undefined {
-    return this.ctx.services.get('control') as ControlService | undefined;
-  }
-
-  /** Starts and ends events on the clock; dispatches to local assets and restores them afterwards. */
+  /** Starts and ends events on the clock; running events hold requests on their assets through the arbiter. */
   async tick(): Promise<void> {
     const db = this.ctx.store.db;
     if (!db.open) return;
     const t = Date.now();
+    const changed: number[] = [];
     for (const e of db.prepare("SELECT * FROM dr_events WHERE status IN ('scheduled', 'active')").all() as EventRow[]) {
       const start = Date.parse(JSON.parse(e.interval_period).start);
       if (e.status === 'scheduled' && t >= start && t < endOf(e)) {
         db.prepare("UPDATE dr_events SET status = 'active', modified_at = ? WHERE id = ?").run(now(), e.id);
-        await this.dispatch(this.event(e.id));
-        this.announce(this.event(e.id), 'Update');
-      } else if (e.status === 'active' && t < endOf(e)) {
-        // resources whose randomized start has come since the last tick
-        await this.dispatch(e);
+        changed.push(e.id);
       } else if (t >= endOf(e)) {
         db.prepare("UPDATE dr_events SET status = 'completed', modified_at = ? WHERE id = ?").run(now(), e.id);
-        await this.restore(this.event(e.id));
-        this.announce(this.event(e.id), 'Update');
+        changed.push(e.id);
       }
     }
-  }
-
-  /** Writes the event's level to each targeted local asset (not opted out); keeps what to restore. */
-  async dispatch(e: EventRow): Promise<void> {
-    const control = this.control();
-    const o = toOperator(e);
-    if (!control || typeof o.payload.value !== 'number') return;
-    const saved: Record<string, number | null> = JSON.parse((this.ctx.store.db.prepare('SELECT dispatch FROM dr_events WHERE id = ?').get(e.id) as { dispatch: string }).dispatch);
-    const start = Date.parse(o.interval_period.start);
-    const spread = durationMs(o.interval_period.randomizeStart ?? '') ?? 0;
-    let changed = false;
-    for (const rid of o.target_resources) {
-      if (o.opt_outs.includes(rid)) continue;
-      const r = this.ctx.store.db.prepare('SELECT point_id FROM dr_resources WHERE id = ?').get(rid) as { point_id: number | null } | undefined;
-      if (!r?.point_id || String(r.point_id) in saved) continue;
-      // randomizeStart spreads the resources' starts over the given time, the same way on every tick
-      if (spread && Date.now() < start + randomOffset(e.uuid, rid, spread)) continue;
-      changed = true;
-      const before = this.ctx.values.latest(r.point_id)?.value;
-      saved[r.point_id] = typeof before === 'number' ? before : null;
-      try {
-        await control.write({ pointId: r.point_id, value: o.payload.value, actor: { system: `demand response event ${e.name}` }, reason: `DR event ${e.uuid}` });
-      } catch (err) {
-        this.ctx.log(`dr: dispatch of event ${e.name} to point ${r.point_id} refused: ${(err as Error).message}`);
-      }
-    }
-    if (changed) this.ctx.store.db.prepare('UPDATE dr_events SET dispatch = ? WHERE id = ?').run(JSON.stringify(saved), e.id);
-  }
-
-  /** Puts the assets back to their pre-event values. */
-  async restore(e: EventRow, only?: number[]): Promise<void> {
-    const control = this.control();
-    const saved: Record<string, number | null> = JSON.parse((this.ctx.store.db.prepare('SELECT dispatch FROM dr_events WHERE id = ?').get(e.id) as { dispatch: string }).dispatch);
-    for (const [pointId, value] of Object.entries(saved)) {
-      if (only && !only.includes(Number(pointId))) continue;
-      if (control && value !== null) {
-        try {
-          await control.write({ pointId: Number(pointId), value, actor: { system: `demand response event ${e.name}` }, reason: `end of DR event ${e.uuid}` });
-        } catch (err) {
-          this.ctx.log(`dr: restoring point ${pointId} after event ${e.name} failed: ${(err as Error).message}`);
-        }
-      }
-      delete saved[pointId];
-    }
-    this.ctx.store.db.prepare('UPDATE dr_events SET dispatch = ? WHERE id = ?').run(JSON.stringify(saved), e.id);
+    if (changed.length) await this.dispatch.apply();
+    else this.dispatch.sync();
+    for (const id of changed) this.announce(this.event(id), 'Update');
   }
 }
 
@@ -520,7 +467,7 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (e.status === 'completed' || e.status === 'cancelled') throw badRequest('API.DR_EVENT_IS_OVER', `event ${e.name} is already ${e.status}`, 'status');
     db.prepare("UPDATE dr_events SET status = 'cancelled', modified_at = ? WHERE id = ?").run(now(), e.id);
-    await dr.restore(e);
+    await dr.dispatch.apply();
     audit(p, 'dr.event.cancel', `dr_events:${e.id}`);
     const after = dr.event(e.id);
     dr.announce(after, 'Update');
@@ -536,8 +483,7 @@ function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, dr: Dema
     if (e.mandatory && !p.isAdmin) throw badRequest('API.DR_EVENT_IS_MANDATORY', 'only an administrator can opt a resource out of a mandatory event', 'resource_id');
     const outs = [...new Set([...o.opt_outs, rid as number])];
     db.prepare('UPDATE dr_events SET opt_outs = ?, modified_at = ? WHERE id = ?').run(JSON.stringify(outs), now(), e.id);
-    const r = db.prepare('SELECT point_id FROM dr_resources WHERE id = ?').get(rid) as { point_id: number | null };
-    if (r.point_id) await dr.restore(e, [r.point_id]);
+    await dr.dispatch.apply();
     audit(p, 'dr.event.optout', `dr_events:${e.id}`, { resource_id: rid });
     const after = dr.event(e.id);
     dr.announce(after, 'Update');

@@ -51,7 +51,7 @@ export const DEMO_REGISTERS: DemoRegister[] = [
   { name: 'Battery Power', offset: 4, units: 'kW', low_limit: -100, high_limit: 100 },
   { name: 'Battery SOC', offset: 6, units: '%', low_limit: 0, high_limit: 100 },
   { name: 'Building A Power', offset: 8, units: 'kW', low_limit: 0, high_limit: 120 },
-  { name: 'Building B Power', offset: 10, units: 'kW', low_limit: 0, high_limit: 100 },
+  { name: 'Building B Power', offset: 10, units: 'kW', low_limit: 0, high_limit: 180 },
   { name: 'EV Power', offset: 12, units: 'kW', low_limit: 0, high_limit: 50 },
   { name: 'Busbar Voltage', offset: 14, units: 'V', low_limit: 360, high_limit: 440 },
   { name: 'Grid Import Energy', offset: 16, units: 'kWh', object_type: 'ENERGY_VALUE' },

@@ -1,7 +1,7 @@
 /**
  * The physics of the demo plant, stepped once a second: PV follows a sun curve over the local day, the two
- * buildings' loads wander, EV chargers draw power while cars are plugged in, the battery follows its power
- * setpoint within its limits and its SOC integrates its power, the grid covers the difference, and the
+ * buildings' loads wander (Building B with an evening peak around 18:00), EV chargers draw power while cars are
+ * plugged in, the battery ramps to its power setpoint, its SOC integrates its power and it stops when empty or full, the grid covers the difference, and the
  * meters count energy. A breaker that is open takes its feeder's power to zero.
  */
 
@@ -52,7 +52,10 @@ export class PlantModel {
 
     const wander = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v + (Math.random() - 0.5) * 3));
     this.buildingAKw = this.breakers.buildingA ? wander(this.buildingAKw || 70, 45, 95) : 0;
-    this.buildingBKw = this.breakers.buildingB ? wander(this.buildingBKw || 50, 30, 75) : 0;
+    // Building B has its daily peak in the evening (kitchens, HVAC): up to +95 kW around 18:00
+    const peak = 95 * Math.exp(-(((hour - 18) / 1.3) ** 2));
+    const targetB = 50 + peak;
+    this.buildingBKw = this.breakers.buildingB ? wander((this.buildingBKw || targetB) + (targetB - (this.buildingBKw || targetB)) * 0.2, 25, 170) : 0;
 
     // cars arrive and leave every few minutes
     for (const c of this.chargers) {
@@ -63,8 +66,9 @@ export class PlantModel {
     }
 
     let battery = this.breakers.battery ? Math.max(-PlantModel.BATTERY_MAX_KW, Math.min(PlantModel.BATTERY_MAX_KW, this.batterySetpointKw)) : 0;
-    if (battery > 0 && this.soc <= 10) battery = 0;
-    if (battery < 0 && this.soc >= 95) battery = 0;
+    // the battery stops when empty or full (the controllers keep it inside their SOC floor and ceiling)
+    if (battery > 0 && this.soc <= 0) battery = 0;
+    if (battery < 0 && this.soc >= 100) battery = 0;
     // the battery ramps towards its setpoint at 20 kW/s
     const ramp = 20 * dt;
     this.batteryKw += Math.max(-ramp, Math.min(ramp, battery - this.batteryKw));
