@@ -3,10 +3,19 @@
  * The shell keeps the navigation, the alarm banner and the status bar when a screen throws: the failing
  * screen shows what failed and a Retry that mounts it again.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const failing = vi.hoisted(() => ({ on: false }));
+const failing = vi.hoisted(() => ({ on: false, banner: false }));
+
+vi.mock('../features/alarms', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../features/alarms')>();
+  function AlarmBanner() {
+    if (failing.banner) throw new Error('summary is undefined');
+    return <real.AlarmBanner />;
+  }
+  return { ...real, AlarmBanner };
+});
 
 vi.mock('./routes', () => {
   function Broken() {
@@ -30,6 +39,8 @@ const answers: Record<string, unknown> = {
 };
 
 beforeEach(() => {
+  failing.on = false;
+  failing.banner = false;
   sessionStorage.setItem('switchyard.session', JSON.stringify(SESSION));
   window.location.hash = '#/overview';
   vi.stubGlobal(
@@ -81,6 +92,18 @@ describe('a failing screen', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await screen.findByText('Broken screen, now working');
     expect(screen.queryByRole('alert', { name: 'Broken failed' })).toBeNull();
+  });
+
+  it('a failing alarm banner is one line with a Retry; the screen and the navigation stay', async () => {
+    failing.banner = true;
+    render(<App />);
+    await screen.findByText('Fine screen');
+    const alert = await screen.findByRole('alert', { name: 'alarm banner failed' });
+    expect(alert.textContent).toContain('summary is undefined');
+    expect(screen.getByRole('navigation', { name: 'Screens' })).toBeTruthy();
+    failing.banner = false;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await screen.findByTestId('alarm-banner');
   });
 
   it('another screen opens normally after a failure', async () => {

@@ -85,19 +85,23 @@ export function App() {
           ))}
         </nav>
       </header>
-      <AlarmBanner />
+      <ScreenBoundary name="alarm banner" compact>
+        <AlarmBanner />
+      </ScreenBoundary>
       <main className="content" id="content">
         <ScreenBoundary key={current.path} name={current.label}>
           <Current />
         </ScreenBoundary>
       </main>
-      <StatusBar
-        user={session.display_name || session.name}
-        onLogout={() => {
-          void api.put('/users/logout').catch(() => undefined);
-          void end(null);
-        }}
-      />
+      <ScreenBoundary name="status bar" compact>
+        <StatusBar
+          user={session.display_name || session.name}
+          onLogout={() => {
+            void api.put('/users/logout').catch(() => undefined);
+            void end(null);
+          }}
+        />
+      </ScreenBoundary>
     </div>
   );
 }

@@ -8,6 +8,8 @@ import { Component, type ErrorInfo, type ReactNode } from 'react';
 interface Props {
   /** the screen's name, shown in the message */
   name: string;
+  /** one line instead of a panel (the alarm banner, the status bar) */
+  compact?: boolean;
   children: ReactNode;
 }
 interface State {
@@ -31,6 +33,16 @@ export class ScreenBoundary extends Component<Props, State> {
 
   override render(): ReactNode {
     const { error, attempt } = this.state;
+    if (error && this.props.compact) {
+      return (
+        <div className="boundary-compact" role="alert" aria-label={`${this.props.name} failed`}>
+          ✕ The {this.props.name} failed: <code>{error.message || error.name}</code>{' '}
+          <button type="button" onClick={this.retry}>
+            Retry
+          </button>
+        </div>
+      );
+    }
     if (error) {
       return (
         <section className="screen screen-failed" role="alert" aria-label={`${this.props.name} failed`}>
