@@ -3,9 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, defaultDataDir } from './core/runtime';
 import { StoreVersionError } from './core/store/store';
+import { resetPasswordOffline, unlockUsers } from './core/auth/recovery';
 
 const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--demo | --empty] [--renderer-dir DIR]
-       switchyard migrate [--data-dir DIR]`;
+       switchyard migrate [--data-dir DIR]
+       switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
+       switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)`;
 
 export interface CliArgs {
   command: string;
@@ -65,7 +68,37 @@ function builtRenderer(): string | undefined {
   return fs.existsSync(path.join(dir, 'index.html')) ? dir : undefined;
 }
 
+/** `unlock` and `reset-password`: recovery of a locked-out installation from the machine itself. */
+export function runRecovery(argv: string[], env: NodeJS.ProcessEnv = process.env): { code: number; out: string } {
+  const [command, ...rest] = argv;
+  let dataDir = defaultDataDir();
+  let user: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const v = rest[i + 1];
+    if ((rest[i] === '--data-dir' || rest[i] === '--user') && (v === undefined || v.startsWith('--'))) return { code: 2, out: `${rest[i]} needs a value\n${USAGE}\n` };
+    if (rest[i] === '--data-dir') dataDir = path.resolve(rest[++i]);
+    else if (rest[i] === '--user') user = rest[++i];
+    else return { code: 2, out: `unknown option ${rest[i]}\n${USAGE}\n` };
+  }
+  try {
+    if (command === 'unlock') {
+      const r = unlockUsers(dataDir, user);
+      return { code: 0, out: `unlocked: ${r.users.join(', ')}\n` };
+    }
+    const r = resetPasswordOffline(dataDir, { user, password: env.SWITCHYARD_NEW_PASSWORD || undefined });
+    return { code: 0, out: `password of ${r.users[0]} reset${r.password ? ` to (shown once): ${r.password}` : ''}; its sessions ended\n` };
+  } catch (e) {
+    return { code: 1, out: `${(e as Error).message}\n` };
+  }
+}
+
 async function main(): Promise<void> {
+  const first = process.argv[2];
+  if (first === 'unlock' || first === 'reset-password') {
+    const r = runRecovery(process.argv.slice(2));
+    (r.code === 0 ? process.stdout : process.stderr).write(r.out);
+    process.exit(r.code);
+  }
   let args: CliArgs;
   try {
     args = parseArgs(process.argv.slice(2));

@@ -6,6 +6,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import { AuditLog, auditMigrations } from './audit/audit';
 import { registerAuditRoutes } from './audit/routes';
 import { AuthService, authMigrations } from './auth/service';
+import { Access } from './auth/access';
+import { redactText } from './audit/redact';
 import { registerAuthRoutes } from './auth/routes';
 import { createApiServer } from './api/server';
 import { Registry } from './model/registry';
@@ -58,7 +60,9 @@ export function defaultDataDir(): string {
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
-  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const sink = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // no secret reaches the log either (a password in a failing request's URL or error text)
+  const log = (line: string) => sink(redactText(line));
   let ctx: RuntimeContext | null = null;
   let services: Service[] = [];
   let started: Service[] = [];
@@ -95,7 +99,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           }
         }
 
-        const app = createApiServer({ auth, log });
+        const access = new Access(store, registry);
+        const app = createApiServer({ auth, access, log });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
         ctx = { store, registry, audit, auth, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 
@@ -103,7 +108,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));
         registerAuthRoutes(app, auth, audit);
         registerAuditRoutes(app, audit);
-        registerModelRoutes(app, { store, registry, audit });
+        registerModelRoutes(app, { store, registry, audit, access });
 
         services = features.flatMap((f) => f.compose?.(ctx!) ?? []);
         if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, 'index.html'))) {

@@ -41,16 +41,22 @@ describe('users, sessions, API keys and privileges', () => {
     expect(stored.password).toMatch(/scrypt/);
   });
 
-  it('locks an account after 5 wrong passwords until an administrator unlocks it', async () => {
+  it('locks an account for a while after 5 wrong passwords, saying no more than for a wrong password; an administrator can unlock it', async () => {
     const id = await user({ name: 'bob' });
-    for (let i = 0; i < 5; i++) expect((await loginAs({ name: 'bob', password: 'wrong' })).status).toBe(401);
-    const locked = await loginAs({ name: 'bob', password: 'Operator-1' });
-    expect(locked.status).toBe(400);
-    expect(locked.body.description).toBe('API.USER_ACCOUNT_HAS_BEEN_LOCKED');
+    const unknown = await loginAs({ name: 'nobody-here', password: 'Operator-1' });
+    expect(unknown.status).toBe(401);
+    for (let i = 0; i < 5; i++) expect(await loginAs({ name: 'bob', password: 'wrong' })).toEqual(unknown);
+    // the right password on a locked account: the same answer as an unknown user
+    expect(await loginAs({ name: 'bob', password: 'Operator-1' })).toEqual(unknown);
+    const row = rt.ctx.store.db.prepare('SELECT is_locked, locked_until_datetime_utc FROM users WHERE id = ?').get(id) as { is_locked: number; locked_until_datetime_utc: string };
+    expect(row.is_locked).toBe(1);
+    const lockMs = Date.parse(`${row.locked_until_datetime_utc}Z`) - Date.now();
+    expect(lockMs).toBeGreaterThan(0);
+    expect(lockMs).toBeLessThanOrEqual(61_000);
     expect((await rt.api('PUT', `/users/unlock/${id}`)).status).toBe(200);
     expect((await loginAs({ name: 'bob', password: 'Operator-1' })).status).toBe(200);
     const audit = await rt.api<{ action: string; user_name: string }[]>('GET', '/auditlogs?action=login_failed');
-    expect(audit.body.filter((a) => a.user_name === 'bob').length).toBeGreaterThanOrEqual(5);
+    expect(audit.body.filter((a) => a.user_name === 'bob').length).toBeGreaterThanOrEqual(6);
   });
 
   it('refuses expired accounts and expired passwords', async () => {
@@ -102,13 +108,13 @@ describe('users, sessions, API keys and privileges', () => {
     const second = await login(rt.url, 'gina', 'Operator-1');
     expect((await as(first.headers)('PUT', '/users/logout')).status).toBe(200);
     expect((await as(first.headers)('GET', '/meters')).status).toBe(401);
-    const bad = await as(second.headers)<{ field: string }>('PUT', '/users/changepassword', { old_password: 'wrong', new_password: 'Another-1' });
+    const bad = await as(second.headers)<{ field: string }>('PUT', '/users/changepassword', { old_password: 'wrong', new_password: 'Another-Pass-1' });
     expect(bad.body.field).toBe('old_password');
-    expect((await as(second.headers)('PUT', '/users/changepassword', { old_password: 'Operator-1', new_password: 'Another-1' })).status).toBe(200);
+    expect((await as(second.headers)('PUT', '/users/changepassword', { old_password: 'Operator-1', new_password: 'Another-Pass-1' })).status).toBe(200);
     expect((await as(second.headers)('GET', '/meters')).status).toBe(401);
-    expect((await loginAs({ name: 'gina', password: 'Another-1' })).status).toBe(200);
+    expect((await loginAs({ name: 'gina', password: 'Another-Pass-1' })).status).toBe(200);
     expect((await rt.api('PUT', '/users/resetpassword', { name: 'gina', password: 'Reset-Pass-1' })).status).toBe(200);
     expect((await loginAs({ name: 'gina', password: 'Reset-Pass-1' })).status).toBe(200);
-    expect((await loginAs({ name: 'gina', password: 'Another-1' })).status).toBe(401);
+    expect((await loginAs({ name: 'gina', password: 'Another-Pass-1' })).status).toBe(401);
   });
 });

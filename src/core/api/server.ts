@@ -1,19 +1,40 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, forbidden } from './errors';
 import type { AuthService, Principal } from '../auth/service';
+import type { Access } from '../auth/access';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** every route registered so far, with its auth and role (onRoute) */
+    registeredRoutes: RegisteredRoute[];
+  }
   interface FastifyContextConfig {
     /** 'public': no credentials; 'own': the route authenticates itself (partner API, Ecosuite) */
     auth?: 'public' | 'own';
+    /**
+     * who may call, checked before the route looks anything up: 'configure' administrators only; 'self' any
+     * signed-in user, read-only ones included (their own password, their own messages). Without it, reads are
+     * for every signed-in user and writes for everyone but read-only users.
+     */
+    role?: 'configure' | 'self';
   }
+}
+
+/** A route as registered (for the role x route conformance test and /api/meta). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  auth: 'public' | 'own' | 'required';
+  role?: 'configure' | 'self';
 }
 
 export interface ApiServerOptions {
   auth: AuthService;
+  /** object-level permission (privileges); without it only roles are checked */
+  access?: Access;
   log?: (line: string) => void;
   bodyLimit?: number;
 }
@@ -26,6 +47,8 @@ export interface ApiServerOptions {
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
+    // one spelling of every path before routing and authentication: //api, /%61pi, /api/./x, /api/x/../y
+    rewriteUrl: (req) => normalizePath(req.url ?? '/'),
     bodyLimit: opts.bodyLimit ?? 50 * 1024 * 1024,
     forceCloseConnections: false,
     return503OnClosing: true,
@@ -48,22 +71,80 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     done(null, body),
   );
 
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    const mode = req.routeOptions.config?.auth;
-    if (mode === 'public' || mode === 'own' || !req.url.startsWith('/api')) return;
-    if (!req.routeOptions.url) return; // 404s are answered by the not-found handler
-    req.principal = opts.auth.authenticate(req.headers);
-    if (req.principal.isReadOnly && req.method !== 'GET' && req.method !== 'HEAD' && !req.url.startsWith('/api/users/logout')) {
-      throw forbidden('API.READ_ONLY_USER', 'a read-only user cannot change anything');
+  const routes: RegisteredRoute[] = [];
+  const gets = new Set<string>();
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    const config = (r.config ?? {}) as { auth?: 'public' | 'own'; role?: 'configure' | 'self' };
+    const methods = [r.method].flat();
+    for (const method of methods) {
+      // the HEAD twin fastify adds to every GET is the same route
+      if (method === 'HEAD' && methods.length === 1 && gets.has(r.url)) continue;
+      if (method === 'GET') gets.add(r.url);
+      routes.push({ method, url: r.url, auth: config.auth ?? 'required', ...(config.role ? { role: config.role } : {}) });
     }
+  });
+
+  app.decorateRequest('principal', null);
+  // default deny: every route under /api needs credentials unless it declares config.auth
+  app.addHook('onRequest', async (req) => {
+    const route = req.routeOptions.url;
+    if (!route) return; // unknown routes: the not-found handler (401 without credentials)
+    const config = req.routeOptions.config ?? {};
+    if (config.auth === 'public' || config.auth === 'own' || !(route === '/api' || route.startsWith('/api/'))) return;
+    const p = opts.auth.authenticate(req.headers);
+    req.principal = p;
+    authorize(req, p, opts.access);
   });
 
   app.setErrorHandler((err: unknown, req, reply) => sendError(err, req, reply, opts.log));
   app.setNotFoundHandler((req, reply) => {
+    // an unknown path under /api tells an anonymous caller nothing, not even that it is unknown
+    if (/^\/api(?:[/?]|$)/i.test(req.url)) {
+      try {
+        opts.auth.authenticate(req.headers);
+      } catch (err) {
+        return sendError(err, req, reply, opts.log);
+      }
+    }
     reply.code(404).send({ title: 'API.NOT_FOUND', description: 'API.ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
   return app;
+}
+
+/**
+ * The checks every authenticated route gets, in this order and before any lookup: the key's scope, the role
+ * the route needs, read-only users never write, then the objects the request names (privileges).
+ */
+function authorize(req: FastifyRequest, p: Principal, access: Access | undefined): void {
+  const role = req.routeOptions.config?.role;
+  const write = req.method !== 'GET' && req.method !== 'HEAD';
+  if (p.scope === 'participants') throw forbidden('API.API_KEY_SCOPE', 'this API key may only be used with the participants API (/api/dr/participants)');
+  if (role === 'configure' && !p.isAdmin) throw forbidden('API.ADMINISTRATOR_REQUIRED', 'only an administrator may change the configuration');
+  if (p.isReadOnly && write && role !== 'self') throw forbidden('API.READ_ONLY_USER', 'a read-only user cannot change anything');
+  access?.check(req, p);
+}
+
+/**
+ * The one spelling of a path: percent-encoded unreserved characters decoded (%61 -> a), empty and '.'
+ * segments dropped, '..' resolved. Encoded '/', '?', '%' and the query string are left as they are.
+ */
+export function normalizePath(url: string): string {
+  const q = url.indexOf('?');
+  const raw = q < 0 ? url : url.slice(0, q);
+  const rest = q < 0 ? '' : url.slice(q);
+  const decoded = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, h: string) => {
+    const c = String.fromCharCode(parseInt(h, 16));
+    return /[A-Za-z0-9\-._~]/.test(c) ? c : m.toUpperCase();
+  });
+  const segs: string[] = [];
+  for (const s of decoded.replace(/\\/g, '/').split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') segs.pop();
+    else segs.push(s);
+  }
+  const trailing = segs.length && /\/\.{0,2}$/.test(decoded) ? '/' : '';
+  return `/${segs.join('/')}${trailing}${rest}`;
 }
 
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, log?: (line: string) => void): void {

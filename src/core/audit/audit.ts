@@ -1,4 +1,5 @@
-import type { FeatureMigrations, Store } from '../store/store';
+import type { Db, FeatureMigrations, Store } from '../store/store';
+import { redact } from './redact';
 
 export const auditMigrations: FeatureMigrations = {
   feature: 'audit',
@@ -20,6 +21,8 @@ export const auditMigrations: FeatureMigrations = {
           details TEXT);
           CREATE INDEX ix_audit_log_time ON audit_log(utc_date_time);`),
     },
+    // earlier builds wrote passwords (user, SMTP) and connection secrets into new_value in clear
+    { version: 2, name: 'redact secrets in existing entries', up: (db) => redactExisting(db) },
   ],
 };
 
@@ -36,6 +39,24 @@ export interface AuditEntry {
 }
 
 const text = (v: unknown) => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
+/** Every value is redacted (passwords, tokens, connection secrets) before it is stored: see redact.ts. */
+const safeText = (v: unknown) => text(redact(v));
+
+function redactExisting(db: Db): void {
+  const rows = db
+    .prepare(
+      `SELECT id, old_value, new_value, details FROM audit_log
+       WHERE old_value IS NOT NULL OR new_value IS NOT NULL OR details IS NOT NULL`,
+    )
+    .iterate() as Iterable<{ id: number; old_value: string | null; new_value: string | null; details: string | null }>;
+  const update = db.prepare('UPDATE audit_log SET old_value = ?, new_value = ?, details = ? WHERE id = ?');
+  const changes: [string | null, string | null, string | null, number][] = [];
+  for (const r of rows) {
+    const next = [r.old_value, r.new_value, r.details].map((v) => (v === null ? null : (redact(v) as string)));
+    if (next[0] !== r.old_value || next[1] !== r.new_value || next[2] !== r.details) changes.push([next[0], next[1], next[2], r.id]);
+  }
+  for (const c of changes) update.run(...c);
+}
 
 /** The audit log of operator actions: logins, configuration changes, commands, acknowledgements. */
 export class AuditLog {
@@ -44,11 +65,12 @@ export class AuditLog {
   record(e: AuditEntry): number {
     const info = this.store.db
       .prepare('INSERT INTO audit_log (utc_date_time, user_id, user_name, action, target, old_value, new_value, result, details) VALUES (?,?,?,?,?,?,?,?,?)')
-      .run(new Date().toISOString(), e.userId, e.userName, e.action, e.target ?? null, text(e.oldValue), text(e.newValue), e.result, text(e.details));
+      .run(new Date().toISOString(), e.userId, e.userName, e.action, e.target ?? null, safeText(e.oldValue), safeText(e.newValue), e.result, safeText(e.details));
     return Number(info.lastInsertRowid);
   }
 
-  query(q: { start?: string; end?: string; action?: string; user?: string; limit?: number }): Record<string, unknown>[] {
+  /** userId: only that user's own entries (what a non-administrator may read). */
+  query(q: { start?: string; end?: string; action?: string; user?: string; userId?: number; limit?: number }): Record<string, unknown>[] {
     const where: string[] = [];
     const args: unknown[] = [];
     const filter = (clause: string, value: unknown) => {
@@ -59,6 +81,7 @@ export class AuditLog {
     if (q.end) filter('utc_date_time <= ?', q.end);
     if (q.action) filter('action LIKE ?', `${q.action}%`);
     if (q.user) filter('user_name = ?', q.user);
+    if (q.userId !== undefined) filter('user_id = ?', q.userId);
     args.push(Math.min(Math.max(q.limit ?? 1000, 1), 100_000));
     return this.store.db
       .prepare(`SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)

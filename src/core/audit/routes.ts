@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalOf } from '../api/server';
 import type { AuditLog } from './audit';
 
@@ -12,15 +12,15 @@ const csvCell = (v: unknown) => {
 };
 
 export function registerAuditRoutes(app: FastifyInstance, audit: AuditLog): void {
-  const query = (q: Record<string, string | undefined>) =>
-    audit.query({ start: q.startdatetime, end: q.enddatetime, action: q.action, user: q.user, limit: q.limit ? Number(q.limit) : undefined });
-  app.get('/api/auditlogs', async (req) => {
-    principalOf(req);
-    return query(req.query as Record<string, string>);
-  });
+  // administrators read every entry; everyone else (operators, read-only users, API keys) only their own
+  const query = (req: FastifyRequest) => {
+    const p = principalOf(req);
+    const q = req.query as Record<string, string | undefined>;
+    return audit.query({ start: q.startdatetime, end: q.enddatetime, action: q.action, user: q.user, userId: p.isAdmin ? undefined : p.userId, limit: q.limit ? Number(q.limit) : undefined });
+  };
+  app.get('/api/auditlogs', async (req) => query(req));
   app.get('/api/auditlogs.csv', async (req, reply) => {
-    principalOf(req);
-    const rows = query(req.query as Record<string, string>);
+    const rows = query(req);
     reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="audit-log.csv"');
     return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
   });

@@ -1,6 +1,7 @@
 import { badRequest } from '../api/errors';
 import type { EntityDef } from '../model/types';
 import { checkPasswordPolicy, hashPasswordSync, newSecret, secretHash } from './passwords';
+import { API_KEY_SCOPES } from './service';
 
 const privilegeData = (v: unknown): string | null => {
   try {
@@ -48,6 +49,7 @@ export const users: EntityDef = {
     { name: 'password_expiration_datetime', type: 'datetime' },
     { name: 'failed_login_count', type: 'integer', readOnly: true, default: 0 },
     { name: 'is_locked', type: 'boolean', readOnly: true, default: false },
+    { name: 'locked_until_datetime_utc', type: 'datetime', readOnly: true, help: 'failed logins lock an account until this time (each further failure doubles the lock)' },
     { name: 'last_login_datetime_utc', type: 'datetime', readOnly: true },
   ],
   readAdminOnly: true,
@@ -57,7 +59,7 @@ export const users: EntityDef = {
         throw badRequest('API.INVALID_PASSWORD', 'password is required', 'password');
       }
       if (values.password !== undefined && values.password !== null) {
-        const problem = checkPasswordPolicy(values.password);
+        const problem = checkPasswordPolicy(values.password, String(values.name ?? ctx.existing?.name ?? ''));
         if (problem) throw badRequest('API.INVALID_PASSWORD', problem, 'password');
         values.password = hashPasswordSync(values.password as string);
       } else {
@@ -90,16 +92,30 @@ export const apikeys: EntityDef = {
     { name: 'token_hint', type: 'string', readOnly: true },
     { name: 'created_datetime_utc', type: 'datetime', readOnly: true },
     { name: 'expires_datetime_utc', type: 'datetime', required: true },
-    { name: 'user_id', type: 'ref', ref: 'users', embed: 'user', onDelete: 'cascade', readOnly: true },
+    {
+      name: 'user_id',
+      type: 'ref',
+      ref: 'users',
+      embed: 'user',
+      onDelete: 'cascade',
+      help: 'the user the key acts as (its role and privilege); the administrator creating it when not given',
+    },
+    {
+      name: 'scope',
+      type: 'enum',
+      values: API_KEY_SCOPES,
+      default: 'user',
+      help: "'user': everything its user may do; 'read-only': its user's reads only; 'participants': only the Ecosuite participants API (/api/dr/participants)",
+    },
   ],
   hooks: {
     beforeWrite: (values, ctx) => {
       if (ctx.existing === null) {
+        values.user_id = values.user_id ?? ctx.userId;
         const secret = newSecret();
         values.token_hash = secretHash(secret);
         values.token_hint = `${secret.slice(0, 6)}…`;
         values.created_datetime_utc = new Date().toISOString().slice(0, 19);
-        values.user_id = ctx.userId;
         // shown once: the create route merges ctx.reply into its answer
         if (ctx.reply) ctx.reply.token = secret;
       }

@@ -35,9 +35,33 @@ export function hashPasswordSync(password: string): string {
 export const newSecret = () => randomBytes(32).toString('hex');
 export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-export function checkPasswordPolicy(password: unknown): string | null {
+/** The password policy (docs/api.md): at least 10 characters, at most 128, not a well-known password, not the user's name. */
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 128;
+
+/**
+ * Passwords every cracking list starts with (and their obvious variants), compared without case, separators
+ * and trailing digits/punctuation: "Password-123!", "administrator2024", "Qwerty12345".
+ */
+const COMMON = new Set(
+  (
+    'password passw0rd p@ssword p@ssw0rd administrator admin root letmein welcome qwerty qwertyuiop asdfghjkl ' +
+    'zxcvbnm abc iloveyou monkey dragon football baseball sunshine princess master shadow superman trustno ' +
+    'changeme default secret login guest test user switchyard myems scada hmi ' +
+    'abcdefghij abcdefghijk qazwsxedc'
+  ).split(' '),
+);
+
+const stem = (s: string) => s.toLowerCase().replace(/[\s_.-]/g, '').replace(/[0-9!@#$%^&*?]+$/, '').replace(/^[0-9!@#$%^&*?]+/, '');
+
+export function checkPasswordPolicy(password: unknown, userName?: string): string | null {
   if (typeof password !== 'string') return 'password must be a string';
-  if (password.length < 6) return 'password must have at least 6 characters';
-  if (password.length > 100) return 'password must have at most 100 characters';
+  if (password.length < MIN_PASSWORD_LENGTH) return `password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > MAX_PASSWORD_LENGTH) return `password must have at most ${MAX_PASSWORD_LENGTH} characters`;
+  const s = stem(password);
+  if (s.length < 4 || COMMON.has(s) || /^(.)\1+$/.test(s) || /^(?:0123456789|1234567890|9876543210)+/.test(password)) return 'password is too common or too simple; choose a longer phrase';
+  if (userName && (s === stem(userName) || password.toLowerCase().includes(userName.toLowerCase()) && userName.length >= 4 && s.length - stem(userName).length < 4)) {
+    return 'password must not be the user name';
+  }
   return null;
 }

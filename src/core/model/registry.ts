@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Store } from '../store/store';
 import { ApiError, badRequest, code, notFound } from '../api/errors';
 import type { EntityDef, FieldDef, RelationDef, RequestContext } from './types';
+import { maskSecrets, restoreSecrets } from '../audit/redact';
 
 type Row = Record<string, unknown>;
 export type ChangeListener = (entity: string, op: 'create' | 'update' | 'delete', id: number) => void;
@@ -11,7 +12,7 @@ const TIME = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const singularCode = (def: EntityDef) => code(def.label);
-const linkTable = (owner: EntityDef, rel: RelationDef) => `rel_${owner.table}_${rel.name}`;
+export const linkTable = (owner: EntityDef, rel: RelationDef) => `rel_${owner.table}_${rel.name}`;
 
 /**
  * The entity registry: one declaration per entity drives its table, validation, serialisation, relations
@@ -128,6 +129,7 @@ export class Registry {
       const v = row[f.name];
       if (f.type === 'boolean') out[f.name] = v === null || v === undefined ? null : v === 1 || v === true;
       else if (f.type === 'json' && f.parsed && typeof v === 'string') out[f.name] = JSON.parse(v);
+      else if (f.secretKeys && typeof v === 'string') out[f.name] = maskJson(v);
       else out[f.name] = v ?? null;
       if (f.type === 'ref' && f.embed) {
         out[f.embed] = v === null || v === undefined ? null : this.brief(store, this.get(f.ref!), v as number, memo);
@@ -178,7 +180,7 @@ export class Registry {
         out[f.name] = null;
         continue;
       }
-      out[f.name] = this.coerce(store, def, f, data[f.name]);
+      out[f.name] = this.coerce(store, def, f, f.secretKeys ? keepSecrets(data[f.name], existing?.[f.name]) : data[f.name]);
     }
     const merged: Row = { ...(existing ?? {}), ...out };
     for (const f of def.fields) {
@@ -470,6 +472,9 @@ export class Registry {
 
   cloneOne(ctx: RequestContext, def: EntityDef, id: number): number {
     const exported = this.exportOne(ctx.store, def, id);
+    // the copy keeps the write-only secrets the export does not show
+    const raw = this.mustRow(ctx.store, def, id);
+    for (const f of def.fields) if (f.secretKeys) exported[f.name] = raw[f.name];
     const nameField = def.nameField === null ? null : (def.nameField ?? 'name');
     // the name and every other globally unique text (a protocol's code) get a free variant
     const unique = def.fields.filter((f) => f.unique && f.type === 'string').map((f) => f.name);
@@ -550,6 +555,31 @@ function sqlType(f: FieldDef): string {
     default:
       return 'TEXT';
   }
+}
+
+/** A JSON text with its secrets answered as {"set":true}. */
+function maskJson(v: string): string {
+  try {
+    return JSON.stringify(maskSecrets(JSON.parse(v)));
+  } catch {
+    return v;
+  }
+}
+
+/** Input of a secretKeys field with the placeholders replaced by the stored secrets (as text when given as text). */
+function keepSecrets(input: unknown, stored: unknown): unknown {
+  const parse = (v: unknown) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  };
+  const value = parse(input);
+  if (value === undefined || value === null || typeof value !== 'object') return input;
+  const kept = restoreSecrets(value, parse(stored));
+  return typeof input === 'string' ? JSON.stringify(kept) : kept;
 }
 
 function validDate(y: number, m: number, d: number): boolean {

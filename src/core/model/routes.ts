@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, notFound } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import type { AuditLog } from '../audit/audit';
+import type { Access } from '../auth/access';
+import type { Principal } from '../auth/service';
 import type { Store } from '../store/store';
 import type { Registry } from './registry';
 import type { ChangeOp, EntityDef, RequestContext } from './types';
@@ -10,6 +12,8 @@ export interface ModelRouteDeps {
   store: Store;
   registry: Registry;
   audit: AuditLog;
+  /** object-level permission: lists show only what the caller's privilege allows */
+  access?: Access;
 }
 
 type Row = Record<string, unknown>;
@@ -19,7 +23,9 @@ type Row = Record<string, unknown>;
  * export, import, clone, bind/unbind and children. Every write is one transaction and one audit entry.
  */
 export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
-  const { store, registry, audit } = deps;
+  const { store, registry, audit, access } = deps;
+  /** writes are configuration: administrators only, refused before anything is looked up */
+  const configure = { config: { role: 'configure' as const } };
 
   app.get('/api/meta/entities', async () => registry.meta());
 
@@ -50,12 +56,23 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     return p;
   };
 
+  /** The rows the caller may see (privilege), without the fields only administrators read. */
   const spaceFilter = (req: FastifyRequest, def: EntityDef, rows: Row[]): Row[] => {
     const p = principalOf(req);
     if (def.key === 'users' && !p.isAdmin) return rows.filter((r) => r.id === p.userId);
-    if (def.key !== 'spaces' || p.spaces === null) return rows;
-    const allowed = allowedSpaces(store, p.spaces);
-    return rows.filter((r) => allowed.has(r.id as number));
+    const seen = access ? access.filter(p, def.key, rows) : rows;
+    return p.isAdmin ? seen : seen.map((r) => withoutAdminFields(p, def, r));
+  };
+  const withoutAdminFields = (p: Principal, def: EntityDef, row: Row): Row => {
+    if (p.isAdmin) return row;
+    const hidden = def.fields.filter((f) => f.adminOnly);
+    if (!hidden.length && !registry.ownedChildren(def).length) return row;
+    const out = { ...row };
+    for (const f of hidden) delete out[f.name];
+    for (const c of registry.ownedChildren(def)) {
+      if (Array.isArray(out[c.name])) out[c.name] = (out[c.name] as Row[]).map((x) => withoutAdminFields(p, registry.get(c.entity), x));
+    }
+    return out;
   };
 
   const created = (reply: FastifyReply, def: EntityDef, basePath: string, id: number, extra: Row = {}) => {
@@ -98,19 +115,19 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
         if (!row) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include ${def.label.toLowerCase()} ${id}`);
         return row;
       });
-      app.post(base, async (req, reply) => {
+      app.post(base, configure, async (req, reply) => {
         const fixed = parentId(req);
         const { result: id, ctx } = write(req, def, 'create', 'new', (c) => registry.create(c, def, dataOf(req.body), fixed), (id) => [{ entity: def.key, id, op: 'create' }]);
         return created(reply, def, url(req), id, ctx.reply);
       });
-      app.put(`${base}/:id`, async (req) => {
+      app.put(`${base}/:id`, configure, async (req) => {
         const id = idParam((req.params as Row).id);
         inParent(req, id);
         const fixed = parentId(req);
         write(req, def, 'update', String(id), (c) => registry.update(c, def, id, dataOf(req.body), fixed), () => [{ entity: def.key, id, op: 'update' }]);
         return registry.getOne(store, def, id);
       });
-      app.delete(`${base}/:id`, async (req, reply) => {
+      app.delete(`${base}/:id`, configure, async (req, reply) => {
         const id = idParam((req.params as Row).id);
         inParent(req, id);
         write(req, def, 'delete', String(id), (c) => registry.remove(c, def, id), () => [{ entity: def.key, id, op: 'delete' }]);
@@ -123,8 +140,8 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       routesFor(base);
       if (def.export !== false) {
         app.get(`${base}/:id/export`, async (req) => {
-          visible(req, def);
-          return registry.exportOne(store, def, idParam((req.params as Row).id));
+          const p = visible(req, def);
+          return withoutAdminFields(p, def, registry.exportOne(store, def, idParam((req.params as Row).id)));
         });
       }
       if (def.import !== false) {
@@ -138,8 +155,8 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
           return created(reply, def, base, id);
         };
         for (const p of [`${base}/import`, `${base}/:id/import`]) {
-          app.post(p, importHandler);
-          app.put(p, importHandler);
+          app.post(p, configure, importHandler);
+          app.put(p, configure, importHandler);
         }
       }
       if (def.clone !== false) {
@@ -150,21 +167,21 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
           const { result: newId } = write(req, def, 'clone', String(id), (c) => registry.cloneOne(c, def, id), (nid) => [{ entity: def.key, id: nid, op: 'create' }]);
           return created(reply, def, base, newId);
         };
-        app.post(`${base}/:id/clone`, cloneHandler);
-        app.post(`${base}/clone`, cloneHandler);
+        app.post(`${base}/:id/clone`, configure, cloneHandler);
+        app.post(`${base}/clone`, configure, cloneHandler);
       }
       for (const rel of def.relations ?? []) {
         app.get(`${base}/:id/${rel.name}`, async (req) => {
           visible(req, def);
-          return registry.listRelated(store, def, rel, idParam((req.params as Row).id));
+          return spaceFilter(req, registry.get(rel.target), registry.listRelated(store, def, rel, idParam((req.params as Row).id)));
         });
-        app.post(`${base}/:id/${rel.name}`, async (req, reply) => {
+        app.post(`${base}/:id/${rel.name}`, configure, async (req, reply) => {
           const id = idParam((req.params as Row).id);
           write(req, def, 'bind', `${id}/${rel.name}`, (c) => registry.bind(c, def, rel, id, dataOf(req.body)), () => [{ entity: def.key, id, op: 'update' }]);
           reply.code(201).header('Location', `${base}/${id}/${rel.name}`);
           return registry.listRelated(store, def, rel, id);
         });
-        app.delete(`${base}/:id/${rel.name}/:rid`, async (req, reply) => {
+        app.delete(`${base}/:id/${rel.name}/:rid`, configure, async (req, reply) => {
           const id = idParam((req.params as Row).id);
           const rid = idParam((req.params as Row).rid, 'rid');
           write(req, def, 'unbind', `${id}/${rel.name}/${rid}`, (c) => registry.unbind(c, def, rel, id, rid), () => [{ entity: def.key, id, op: 'update' }]);
@@ -177,7 +194,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
           visible(req, def);
           const id = idParam((req.params as Row).id);
           registry.mustRow(store, def, id);
-          return registry.list(store, childDef, { field: child.field, value: id });
+          return spaceFilter(req, childDef, registry.list(store, childDef, { field: child.field, value: id }));
         });
       }
     }
