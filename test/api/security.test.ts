@@ -328,7 +328,7 @@ describe('security: secrets, object-level authorization, login and sessions', ()
         expect(r.status, password).toBe(400);
         expect(r.body.field).toBe('password');
       }
-      expect((await rt.api<Row>('POST', '/users', { name: 'ursula', display_name: 'u', email: 'ursula@site.test', password: 'ursula2026!' })).body.field).toBe('password');
+      expect((await rt.api<Row>('POST', '/users', { name: 'ursula-longname', display_name: 'u', email: 'ursula@site.test', password: 'Ursula-LongName' })).body.field).toBe('password');
       const self = await call<Row>(viewer, 'PUT', '/users/changepassword', { old_password: 'vera-Pass-2026', new_password: 'welcome12345' });
       expect(self.status).toBe(400);
       expect(self.body.field).toBe('new_password');

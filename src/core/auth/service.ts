@@ -45,7 +45,7 @@ export interface Principal {
   spaces: number[] | null;
   via: 'session' | 'apikey';
   /** an API key's scope: 'user' acts as its user; 'read-only' reads only; 'participants' only the Ecosuite participants API */
-  scope: 'user' | 'read-only' | 'participants';
+  scope?: 'user' | 'read-only' | 'participants';
   apiKey?: { id: number; name: string };
 }
 
