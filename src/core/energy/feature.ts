@@ -5,6 +5,7 @@
 import type { Feature } from '../feature';
 import type { Historian } from '../historian/feature';
 import { seedDemoHistory } from './demo';
+import { registerEstimateRoutes } from './estimates';
 import { registerHistoryRoutes } from './history';
 import { EnergyPipeline } from './pipeline';
 import { registerEnergyRoutes } from './routes';
@@ -52,6 +53,7 @@ export const energyFeature: Feature = {
     ctx.services.set('energyPipeline', pipeline);
     registerHistoryRoutes(ctx.app, ctx, historian, (id, first, last) => pipeline.imported(id, first, last));
     registerEnergyRoutes(ctx.app, service);
+    registerEstimateRoutes(ctx.app, ctx, pipeline);
     let unsubscribe: (() => void) | null = null;
     let unwatch: (() => void) | null = null;
     return [
@@ -62,7 +64,8 @@ export const energyFeature: Feature = {
           seedDemoHistory(ctx, historian, (id, first, last) => pipeline.imported(id, first, last));
           unsubscribe = ctx.values.subscribe(pipeline.take);
           unwatch = ctx.registry.onChange((entity) => {
-            if (WATCHED.has(entity)) pipeline.reloadSoon();
+            if (entity === 'files:offline_meter') pipeline.offlineFilesChanged();
+            else if (WATCHED.has(entity)) pipeline.reloadSoon();
           });
         },
         stop() {

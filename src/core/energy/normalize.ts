@@ -46,8 +46,14 @@ export class Normalizer {
   private startC: number | null = null;
   /** the open hour is touched by an impossible jump */
   private openJump = false;
+  /** the open hour is touched by an interpolated gap */
+  private openEstimate = false;
 
-  constructor(private limits: MeterLimits) {}
+  /** with `estimate`, a gap is filled by linear interpolation and the hours it touches are marked estimated */
+  constructor(
+    private limits: MeterLimits,
+    private readonly estimate = false,
+  ) {}
 
   setLimits(limits: MeterLimits): void {
     this.limits = limits;
@@ -85,9 +91,11 @@ export class Normalizer {
     if (dt <= 0) return;
     const { low, high, gapMs } = this.limits;
     const rise = this.rise(this.prevV, v);
-    const gap = dt > gapMs;
+    const fill = dt > gapMs && this.estimate;
+    const gap = dt > gapMs && !fill;
     const jump = !gap && rise > high * Math.max(1, dt / HOUR);
     if (jump) this.openJump = true;
+    if (fill) this.openEstimate = true;
     // every hour boundary b with prevTs < b <= ts
     for (let b = floorHour(this.prevTs) + HOUR; b <= ts; b += HOUR) {
       // in a gap only a boundary met by the reading itself is known
@@ -96,11 +104,13 @@ export class Normalizer {
         const value = cb - this.startC;
         let flags = 0;
         if (this.openJump || value < low || value > high) flags |= FLAG_FLAGGED;
+        if (this.openEstimate) flags |= FLAG_ESTIMATED;
         emit({ hour: b - HOUR, value, flags });
       }
       this.startC = cb;
       // the interval reaches into the next hour only when it ends after b
       this.openJump = jump && ts > b;
+      this.openEstimate = fill && ts > b;
     }
     this.c += rise;
     this.prevTs = ts;

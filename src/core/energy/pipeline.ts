@@ -8,12 +8,14 @@
  */
 import type { SampleStorage } from '../historian/storage';
 import type { PointValue } from '../values/bus';
-import { floorHour, HOUR, Normalizer, type HourValue } from './normalize';
+import { FLAG_ESTIMATED, floorHour, HOUR, Normalizer, type HourValue } from './normalize';
 import { loadMeters, meterKey, type MeterInfo } from './meters';
 import { METER_KIND, type EnergyStorage, type MeterKind } from './storage';
 import { priceHours } from './tariffs';
 import { nextPeriod, periodStart, type Zones } from './timezones';
 import type { Db } from '../store/store';
+import { offlineHours, readOfflineFiles } from './offline';
+import { computeVirtual, inputSpan, loadVirtualDefs, type VirtualDef } from './virtual';
 
 /** hours recomputed per step of the worker */
 const CHUNK_HOURS = 24 * 7;
@@ -23,6 +25,8 @@ const SLICE_MS = 15;
 const WRITE_MS = 1000;
 /** configuration changes are gathered this long before the pipeline rereads them */
 const RELOAD_DEBOUNCE_MS = 200;
+/** estimation looks this far beyond its range for the readings around a gap */
+export const ESTIMATE_REACH_MS = 7 * 86_400_000;
 
 interface Live {
   n: Normalizer;
@@ -30,7 +34,7 @@ interface Live {
   buffer: [number, number][];
 }
 
-type Job = { type: 'values' | 'cost'; key: number; from: number; to: number } | { type: 'seed'; key: number };
+type Job = { type: 'values' | 'cost' | 'virtual'; key: number; from: number; to: number } | { type: 'seed'; key: number };
 
 export interface PipelineDeps {
   db: Db;
@@ -41,8 +45,6 @@ export interface PipelineDeps {
   zones: Zones;
   gapMs: () => number;
   log: (line: string) => void;
-  /** virtual meters and other derived series: a meter's hours in [from, to) changed */
-  onHoursChanged?: (kind: MeterKind, id: number, from: number, to: number) => void;
 }
 
 export class EnergyPipeline {
@@ -56,6 +58,11 @@ export class EnergyPipeline {
   private timer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
   private reloadTimer: NodeJS.Timeout | null = null;
+  virtuals = new Map<number, VirtualDef>();
+  /** meter key -> the virtual meters that read it */
+  private dependents = new Map<number, number[]>();
+  private offline: Promise<void> | null = null;
+  private offlineAgain = false;
   /** hours written since the start (live and recomputed) */
   hoursWritten = 0;
 
@@ -114,9 +121,26 @@ export class EnergyPipeline {
       list.push(key);
       this.byPoint.set(m.pointId, list);
     }
+    const oldVirtuals = this.virtuals;
+    this.virtuals = loadVirtualDefs(this.d.db, this.d.log);
+    this.dependents.clear();
+    for (const v of this.virtuals.values()) {
+      for (const x of v.inputs) {
+        const list = this.dependents.get(x.key) ?? [];
+        if (!list.includes(v.key)) list.push(v.key);
+        this.dependents.set(x.key, list);
+      }
+    }
     if (!diff) return;
+    for (const [key, v] of this.virtuals) {
+      if (oldVirtuals.get(key)?.sig === v.sig) continue;
+      const span = inputSpan(this.d.storage, v);
+      if (span) this.queue({ type: 'virtual', key, from: span[0], to: span[1] });
+    }
+    let offline = false;
     for (const [key, m] of this.meters) {
       const was = old.get(key);
+      if (m.kind === METER_KIND.offlinemeters && (!was || was.valueSig !== m.valueSig || was.costSig !== m.costSig)) offline = true;
       if (!was || was.valueSig !== m.valueSig) {
         if (m.kind !== METER_KIND.meters) continue;
         this.live.delete(key);
@@ -128,6 +152,7 @@ export class EnergyPipeline {
       }
     }
     for (const [key, m] of old) if (!this.meters.has(key)) this.d.storage.forget(m.kind, m.id);
+    if (offline) this.offlineFilesChanged();
   }
 
   /** the hours a meter's history spans: its point's samples and what is stored now */
@@ -241,6 +266,7 @@ export class EnergyPipeline {
     }
     const to = Math.min(job.to, job.from + CHUNK_HOURS * HOUR);
     if (job.type === 'values') this.recompute(m, job.from, to);
+    else if (job.type === 'virtual') this.recomputeVirtual(m, job.from, to);
     else this.d.db.transaction(() => this.recost(m, job.from, to))();
     job.from = to;
     return job.from >= job.to;
@@ -280,7 +306,96 @@ export class EnergyPipeline {
       this.recost(m, from, to);
     })();
     this.hoursWritten += hours.length;
-    this.d.onHoursChanged?.(m.kind, m.id, from, to);
+    this.changed(m.kind, m.id, from, to);
+  }
+
+  /**
+   * Explicit estimation: the gaps of a meter in [from, to) filled by linear interpolation between the readings
+   * around them (looking up to ESTIMATE_REACH_MS beyond the range for them); only hours without a value are
+   * filled, each marked estimated. Answers the hours written.
+   */
+  estimate(m: MeterInfo, from: number, to: number): number {
+    if (m.pointId === null) return 0;
+    this.d.flushHistorian();
+    const have = new Set(this.d.storage.hours(m.kind, m.id, from, to).map((h) => h.hour));
+    const n = new Normalizer(m.limits, true);
+    const hours: HourValue[] = [];
+    const emit = (h: HourValue) => {
+      if (h.hour >= from && h.hour < to && h.flags & FLAG_ESTIMATED && !have.has(h.hour)) hours.push(h);
+    };
+    for (const x of this.d.samples.scan(m.pointId, from - ESTIMATE_REACH_MS, to + ESTIMATE_REACH_MS)) {
+      if (typeof x.value === 'number' && (x.quality === 'good' || x.quality === 'manual')) n.push(x.ts, x.value, emit);
+    }
+    if (!hours.length) return 0;
+    this.d.db.transaction(() => {
+      this.d.storage.put(m.kind, m.id, hours);
+      this.recost(m, from, to);
+    })();
+    this.changed(m.kind, m.id, from, to);
+    return hours.length;
+  }
+
+  /** takes the estimated hours in [from, to) away again */
+  unestimate(m: MeterInfo, from: number, to: number): number {
+    let n = 0;
+    this.d.db.transaction(() => {
+      n = this.d.storage.dropEstimates(m.kind, m.id, from, to);
+      this.recost(m, from, to);
+    })();
+    this.changed(m.kind, m.id, from, to);
+    return n;
+  }
+
+  /** a virtual meter's hours [from, to) from its inputs */
+  private recomputeVirtual(m: MeterInfo, from: number, to: number): void {
+    const def = this.virtuals.get(meterKey(m.kind, m.id));
+    if (!def) return;
+    const hours = computeVirtual(this.d.storage, def, from, to);
+    this.d.db.transaction(() => {
+      this.d.storage.replace(m.kind, m.id, from, to, hours, false);
+      this.recost(m, from, to);
+    })();
+    this.hoursWritten += hours.length;
+    this.changed(m.kind, m.id, from, to);
+  }
+
+  /** the hours [from, to) of a meter changed: the virtual meters reading it follow */
+  changed(kind: MeterKind, id: number, from: number, to: number): void {
+    for (const key of this.dependents.get(meterKey(kind, id)) ?? []) this.queue({ type: 'virtual', key, from, to });
+  }
+
+  /** the offline-meter files changed: every offline meter's hours are rebuilt from all files (in the background) */
+  offlineFilesChanged(): void {
+    if (this.offline) {
+      this.offlineAgain = true;
+      return;
+    }
+    this.offline = (async () => {
+      do {
+        this.offlineAgain = false;
+        const days = await readOfflineFiles(this.d.db, this.d.log);
+        if (!this.started) return;
+        for (const m of this.meters.values()) {
+          if (m.kind !== METER_KIND.offlinemeters) continue;
+          const hours = offlineHours(days.get(m.id) ?? new Map(), m.zone, m.limits.low, m.limits.high);
+          const old = this.d.storage.bounds(m.kind, m.id);
+          const from = Math.min(old?.first ?? Infinity, hours[0]?.hour ?? Infinity);
+          const to = Math.max(old ? old.last + HOUR : -Infinity, hours.length ? hours[hours.length - 1].hour + HOUR : -Infinity);
+          if (!(from < to)) continue;
+          this.d.db.transaction(() => {
+            this.d.storage.replace(m.kind, m.id, from, to, hours, false);
+            this.recost(m, from, to);
+          })();
+          this.hoursWritten += hours.length;
+          this.changed(m.kind, m.id, from, to);
+          await new Promise((r) => setImmediate(r));
+        }
+      } while (this.offlineAgain && this.started);
+    })()
+      .catch((e: Error) => this.d.log(`energy: offline meter files: ${e.message}`))
+      .finally(() => {
+        this.offline = null;
+      });
   }
 
   /** prices the stored hours [from, to) (to the month's end for block tariffs) and rebuilds their days */
@@ -314,7 +429,7 @@ export class EnergyPipeline {
     })();
     for (const [key, hours] of pending) {
       const m = this.meters.get(key);
-      if (m && hours.length) this.d.onHoursChanged?.(m.kind, m.id, hours[0].hour, hours[hours.length - 1].hour + HOUR);
+      if (m && hours.length) this.changed(m.kind, m.id, hours[0].hour, hours[hours.length - 1].hour + HOUR);
     }
   }
 
@@ -330,9 +445,10 @@ export class EnergyPipeline {
     if (this.reloadTimer) this.reloadNow();
     for (;;) {
       if (!this.started) return;
+      while (this.offline) await this.offline;
       if (this.jobs.length || this.running) await new Promise<void>((r) => this.waiters.push(r));
       this.writePending();
-      if (!this.jobs.length && !this.running) return;
+      if (!this.jobs.length && !this.running && !this.offline) return;
     }
   }
 }

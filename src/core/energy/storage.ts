@@ -91,6 +91,7 @@ export class EnergyStorage {
       dayPut: db.prepare('INSERT OR REPLACE INTO energy_daily (kind, meter_id, day, value, cost, known, estimated, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       dayDel: db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ? AND day = ?'),
       days: db.prepare('SELECT day, value, cost, known, estimated, flagged FROM energy_daily WHERE kind = ? AND meter_id = ? AND day >= ? AND day < ? ORDER BY day').raw(),
+      dropEstimates: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ? AND (flags & 1) = 1'),
       forget: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ?'),
       forgetDays: db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ?'),
     };
@@ -142,6 +143,11 @@ export class EnergyStorage {
       return;
     }
     this.sql.dayPut.run(kind, meterId, day, a.known ? a.value : null, a.costed ? a.cost : null, a.known ?? 0, a.estimated ?? 0, a.flagged ?? 0);
+  }
+
+  /** removes the estimated hours in [from, to); answers how many */
+  dropEstimates(kind: MeterKind, meterId: number, from: number, to: number): number {
+    return this.sql.dropEstimates.run(kind, meterId, from, to).changes;
   }
 
   forget(kind: MeterKind, meterId: number): void {

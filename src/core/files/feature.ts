@@ -146,6 +146,8 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
           .lastInsertRowid,
       );
       ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.upload', target: `${segment}:${id}`, newValue: up.fileName, result: 'ok', details: { size: up.bytes.length } });
+      // listeners (the energy pipeline reads offline-meter files) learn of it as of a configuration change
+      ctx.registry.emit(`files:${kind}`, 'create', id);
       reply.code(201).header('Location', `${base}/${id}`);
       return mustRow(id);
     });
@@ -154,6 +156,7 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
       const row = mustRow(idParam((req.params as { id: string }).id));
       db.prepare('DELETE FROM uploaded_files WHERE id = ?').run(row.id);
       ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.delete', target: `${segment}:${row.id}`, oldValue: row.file_name, result: 'ok' });
+      ctx.registry.emit(`files:${kind}`, 'delete', row.id);
       return reply.code(204).send();
     });
     app.get(`${base}/:id/restore`, async (req) => {

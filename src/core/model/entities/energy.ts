@@ -1,4 +1,5 @@
 import { principalOf } from '../../api/server';
+import { checkVirtualExpression } from '../../energy/virtual';
 import { allowedSpaces } from '../routes';
 import type { EntityDef, FieldDef } from '../types';
 import { bool, description, name, num, ref } from './fields';
@@ -154,7 +155,7 @@ export const virtualmeters: EntityDef = {
   table: 'virtual_meters',
   label: 'Virtual Meter',
   group: 'Metering',
-  fields: [name, ...meterCommon, { name: 'expression', type: 'json', parsed: true, required: true, check: virtualMeterExpression }],
+  fields: [name, ...meterCommon, { name: 'expression', type: 'json', parsed: true, required: true, check: (v, row, store) => virtualMeterExpression(v) ?? checkVirtualExpression(v, row, store) }],
 };
 
 export const spaces: EntityDef = {
