@@ -22,7 +22,6 @@ describe.skipIf(!haveChromium())('demand response console end to end in Chromium
     const points = (await (await api('/points')).json()) as { id: number; name: string }[];
     setpoint = points.find((p) => p.name === 'Battery Setpoint')!.id;
     await api('/dr/resources', { method: 'POST', body: JSON.stringify({ data: { resource_id: 'Yard battery', point_id: setpoint } }) });
-    page.on('dialog', (d) => void d.accept());
     await page.goto(`${e2e.server.url}/#/dr`);
     await loginInBrowser(page, PASSWORD);
   }, 360_000);
@@ -54,6 +53,7 @@ describe.skipIf(!haveChromium())('demand response console end to end in Chromium
 
   it('cancels the event from the console and the battery goes to what the arbiter has left', async () => {
     await page.getByRole('table', { name: 'Event list' }).getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog', { name: 'Cancel event' }).getByRole('button', { name: 'Cancel event' }).click();
     await page.getByRole('status').filter({ hasText: 'Evening peak cancelled.' }).waitFor();
     // the demo's storage controllers (peak shaving, recharge) or the fallback 0: no DR request, not 45 any more
     const stack = async () => (await (await api(`/control/points/${setpoint}/requests`)).json()) as { target: number; requests: { source: string }[] };

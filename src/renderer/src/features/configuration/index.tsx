@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../app/api';
 import { canConfigure, canOperate } from '../../app/session';
 import { PointValue } from '../../ui/PointValue';
+import { useConfirm } from '../../ui/Confirm';
 import { download } from '../../ui/data';
 import { EntityForm } from './EntityForm';
 import type { EntityMeta } from './meta';
@@ -78,11 +79,18 @@ function Nested({ owner, id, child, metaOf }: { owner: EntityMeta; id: number; c
   const entity = metaOf(child.entity);
   const [rows, setRows] = useState<Row[]>([]);
   const [editing, setEditing] = useState<Row | 'new' | null>(null);
+  const [confirmDialog, ask] = useConfirm();
   const base = `/${owner.path}/${id}/${child.name}`;
   const load = useCallback(() => void api.get<Row[]>(base).then(setRows).catch(() => setRows([])), [base]);
   useEffect(load, [load]);
   if (!entity) return null;
   const nestedOnly = entity.nestedUnder?.entity === owner.key && canConfigure();
+  const remove = (r: Row) =>
+    void ask({ title: `Delete ${entity.label.toLowerCase()}`, message: `Delete ${entity.label.toLowerCase()} ${entity.nameField ? nameOf(entity, r) : `#${r.id}`}?`, confirm: 'Delete' }).then(
+      (ok) => {
+        if (ok) void api.del(`${base}/${r.id}`).then(load);
+      },
+    );
   const itemPath = nestedOnly ? base : `/${entity.path}`;
   return (
     <section className="relation" aria-label={entity.label}>
@@ -98,7 +106,7 @@ function Nested({ owner, id, child, metaOf }: { owner: EntityMeta; id: number; c
                 <button type="button" onClick={() => setEditing(r)}>
                   Edit
                 </button>
-                <button type="button" onClick={() => void api.del(`${base}/${r.id}`).then(load)}>
+                <button type="button" onClick={() => remove(r)}>
                   Delete
                 </button>
               </>
@@ -125,6 +133,7 @@ function Nested({ owner, id, child, metaOf }: { owner: EntityMeta; id: number; c
           }}
         />
       )}
+      {confirmDialog}
     </section>
   );
 }
@@ -184,6 +193,7 @@ export default function ConfigurationScreen() {
     }
   };
 
+  const [confirmDialog, ask] = useConfirm();
   const groups = [...new Set(meta.filter((m) => m.path).map((m) => m.group))];
   // the configuration is the administrator's: others see it (View), and are offered no change the server refuses
   const admin = canConfigure();
@@ -280,7 +290,9 @@ export default function ConfigurationScreen() {
                     {admin && <button
                       type="button"
                       onClick={() => {
-                        if (window.confirm(`Delete ${entity.label.toLowerCase()} ${nameOf(entity, r)}?`)) void act(() => api.del(`/${entity.path}/${r.id}`), 'Deleted.');
+                        void ask({ title: `Delete ${entity.label.toLowerCase()}`, message: `Delete ${entity.label.toLowerCase()} ${nameOf(entity, r)}?`, confirm: 'Delete' }).then((ok) => {
+                          if (ok) void act(() => api.del(`/${entity.path}/${r.id}`), 'Deleted.');
+                        });
                       }}
                     >
                       Delete
@@ -323,6 +335,7 @@ export default function ConfigurationScreen() {
           )}
         </div>
       )}
+      {confirmDialog}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, authHeaders } from '../../app/api';
 import { apiBase, canConfigure, canOperate } from '../../app/session';
+import { useConfirm } from '../../ui/Confirm';
 import { PointValue } from '../../ui/PointValue';
 import './dr.css';
 
@@ -309,6 +310,7 @@ export default function DemandResponseScreen() {
       setMessage((e as Error).message);
     }
   };
+  const [confirmDialog, ask] = useConfirm();
   const resourceName = (id: number) => resources.find((r) => r.id === id)?.resource_id ?? `#${id}`;
   const running = events.filter((e) => e.status === 'active');
   return (
@@ -401,7 +403,9 @@ export default function DemandResponseScreen() {
                       <button
                         type="button"
                         onClick={() => {
-                          if (window.confirm(`Cancel event ${e.name}? Assets return to their pre-event state.`)) void act(() => api.put(`/dr/events/${e.id}/cancel`), `${e.name} cancelled.`);
+                          void ask({ title: 'Cancel event', message: `Cancel event ${e.name}? Assets return to their pre-event state.`, confirm: 'Cancel event', dismiss: 'Keep it' }).then((ok) => {
+                            if (ok) void act(() => api.put(`/dr/events/${e.id}/cancel`), `${e.name} cancelled.`);
+                          });
                         }}
                       >
                         Cancel
@@ -480,6 +484,7 @@ export default function DemandResponseScreen() {
           </ul>
         </section>
       </div>
+      {confirmDialog}
     </section>
   );
 }
