@@ -178,14 +178,14 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     await events.getByRole('button', { name: 'ecobee…' }).click();
     await main.getByRole('form', { name: 'Send Walkthrough peak to ecobee' }).waitFor({ state: 'detached' });
     // the confirmation: dismissed first (nothing happens), then accepted
-    page.once('dialog', (d) => void d.dismiss());
+    const confirm = page.getByRole('dialog', { name: 'Cancel event' });
     await events.getByRole('button', { name: 'Cancel' }).click();
-    await events.getByRole('button', { name: 'Cancel' }).waitFor();
-    page.once('dialog', (d) => {
-      expect(d.message()).toContain('Cancel event Walkthrough peak?');
-      void d.accept();
-    });
+    await confirm.getByText('Cancel event Walkthrough peak?').waitFor();
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(async () => events.getByRole('row', { name: /Walkthrough peak/ }).locator('td[data-testid^="status-"]').textContent(), LIVE).toBe('active');
     await events.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.getByRole('button', { name: 'Cancel event' }).click();
     await main.getByRole('status').filter({ hasText: 'Walkthrough peak cancelled.' }).waitFor({ timeout: 20_000 });
   });
 
@@ -251,6 +251,19 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     await main.locator('pre.diagnostics').waitFor({ timeout: 20_000 });
     await entity('Point');
     await liveValuesChange(main.getByRole('table', { name: 'Point list' }));
+    // a device read on demand (Read now) for a Modbus point
+    await main.getByRole('button', { name: 'Edit Grid Power', exact: true }).click();
+    await main.getByRole('button', { name: 'Read now' }).click();
+    await expect.poll(async () => main.getByTestId('readnow-value').textContent(), LIVE).toMatch(/\d/);
+    // a container's nested schedules: the nested form opens and closes
+    await entity('Energy Storage Container');
+    await main.getByRole('button', { name: 'Edit Yard container' }).click();
+    const schedules = main.getByRole('region', { name: 'Container Schedule' });
+    await schedules.getByRole('heading', { name: 'Container Schedule (2)' }).waitFor();
+    await schedules.getByRole('button', { name: 'Add container schedule' }).click();
+    await schedules.getByRole('form', { name: 'New Container Schedule' }).waitFor();
+    await schedules.getByRole('button', { name: 'Cancel' }).click();
+    await schedules.getByRole('form', { name: 'New Container Schedule' }).waitFor({ state: 'detached' });
     // a meter's bindings (the relation editor) and the import box
     await entity('Meter');
     await main.getByRole('button', { name: 'Edit Grid Meter' }).click();
@@ -271,11 +284,15 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     await form.getByLabel('Name *').fill('Spare gateway 2');
     await form.getByRole('button', { name: 'Save' }).click();
     await main.getByRole('table', { name: 'Gateway list' }).getByText('Spare gateway 2').waitFor();
-    page.once('dialog', (d) => {
-      expect(d.message()).toContain('Delete gateway Spare gateway 2?');
-      void d.accept();
-    });
+    const confirm = page.getByRole('dialog', { name: 'Delete gateway' });
     await main.getByRole('row', { name: /Spare gateway 2/ }).getByRole('button', { name: 'Delete' }).click();
+    await confirm.getByText('Delete gateway Spare gateway 2?').waitFor();
+    // Escape keeps it, Delete deletes it
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    await main.getByRole('table', { name: 'Gateway list' }).getByText('Spare gateway 2').waitFor();
+    await main.getByRole('row', { name: /Spare gateway 2/ }).getByRole('button', { name: 'Delete' }).click();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
     await main.getByRole('status').filter({ hasText: 'Deleted.' }).waitFor();
     expect(await main.getByRole('table', { name: 'Gateway list' }).getByText('Spare gateway 2').count()).toBe(0);
   });
