@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from './audit/audit';
 import type { AuthService } from './auth/service';
+import type { Access } from './auth/access';
 import type { Registry } from './model/registry';
 import type { EntityDef } from './model/types';
 import type { Settings } from './store/settings';
@@ -28,6 +29,8 @@ export interface RuntimeContext {
   registry: Registry;
   audit: AuditLog;
   auth: AuthService;
+  /** object-level permission (privileges): canSee / filter, as the API's own check uses it */
+  access: Access;
   settings: Settings;
   app: FastifyInstance;
   dataDir: string;

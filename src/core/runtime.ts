@@ -102,7 +102,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const access = new Access(store, registry);
         const app = createApiServer({ auth, access, log });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-        ctx = { store, registry, audit, auth, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
+        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import WebSocket from 'ws';
+import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 import { runRecovery } from '../../src/cli';
 
 type Row = Record<string, unknown>;
@@ -216,6 +217,52 @@ describe('security: secrets, object-level authorization, login and sessions', ()
       expect((await call<Row[]>(limited, 'GET', '/spaces')).body.map((m) => m.id).sort()).toEqual([ids.north, ids.northHall].sort());
       // unrestricted users see all of it
       expect((await call<Row[]>(operator, 'GET', '/meters')).body).toHaveLength(2);
+    });
+
+    it('alarms and live values follow their point', async () => {
+      for (const p of [ids.pointN, ids.pointS]) {
+        expect((await rt.api('PUT', `/points/${p}`, { higher_limit: 10 })).status).toBe(200);
+        expect((await rt.api('POST', '/pointalarms', { point_id: p })).status).toBe(201);
+      }
+      rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 50, quality: 'good' as const, ts: Date.now() })));
+      const all = await waitFor(async () => {
+        const r = (await rt.api<Row[]>('GET', '/alarms')).body;
+        return r.some((a) => a.point_id === ids.pointN) && r.some((a) => a.point_id === ids.pointS) && r;
+      }, 'both alarms');
+      const south = all.find((a) => a.point_id === ids.pointS)!;
+      const north = all.find((a) => a.point_id === ids.pointN)!;
+      const seen = (await call<Row[]>(limited, 'GET', '/alarms')).body;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((a) => a.point_id === ids.pointN)).toBe(true);
+      for (const [method, route] of [
+        ['GET', `/alarms/${south.id}`],
+        ['GET', `/alarms/${south.id}/history`],
+        ['PUT', `/alarms/${south.id}/ack`],
+        ['PUT', '/alarms/ack'],
+        ['GET', '/alarms/999999'],
+      ] as const) {
+        const r = await call(limited, method, route, method === 'PUT' ? { ids: [south.id], comment: 'x' } : undefined);
+        expect(r.status, `${method} ${route}`).toBe(403);
+      }
+      expect((await call(limited, 'GET', `/alarms/${north.id}`)).status).toBe(200);
+      expect((await call<Row>(admin, 'GET', `/alarms/${south.id}`)).body.state).toBe('UNACK');
+      expect((await call<Row[]>(operator, 'GET', '/alarms')).body.some((a) => a.point_id === ids.pointS)).toBe(true);
+
+      // the live stream: a subscription outside the privilege is refused, the rest is served
+      const ws = new WebSocket(`${rt.url.replace('http', 'ws')}/api/live`, { headers: { 'User-UUID': limited['User-UUID'], Token: limited.Token } });
+      const messages: Row[] = [];
+      ws.on('message', (m) => messages.push(JSON.parse(String(m)) as Row));
+      try {
+        await waitFor(() => messages.some((m) => m.type === 'ready'), 'ready');
+        ws.send(JSON.stringify({ type: 'subscribe', point_ids: [ids.pointN, ids.pointS] }));
+        const refused = await waitFor(() => messages.find((m) => m.type === 'error'), 'refusal');
+        expect(refused.point_ids).toEqual([ids.pointS]);
+        rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 51, quality: 'good' as const, ts: Date.now() })));
+        await waitFor(() => JSON.stringify(messages).includes(`"point_id":${ids.pointN}`), 'north value');
+        expect(JSON.stringify(messages)).not.toContain(`"point_id":${ids.pointS}`);
+      } finally {
+        ws.close();
+      }
     });
 
     it('permissions come before existence: ids cannot be probed', async () => {

@@ -48,6 +48,7 @@ export const alarmsFeature: Feature = {
       alarms,
       rules: runner,
       positions: () => Math.max(1, Number(ctx.settings.get(OPERATOR_POSITIONS_SETTING) ?? 1) || 1),
+      access: ctx.access,
     });
     registerMessageRoutes(ctx.app, { store, audit: ctx.audit });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError, badRequest, notFound } from '../api/errors';
+import { ApiError, badRequest, forbidden, notFound } from '../api/errors';
+import type { Access } from '../auth/access';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import { parseIds } from '../messages/routes';
 import type { RuleRunner } from './rules';
@@ -34,8 +35,22 @@ const time = (v: unknown, name: string, dflt: number): number => {
   return ms;
 };
 
-export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmService; rules: RuleRunner; positions: () => number }): void {
-  const { alarms, rules } = deps;
+export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmService; rules: RuleRunner; positions: () => number; access?: Access }): void {
+  const { alarms, rules, access } = deps;
+  // an alarm belongs to its point: a privilege-limited user sees and handles the alarms of the points it reaches
+  const seesPoint = (req: Parameters<typeof principalOf>[0], pointId: unknown) => !access || access.canSee(principalOf(req), 'points', typeof pointId === 'number' ? pointId : null);
+  const mayAlarm = (req: Parameters<typeof principalOf>[0], id: number) => {
+    const p = principalOf(req);
+    if (!access || p.isAdmin || p.spaces === null) return id;
+    let pointId: unknown = null;
+    try {
+      pointId = alarms.get(id).point_id;
+    } catch {
+      /* unknown alarm: refused like one outside the privilege, so ids cannot be probed */
+    }
+    if (!seesPoint(req, pointId)) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include alarm ${id}`);
+    return id;
+  };
   const user = (req: Parameters<typeof principalOf>[0]) => {
     const p = principalOf(req);
     return { id: p.userId, name: p.userName };
@@ -45,7 +60,7 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmS
     principalOf(req);
     const state = (req.query as Row).state ?? 'annunciated';
     if (!ALARM_FILTERS.includes(state as AlarmFilter)) throw badRequest('API.INVALID_STATE', `state must be one of ${ALARM_FILTERS.join(', ')}`, 'state');
-    return alarms.list(state as AlarmFilter);
+    return alarms.list(state as AlarmFilter).filter((a) => seesPoint(req, a.point_id));
   });
   app.get('/api/alarms/summary', async (req) => {
     principalOf(req);
@@ -66,24 +81,25 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmS
     const d = dataOf(req.body) as Row | undefined;
     if (!d || typeof d !== 'object') throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"ids":[1,2],"comment":"..."}}', 'data');
     const ids = parseIds(d.ids);
+    for (const id of ids) mayAlarm(req, id);
     const c = comment(d);
     return guard(() => alarms.acknowledgeMany(ids, user(req), c));
   });
   app.get('/api/alarms/:id', async (req) => {
     principalOf(req);
-    return guard(() => alarms.get(idParam((req.params as Row).id)));
+    return guard(() => alarms.get(mayAlarm(req, idParam((req.params as Row).id))));
   });
   app.get('/api/alarms/:id/history', async (req) => {
     principalOf(req);
-    return guard(() => alarms.history(idParam((req.params as Row).id)));
+    return guard(() => alarms.history(mayAlarm(req, idParam((req.params as Row).id))));
   });
   app.put('/api/alarms/:id/ack', async (req) => {
-    const id = idParam((req.params as Row).id);
+    const id = mayAlarm(req, idParam((req.params as Row).id));
     const c = comment(dataOf(req.body) as Row | undefined);
     return guard(() => alarms.acknowledge(id, user(req), c));
   });
   app.put('/api/alarms/:id/shelve', async (req) => {
-    const id = idParam((req.params as Row).id);
+    const id = mayAlarm(req, idParam((req.params as Row).id));
     const d = dataOf(req.body) as Row | undefined;
     if (!d || typeof d !== 'object') throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"minutes":30,"reason":"..."}}', 'data');
     const minutes = typeof d.minutes === 'string' && d.minutes.trim() !== '' ? Number(d.minutes) : d.minutes;
@@ -94,7 +110,7 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmS
     return guard(() => alarms.shelve(id, user(req), minutes, reason));
   });
   app.put('/api/alarms/:id/unshelve', async (req) => {
-    const id = idParam((req.params as Row).id);
+    const id = mayAlarm(req, idParam((req.params as Row).id));
     return guard(() => alarms.unshelve(id, user(req)));
   });
   app.put('/api/alarms/:id/outofservice', async (req) => {

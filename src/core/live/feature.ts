@@ -224,8 +224,12 @@ export class LiveHub {
           client.send({ type: 'error', message: `at most ${this.limits.maxSubscription} points per connection` });
           return;
         }
+        // a privilege-limited user gets the values of the points it reaches only
+        const refused = new Set(ids.filter((id) => this.ctx.access && !this.ctx.access.canSee(client.principal!, 'points', id)));
+        if (refused.size) client.send({ type: 'error', message: `your privilege does not include points ${[...refused].slice(0, 20).join(', ')}`, point_ids: [...refused] });
         const snapshot: PointValue[] = [];
         for (const id of ids) {
+          if (refused.has(id)) continue;
           client.subscribed.add(id);
           const v = this.ctx.values.latest(id);
           if (v) snapshot.push(v);

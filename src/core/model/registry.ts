@@ -128,8 +128,8 @@ export class Registry {
       if (f.writeOnly) continue;
       const v = row[f.name];
       if (f.type === 'boolean') out[f.name] = v === null || v === undefined ? null : v === 1 || v === true;
-      else if (f.type === 'json' && f.parsed && typeof v === 'string') out[f.name] = JSON.parse(v);
-      else if (f.secretKeys && typeof v === 'string') out[f.name] = maskJson(v);
+      else if (f.type === 'json' && f.parsed && typeof v === 'string') out[f.name] = hasSecrets(f) ? maskSecrets(JSON.parse(v)) : JSON.parse(v);
+      else if (hasSecrets(f) && typeof v === 'string') out[f.name] = maskJson(v);
       else out[f.name] = v ?? null;
       if (f.type === 'ref' && f.embed) {
         out[f.embed] = v === null || v === undefined ? null : this.brief(store, this.get(f.ref!), v as number, memo);
@@ -180,7 +180,7 @@ export class Registry {
         out[f.name] = null;
         continue;
       }
-      out[f.name] = this.coerce(store, def, f, f.secretKeys ? keepSecrets(data[f.name], existing?.[f.name]) : data[f.name]);
+      out[f.name] = this.coerce(store, def, f, hasSecrets(f) ? keepSecrets(data[f.name], existing?.[f.name]) : data[f.name]);
     }
     const merged: Row = { ...(existing ?? {}), ...out };
     for (const f of def.fields) {
@@ -474,7 +474,7 @@ export class Registry {
     const exported = this.exportOne(ctx.store, def, id);
     // the copy keeps the write-only secrets the export does not show
     const raw = this.mustRow(ctx.store, def, id);
-    for (const f of def.fields) if (f.secretKeys) exported[f.name] = raw[f.name];
+    for (const f of def.fields) if (hasSecrets(f)) exported[f.name] = f.parsed && typeof raw[f.name] === 'string' ? JSON.parse(raw[f.name] as string) : raw[f.name];
     const nameField = def.nameField === null ? null : (def.nameField ?? 'name');
     // the name and every other globally unique text (a protocol's code) get a free variant
     const unique = def.fields.filter((f) => f.unique && f.type === 'string').map((f) => f.name);
@@ -556,6 +556,9 @@ function sqlType(f: FieldDef): string {
       return 'TEXT';
   }
 }
+
+/** Configuration JSON holds write-only secrets (keys named password, token, secret...) unless declared otherwise. */
+const hasSecrets = (f: FieldDef) => f.type === 'json' && f.secretKeys !== false;
 
 /** A JSON text with its secrets answered as {"set":true}. */
 function maskJson(v: string): string {

@@ -46,8 +46,8 @@ export interface FieldDef {
   /** for 'json': answer the parsed value (an array of tariff periods) instead of the JSON text */
   parsed?: boolean;
   /**
-   * for 'json': secrets inside (keys named password, token, secret...) are write-only: answered as
-   * {"set":true}; sending that placeholder back keeps the stored secret
+   * for 'json' (default true): secrets inside (keys named password, token, secret...) are write-only:
+   * answered as {"set":true}; sending that placeholder back keeps the stored secret
    */
   secretKeys?: boolean;
   /** read by administrators only (others get the object without it): a data source's connection details */

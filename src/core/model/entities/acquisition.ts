@@ -60,8 +60,8 @@ export const datasources: EntityDef = {
       name: 'connection',
       type: 'json',
       required: true,
-      // device credentials (an MQTT password) are write-only; only administrators see connection details
-      secretKeys: true,
+      // device credentials (an MQTT password) are write-only like every configuration secret; only
+      // administrators see connection details at all
       adminOnly: true,
       help: 'JSON; e.g. {"host":"127.0.0.1","port":502,"interval_in_seconds":5}',
       check: (v, row) => {
