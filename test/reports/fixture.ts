@@ -30,13 +30,20 @@ export interface Plant {
   electricity: { id: number; kgce: number; kgco2e: number };
 }
 
-async function ok<T>(rt: TestRuntime, method: string, route: string, data?: unknown): Promise<T> {
+export type Api = <T>(method: string, route: string, data?: unknown) => Promise<{ status: number; body: T }>;
+
+async function ok<T>(rt: { api: Api }, method: string, route: string, data?: unknown): Promise<T> {
   const r = await rt.api<T>(method, route, data);
   if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
-export async function buildPlant(rt: TestRuntime): Promise<Plant> {
+/** The plant in an in-process test runtime (waits for the energy pipeline to settle). */
+export const buildPlant = (rt: TestRuntime): Promise<Plant> => buildPlantWith(rt.api, () => (rt.ctx.services.get('energy') as EnergyService).settled());
+
+/** The plant through any API (a server in a child process: `settled` polls until the energy is there). */
+export async function buildPlantWith(api: Api, settled: () => Promise<void>): Promise<Plant> {
+  const rt = { api };
   const gw = await ok<{ id: number }>(rt, 'POST', '/gateways', { name: 'Report GW' });
   const ds = await ok<{ id: number }>(rt, 'POST', '/datasources', { name: 'Loggers', gateway_id: gw.id, protocol: 'manual', connection: '{}' });
   const cats = await ok<{ id: number; name: string; kgce: number; kgco2e: number }[]>(rt, 'GET', '/energycategories');
@@ -82,7 +89,7 @@ export async function buildPlant(rt: TestRuntime): Promise<Plant> {
   };
   await load(a.p, riseM1);
   await load(b.p, riseM2);
-  await (rt.ctx.services.get('energy') as EnergyService).settled();
+  await settled();
   return { site, hall, m1: a.m, m2: b.m, p1: a.p, equipment, electricity: { id: e.id, kgce: e.kgce, kgco2e: e.kgco2e } };
 }
 

@@ -58,7 +58,8 @@ function side(ctx: BuildCtx, r: EnergyResult, family: CategoryFamily): Side {
 function childSpaces(ctx: BuildCtx, family: CategoryFamily, rep: Side) {
   if (ctx.subject.info.kind !== 'spaces') return undefined;
   const children = ctx.store.db.prepare('SELECT id, name FROM spaces WHERE parent_space_id = ? ORDER BY id').all(ctx.subject.id) as { id: number; name: string }[];
-  const results = children.map((c) => seriesOf(query(ctx, ctx.params.reporting, ctx.params.periodType, 'spaces', c.id), family));
+  // a child's subtotal does not depend on how the span is cut into periods: ask for the fewest periods
+  const results = children.map((c) => seriesOf(query(ctx, ctx.params.reporting, 'yearly', 'spaces', c.id), family));
   const bySeries = rep.ids.map((id) => results.map((list) => {
     const s = list.find((x) => x.id === id);
     return s ? sum(valuesOf(s, family)) : 0;
