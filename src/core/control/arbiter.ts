@@ -152,6 +152,18 @@ export class Arbiter {
   upsert(r: Omit<ControlRequest, 'id' | 'start'> & { id?: string; start?: number }): ControlRequest {
     const s = this.state(r.pointId);
     const prev = s.requests.get(r.owner);
+    if (prev && (r.start === undefined || r.start === prev.start)) {
+      // refreshed every cycle by its owner: updated in place
+      prev.value = r.value;
+      prev.min = r.min;
+      prev.max = r.max;
+      prev.priority = r.priority;
+      prev.source = r.source;
+      prev.actor = r.actor;
+      prev.reason = r.reason;
+      prev.expires = r.expires;
+      return prev;
+    }
     const next: ControlRequest = { ...r, id: prev?.id ?? r.id ?? `${r.owner}@${r.pointId}`, start: r.start ?? prev?.start ?? this.io.now() };
     s.requests.set(r.owner, next);
     return next;
@@ -176,8 +188,14 @@ export class Arbiter {
 
   /** The live requests on a point, winner first. */
   requests(pointId: number): ControlRequest[] {
-    const now = this.io.now();
-    return [...(this.points.get(pointId)?.requests.values() ?? [])].filter((r) => r.expires === null || r.expires > now).sort(byPrecedence);
+    return this.liveAt(pointId, this.io.now());
+  }
+
+  private liveAt(pointId: number, now: number): ControlRequest[] {
+    const out: ControlRequest[] = [];
+    const s = this.points.get(pointId);
+    if (s) for (const r of s.requests.values()) if (r.expires === null || r.expires > now) out.push(r);
+    return out.length > 1 ? out.sort(byPrecedence) : out;
   }
 
   /** Points the arbiter knows (with requests now, or managed before). */
@@ -194,9 +212,8 @@ export class Arbiter {
   }
 
   /** Decides what a point should hold now (no side effects). */
-  resolve(pointId: number, now = this.io.now()): Resolution {
+  resolve(pointId: number, now = this.io.now(), live = this.liveAt(pointId, now)): Resolution {
     const settings = this.io.settings(pointId);
-    const live = this.requests(pointId);
     let lo = settings?.low ?? -Infinity;
     let hi = settings?.high ?? Infinity;
     let loBy = settings?.low !== null && settings?.low !== undefined ? 'the point\'s low limit' : '';
@@ -292,12 +309,13 @@ export class Arbiter {
       this.points.delete(pointId);
       return null;
     }
-    const hasRequests = this.requests(pointId).length > 0;
+    const live = this.liveAt(pointId, now);
+    const hasRequests = live.length > 0;
     if (!hasRequests && !s.managed && !s.fallbackPending) {
       if (s.requests.size === 0 && !s.writing) this.points.delete(pointId);
       return null;
     }
-    const res = this.resolve(pointId, now);
+    const res = this.resolve(pointId, now, live);
     if (hasRequests) s.managed = true;
     else if (s.managed) {
       // the last request has gone: the fallback once, then the point is left alone

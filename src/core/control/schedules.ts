@@ -5,7 +5,7 @@
  */
 import type { Store } from '../store/store';
 import { type Arbiter, PRIORITY } from './arbiter';
-import { inPeriod, localTime, nonWorkingDays, zoneOf } from './timeofday';
+import { inPeriod, type LocalTime, localTime, nonWorkingDays, zoneOf } from './timeofday';
 
 interface ScheduleRow {
   id: number;
@@ -45,8 +45,12 @@ export class PointSchedules {
   }
 
   /** Whether a schedule applies at an instant (exported for the DST test through `activeAt`). */
-  static applies(r: Pick<Loaded, 'zone' | 'nonWorking' | 'day_type' | 'start_time_of_day' | 'end_time_of_day'>, now: number): boolean {
-    const t = localTime(now, r.zone);
+  static applies(r: Pick<Loaded, 'zone' | 'nonWorking' | 'day_type' | 'start_time_of_day' | 'end_time_of_day'>, now: number, zones?: Map<string, LocalTime>): boolean {
+    let t = zones?.get(r.zone);
+    if (!t) {
+      t = localTime(now, r.zone);
+      zones?.set(r.zone, t);
+    }
     if (r.day_type !== 'all') {
       const nonWorking = r.nonWorking?.has(t.date) ?? false;
       if ((r.day_type === 'working') === nonWorking) return false;
@@ -57,8 +61,9 @@ export class PointSchedules {
   run(now: number): void {
     const keep = new Set<string>();
     const lease = now + Math.max(5000, this.arbiter.cycleMs * 3);
+    const zones = new Map<string, LocalTime>();
     for (const r of this.load()) {
-      if (!PointSchedules.applies(r, now)) continue;
+      if (!PointSchedules.applies(r, now, zones)) continue;
       const owner = `schedule:${r.id}`;
       keep.add(owner);
       this.arbiter.upsert({

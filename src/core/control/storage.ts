@@ -54,7 +54,12 @@ interface Schedule {
 interface StorageConfig extends StorageRow {
   zone: string;
   tariff: Tariff | null;
+  /** the tariff's lowest and highest prices (time of use's default thresholds) */
+  lowest: number | null;
+  highest: number | null;
   schedule: Schedule[];
+  owners: Record<ControllerName, string>;
+  actor: { userId: null; name: string };
 }
 
 export type ControllerName = 'soc_limits' | 'peak_shaving' | 'schedule' | 'time_of_use' | 'recharge';
@@ -122,7 +127,9 @@ export class StorageControllers {
 
   /** The live price signal on a setpoint point, if any. */
   priceOn(pointId: number, now: number): PriceSignal | undefined {
-    return [...(this.prices.get(pointId)?.values() ?? [])].filter((p) => p.expires > now).at(-1);
+    const m = this.prices.get(pointId);
+    if (!m || m.size === 0) return undefined;
+    return [...m.values()].filter((p) => p.expires > now).at(-1);
   }
 
   statusOf(id: number): StorageStatus | undefined {
@@ -146,7 +153,14 @@ export class StorageControllers {
         ...(r.energy_storage_container_id !== null ? (this.store.db.prepare('SELECT start_time_of_day, end_time_of_day, peak_type, power FROM energy_storage_container_schedules WHERE energy_storage_container_id = ? ORDER BY start_time_of_day').all(r.energy_storage_container_id) as Schedule[]) : []),
         ...(r.microgrid_id !== null ? (this.store.db.prepare('SELECT start_time_of_day, end_time_of_day, peak_type, power FROM microgrid_schedules WHERE microgrid_id = ? ORDER BY start_time_of_day').all(r.microgrid_id) as Schedule[]) : []),
       ];
-      return { ...r, zone: zoneOf(this.store, r.timezone_id), tariff: tariffId !== null ? loadTariff(this.store, tariffId) : null, schedule };
+      const tariff = tariffId !== null ? loadTariff(this.store, tariffId) : null;
+      const prices = tariff?.periods.map((p) => p.price) ?? [];
+      return {
+        ...r,
+        zone: zoneOf(this.store, r.timezone_id), tariff, lowest: prices.length ? Math.min(...prices) : null, highest: prices.length ? Math.max(...prices) : null, schedule,
+        owners: Object.fromEntries(CONTROLLER_ORDER.map((n) => [n, `storage:${r.id}:${n}`])) as Record<ControllerName, string>,
+        actor: { userId: null, name: `storage controller ${r.name}` },
+      };
     });
     const ids = new Set(this.configs.map((c) => c.id));
     for (const id of [...this.status.keys()]) if (!ids.has(id)) this.status.delete(id);
@@ -159,19 +173,25 @@ export class StorageControllers {
     return v && (v.quality === 'good' || v.quality === 'manual' || v.quality === 'out_of_range') && typeof v.value === 'number' ? v.value : null;
   }
 
+  private put(c: StorageConfig, n: ControllerName, priority: number, value: number | undefined, min: number | undefined, reason: string, expires: number, keep: Set<string>): void {
+    const owner = c.owners[n];
+    keep.add(owner);
+    this.arbiter.upsert({ pointId: c.setpoint_point_id, value, min, priority, source: 'storage', owner, actor: c.actor, reason, expires });
+  }
+
+  private putLimits(c: StorageConfig, min: number, max: number, reason: string, expires: number, keep: Set<string>): void {
+    const owner = c.owners.soc_limits;
+    keep.add(owner);
+    this.arbiter.upsert({ pointId: c.setpoint_point_id, min, max, priority: PRIORITY.safety, source: 'safety', owner, actor: c.actor, reason, expires });
+  }
+
   /** The before-cycle hook: every storage system's controllers place, refresh or withdraw their requests. */
   run(now: number): void {
     const configs = this.load();
+    const zones = new Map<string, ReturnType<typeof localTime>>();
     const lease = now + Math.max(5000, this.arbiter.cycleMs * 3);
     const keep = new Set<string>();
     for (const c of configs) {
-      const owner = (n: ControllerName) => `storage:${c.id}:${n}`;
-      const actor = { userId: null, name: `storage controller ${c.name}` };
-      const base = { pointId: c.setpoint_point_id, source: 'storage' as const, actor, expires: lease };
-      const put = (n: ControllerName, priority: number, fields: { value?: number; min?: number; max?: number }, reason: string) => {
-        keep.add(owner(n));
-        this.arbiter.upsert({ ...base, ...fields, owner: owner(n), priority, reason, ...(n === 'soc_limits' ? { source: 'safety' as const } : {}) });
-      };
       const states: ControllerState[] = [];
       const soc = this.good(c.soc_point_id);
       const grid = this.good(c.grid_power_point_id);
@@ -201,7 +221,7 @@ export class StorageControllers {
           }
           text = notes.length ? notes.join('; ') : `SOC ${r1(soc)} % within ${floor}–${ceiling} %: ±${rated} kW`;
         }
-        put('soc_limits', PRIORITY.safety, { min, max }, text);
+        this.putLimits(c, min, max, text, lease, keep);
         states.push({ controller: 'soc_limits', enabled: true, active: true, value: null, text });
       }
 
@@ -210,19 +230,20 @@ export class StorageControllers {
       if (c.peak_shaving && c.import_limit !== null && netLoad !== null) {
         const need = Math.round((netLoad - c.import_limit) * 100) / 100;
         const text = need > 0 ? `discharging ${kw(need)}: import ${r1(netLoad)} kW > limit ${c.import_limit} kW` : `holding: import ${r1(netLoad)} kW ≤ limit ${c.import_limit} kW (charge at most ${kw(need)})`;
-        put('peak_shaving', PRIORITY.peakShaving, { min: need }, text);
+        this.put(c, 'peak_shaving', PRIORITY.peakShaving, undefined, need, text, lease, keep);
         states.push({ controller: 'peak_shaving', enabled: true, active: true, value: need, text });
       } else {
         states.push({ controller: 'peak_shaving', enabled: Boolean(c.peak_shaving), active: false, value: null, text: !c.peak_shaving ? 'off' : netLoad === null ? 'grid power unknown: not shaving' : 'no import limit set' });
       }
 
       // 3. schedules
-      const local = localTime(now, c.zone);
+      let local = zones.get(c.zone);
+      if (!local) zones.set(c.zone, (local = localTime(now, c.zone)));
       if (c.schedules) {
         const s = c.schedule.find((p) => inPeriod(local.seconds, p.start_time_of_day, p.end_time_of_day));
         if (s) {
           const text = `${s.power >= 0 ? 'discharging' : 'charging'} ${kw(s.power)}: schedule ${s.start_time_of_day}–${s.end_time_of_day} (${s.peak_type}, ${local.zone})`;
-          put('schedule', PRIORITY.schedule, { value: s.power }, text);
+          this.put(c, 'schedule', PRIORITY.schedule, s.power, undefined, text, lease, keep);
           states.push({ controller: 'schedule', enabled: true, active: true, value: s.power, text });
         } else states.push({ controller: 'schedule', enabled: true, active: false, value: null, text: `no schedule period at ${local.iso.slice(11)} (${local.zone})` });
       } else states.push({ controller: 'schedule', enabled: false, active: false, value: null, text: 'off' });
@@ -234,9 +255,8 @@ export class StorageControllers {
       if (signal) price = { value: signal.price, unit: c.tariff?.unit ?? '', source: signal.reason };
       else if (period && c.tariff) price = { value: period.price, unit: c.tariff.unit, source: `${c.tariff.name}, ${period.peak_type}` };
       if (c.time_of_use) {
-        const prices = c.tariff?.periods.map((p) => p.price) ?? [];
-        const low = c.tou_charge_at_or_below ?? (prices.length ? Math.min(...prices) : null);
-        const high = c.tou_discharge_at_or_above ?? (prices.length ? Math.max(...prices) : null);
+        const low = c.tou_charge_at_or_below ?? c.lowest;
+        const high = c.tou_discharge_at_or_above ?? c.highest;
         let value: number | null = null;
         let text: string;
         if (!price) text = 'no price now (no time-of-use tariff or signal)';
@@ -247,14 +267,14 @@ export class StorageControllers {
           value = -(c.tou_charge_power ?? rated);
           text = `charging ${kw(value)}: price ${price.value} ≤ ${low} (${price.source})`;
         } else text = `idle: price ${price.value} between ${low ?? '-'} and ${high ?? '-'} (${price.source})`;
-        if (value !== null) put('time_of_use', PRIORITY.timeOfUse, { value }, text);
+        if (value !== null) this.put(c, 'time_of_use', PRIORITY.timeOfUse, value, undefined, text, lease, keep);
         states.push({ controller: 'time_of_use', enabled: true, active: value !== null, value, text });
       } else states.push({ controller: 'time_of_use', enabled: false, active: false, value: null, text: 'off' });
 
       if (c.peak_shaving && c.recharge_below !== null && netLoad !== null && netLoad < c.recharge_below) {
         const value = -Math.min(rated, c.recharge_below - netLoad);
         const text = `recharging ${kw(value)}: import ${r1(netLoad)} kW < ${c.recharge_below} kW`;
-        put('recharge', PRIORITY.recharge, { value }, text);
+        this.put(c, 'recharge', PRIORITY.recharge, value, undefined, text, lease, keep);
         states.push({ controller: 'recharge', enabled: true, active: true, value, text });
       } else states.push({ controller: 'recharge', enabled: Boolean(c.peak_shaving && c.recharge_below !== null), active: false, value: null, text: c.peak_shaving && c.recharge_below !== null ? 'not recharging' : 'off' });
 

@@ -22,9 +22,16 @@ export function localTime(now: number, zone: string): LocalTime {
   return { date: z.toFormat('yyyy-LL-dd'), seconds: z.hour * 3600 + z.minute * 60 + z.second, iso: z.toFormat("yyyy-LL-dd'T'HH:mm:ss"), zone: z.zoneName ?? zone };
 }
 
+const parsed = new Map<string, number>();
+/** 'HH:MM:SS' -> seconds since midnight (memoised: the control cycle asks for the same few times every second) */
 export const secondsOf = (hms: string): number => {
-  const [h, m, s] = hms.split(':').map(Number);
-  return h * 3600 + m * 60 + (s || 0);
+  let v = parsed.get(hms);
+  if (v === undefined) {
+    const [h, m, s] = hms.split(':').map(Number);
+    v = h * 3600 + m * 60 + (s || 0);
+    if (parsed.size < 10_000) parsed.set(hms, v);
+  }
+  return v;
 };
 
 /** Whether a local time of day lies in [start, end] (end inclusive to the second, as MyEMS writes 23:59:59). */

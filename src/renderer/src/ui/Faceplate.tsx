@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { api, ApiError } from '../app/api';
 import { canOperate } from '../app/session';
 import { usePointValue } from '../live/liveStore';
+import { ControlStack } from './ControlStack';
 import { type PointInfo, loadPen } from './data';
 import { Dialog } from './Dialog';
 import { QUALITY_MARK } from './format';
@@ -98,6 +99,7 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
             </p>
           )}
         </section>
+        {info && !info.is_virtual && <ControlStack pointId={pointId} units={info.units} />}
       </div>
       {confirm && (
         <Dialog title="Confirm command" onClose={() => setConfirm(null)}>

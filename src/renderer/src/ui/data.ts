@@ -11,6 +11,7 @@ export interface PointInfo {
   lower_limit?: number | null;
   object_type: string;
   is_trend: boolean;
+  is_virtual?: boolean;
   data_source?: { id: number; name: string };
 }
 

@@ -4,6 +4,7 @@ import { api } from '../../app/api';
 import { loadPen } from '../../ui/data';
 import { type Device, DeviceGroups, type DeviceKind, devicePoints, PowerBalance, useDevices } from '../../ui/devices';
 import { type Pen, TrendChart } from '../../ui/TrendChart';
+import { StorageControllers } from './Controllers';
 
 export const CONTAINER_KINDS: DeviceKind[] = [
   { path: 'batteries', label: 'Batteries', sign: 1 },
@@ -87,6 +88,7 @@ export default function StorageScreen() {
       <div>
         <h1>{containers.find((c) => c.id === container)?.name ?? 'Energy storage'}</h1>
         <PowerBalance kinds={CONTAINER_KINDS} devices={devices} />
+        {container && <StorageControllers container={container} />}
         <DeviceGroups kinds={CONTAINER_KINDS} devices={devices} />
         {soc.length > 0 && (
           <section aria-label="SOC over the last 24 hours">
