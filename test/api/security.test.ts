@@ -259,6 +259,10 @@ describe('security: secrets, object-level authorization, login and sessions', ()
         expect(refused.point_ids).toEqual([ids.pointS]);
         rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 51, quality: 'good' as const, ts: Date.now() })));
         await waitFor(() => JSON.stringify(messages).includes(`"point_id":${ids.pointN}`), 'north value');
+        // back to normal: both alarms change; the limited client hears of the north one only
+        rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 5, quality: 'good' as const, ts: Date.now() })));
+        await waitFor(() => messages.some((m) => m.type === 'alarms' && JSON.stringify(m.changed).includes(`"point_id":${ids.pointN}`)), 'north alarm change');
+        expect((await rt.api<Row>('GET', `/alarms/${south.id}`)).body.active).toBe(false);
         expect(JSON.stringify(messages)).not.toContain(`"point_id":${ids.pointS}`);
       } finally {
         ws.close();

@@ -134,6 +134,13 @@ export class LiveHub {
     let text: string | null = null;
     for (const c of this.clients) {
       if (!c.principal || c.socket.readyState !== c.socket.OPEN) continue;
+      const changed = (msg as { changed?: unknown }).changed;
+      if (Array.isArray(changed) && this.ctx.access && c.principal.spaces !== null && !c.principal.isAdmin) {
+        // a privilege-limited client hears of the alarms of its points only
+        const mine = changed.filter((a: { point_id?: unknown }) => this.ctx.access.canSee(c.principal!, 'points', typeof a?.point_id === 'number' ? a.point_id : null));
+        if (mine.length) c.socket.send(JSON.stringify({ ...msg, changed: mine }));
+        continue;
+      }
       text ??= JSON.stringify(msg);
       c.socket.send(text);
     }
