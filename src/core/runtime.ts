@@ -17,7 +17,8 @@ import { openStore } from './store/store';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
 import { seedDemoPlant } from './demo/plant';
-import { VERSION } from './version';
+import { myemsDefaultsMigrations } from './demo/myems';
+import { myemsVersion, VERSION } from './version';
 import { ValueBus } from './values/bus';
 import type { RuntimeContext, RuntimeStatus, Service } from './feature';
 import { features } from './features';
@@ -73,7 +74,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
 
     async start() {
-      const store = openStore(opts.dataDir, [coreMigrations, auditMigrations, authMigrations, ...features.flatMap((f) => f.migrations ?? [])]);
+      const store = openStore(opts.dataDir, [coreMigrations, auditMigrations, authMigrations, myemsDefaultsMigrations, ...features.flatMap((f) => f.migrations ?? [])]);
       try {
         const registry = new Registry().register(...entities, ...features.flatMap((f) => f.entities ?? []));
         store.tx(() => registry.syncTables(store.db));
@@ -105,6 +106,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
+        app.get('/api/version', async (req) => myemsVersion(`${req.protocol}://${req.headers.host ?? req.hostname}`));
         app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));
         registerAuthRoutes(app, auth, audit);
         registerAuditRoutes(app, audit);

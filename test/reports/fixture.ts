@@ -64,7 +64,9 @@ export async function buildPlantWith(api: Api, settled: () => Promise<void>): Pr
     ],
   });
   await ok(rt, 'POST', `/costcenters/${cc.id}/tariffs`, { tariff_id: tariff.id });
-  const site = (await ok<{ id: number }>(rt, 'POST', '/spaces', { name: 'Site', parent_space_id: null, area: 200, timezone_id: berlin, cost_center_id: cc.id })).id;
+  // the site sits under MyEMS's root space (id 1), which is in the site's zone as well
+  await ok(rt, 'PUT', '/spaces/1', { name: 'Root', area: 200, timezone_id: berlin, cost_center_id: cc.id });
+  const site = (await ok<{ id: number }>(rt, 'POST', '/spaces', { name: 'Site', parent_space_id: 1, area: 200, timezone_id: berlin, cost_center_id: cc.id })).id;
   const hall = (await ok<{ id: number }>(rt, 'POST', '/spaces', { name: 'Hall', parent_space_id: site, area: 50, timezone_id: berlin, cost_center_id: cc.id })).id;
   const meter = async (name: string, space: number) => {
     const p = await ok<{ id: number }>(rt, 'POST', '/points', { name: `${name} energy`, data_source_id: ds.id, object_type: 'ENERGY_VALUE', units: 'kWh', ratio: 1, is_trend: true, is_virtual: false, address: '{}' });

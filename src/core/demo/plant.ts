@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Registry } from '../model/registry';
 import type { Store } from '../store/store';
+import { ROOT_SPACE_ID } from '../model/entities/energy';
 import { systemContext } from './defaults';
 import { DEMO_BACNET_OBJECTS, DEMO_COILS, DEMO_EV_TOPICS, DEMO_REGISTERS } from './devices/devices';
 
@@ -28,7 +29,7 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   const create = (key: string, data: Record<string, unknown>) => registry.create(ctx, registry.get(key), data);
   const id = (table: string, name: string) => (store.db.prepare(`SELECT id FROM ${table} WHERE name = ?`).get(name) as { id: number }).id;
   const electricity = id('energy_categories', 'Electricity');
-  const tz = id('timezones', 'Europe/Berlin');
+  const tz = (store.db.prepare("SELECT id FROM timezones WHERE iana_name = 'Europe/Berlin' ORDER BY id LIMIT 1").get() as { id: number }).id;
   const cc = create('costcenters', { name: 'Demo Campus Operations', external_id: 'CC-100' });
   const tariff = create('tariffs', {
     name: 'Demo time-of-use 2026',
@@ -46,7 +47,9 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
   });
   registry.bind(ctx, registry.get('costcenters'), registry.get('costcenters').relations![0], cc, { tariff_id: tariff });
   const contact = create('contacts', { name: 'Site Engineer', email: 'engineer@demo.local', phone: '+49 30 0000000' });
-  const campus = create('spaces', { name: 'Demo Campus', area: 12000, timezone_id: tz, contact_id: contact, cost_center_id: cc, latitude: 52.52, longitude: 13.405 });
+  // the site sits under MyEMS's root space (id 1), which takes the site's time zone and area
+  registry.update(ctx, registry.get('spaces'), ROOT_SPACE_ID, { timezone_id: tz, area: 12000 });
+  const campus = create('spaces', { name: 'Demo Campus', parent_space_id: ROOT_SPACE_ID, area: 12000, timezone_id: tz, contact_id: contact, cost_center_id: cc, latitude: 52.52, longitude: 13.405 });
   const childSpaces: Record<string, number> = {};
   for (const name of ['Building A', 'Building B', 'Energy Yard']) {
     childSpaces[name] = create('spaces', { name, parent_space_id: campus, area: 4000, timezone_id: tz, cost_center_id: cc });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Store } from '../store/store';
 import { ApiError, badRequest, code, notFound } from '../api/errors';
-import type { EntityDef, FieldDef, RelationDef, RequestContext } from './types';
+import type { EntityDef, FieldDef, RelationDef, RemovedBinding, RequestContext } from './types';
 import { maskSecrets, restoreSecrets } from '../audit/redact';
 
 type Row = Record<string, unknown>;
@@ -136,6 +136,7 @@ export class Registry {
       }
     }
     if (def.uuid !== false) out.uuid = row.uuid;
+    if (def.qrcode) out.qrcode = `${def.qrcode}:${String(row.uuid)}`;
     if (def.computed) Object.assign(out, def.computed(row, store));
     return out;
   }
@@ -147,6 +148,7 @@ export class Registry {
     const row = this.row(store, def, id);
     const nameField = def.nameField === null ? null : (def.nameField ?? 'name');
     const b = row ? { id: row.id, ...(nameField ? { name: row[nameField] } : {}), ...(def.uuid !== false ? { uuid: row.uuid } : {}) } : null;
+    if (b) for (const f of def.briefFields ?? []) (b as Row)[f] = row![f] ?? null;
     memo.set(key, b);
     return b;
   }
@@ -321,26 +323,42 @@ export class Registry {
     def.hooks?.afterWrite?.(id, { ...ctx, op: 'update' });
   }
 
-  remove(ctx: RequestContext, def: EntityDef, id: number): void {
+  /** Deletes a row; answers the bindings removed with it (entities with deleteBindings), for the audit log. */
+  remove(ctx: RequestContext, def: EntityDef, id: number): RemovedBinding[] {
     this.mustRow(ctx.store, def, id);
     def.hooks?.beforeDelete?.(id, ctx);
-    this.assertUnreferenced(ctx.store, def, id);
+    this.assertUnreferenced(ctx.store, def, id, def.deleteBindings === true);
+    const removed: RemovedBinding[] = [];
+    if (def.deleteBindings) {
+      for (const rel of def.relations ?? []) {
+        const table = linkTable(def, rel);
+        for (const r of ctx.store.db.prepare(`SELECT target_id FROM ${table} WHERE owner_id = ? ORDER BY target_id`).all(id) as { target_id: number }[]) {
+          removed.push({ relation: rel.name, target: rel.target, targetId: r.target_id });
+        }
+        ctx.store.db.prepare(`DELETE FROM ${table} WHERE owner_id = ?`).run(id);
+      }
+    }
     ctx.store.db.prepare(`DELETE FROM ${def.table} WHERE id = ?`).run(id);
     def.hooks?.afterWrite?.(id, { ...ctx, op: 'delete' });
+    return removed;
   }
 
-  /** Refuses to delete a row that other rows still use (MyEMS: API.THERE_IS_RELATION_WITH_...). */
-  private assertUnreferenced(store: Store, def: EntityDef, id: number): void {
-    const refuse = (other: string) =>
-      badRequest(`API.THERE_IS_RELATION_WITH_${code(other)}`, `${def.label} ${id} is still used by ${other.toLowerCase()}; unbind or delete those first`);
+  /**
+   * Refuses to delete a row that other rows still use (MyEMS: API.THERE_IS_RELATION_WITH_..., and
+   * API.THERE_IS_RELATION_WITH_CHILDREN_SPACES for a space with sub-spaces). `ownBindingsGo`: the row's own
+   * bindings are removed with it, so they do not refuse.
+   */
+  private assertUnreferenced(store: Store, def: EntityDef, id: number, ownBindingsGo = false): void {
+    const refuse = (other: string, children = false) =>
+      badRequest(`API.THERE_IS_RELATION_WITH_${children ? 'CHILDREN_' : ''}${code(other)}`, `${def.label} ${id} is still used by ${children ? 'its child ' : ''}${other.toLowerCase()}; ${children ? 'delete or move those' : 'unbind or delete those'} first`);
     for (const other of this.defs.values()) {
       for (const f of other.fields) {
         if (f.type !== 'ref' || f.ref !== def.key || f.onDelete === 'cascade' || f.onDelete === 'setNull') continue;
         const hit = store.db.prepare(`SELECT 1 FROM ${other.table} WHERE ${f.name} = ? ${other === def ? 'AND id != ?' : ''} LIMIT 1`).get(...(other === def ? [id, id] : [id]));
-        if (hit) throw refuse(other.path ?? other.key);
+        if (hit) throw refuse(other.path ?? other.key, other === def);
       }
       for (const rel of other.relations ?? []) {
-        if (other === def) {
+        if (other === def && !ownBindingsGo) {
           if (store.db.prepare(`SELECT 1 FROM ${linkTable(other, rel)} WHERE owner_id = ? LIMIT 1`).get(id)) throw refuse(rel.name);
         }
         if (rel.target === def.key) {
@@ -516,6 +534,7 @@ export class Registry {
       group: d.group,
       nameField: d.nameField === null ? null : (d.nameField ?? 'name'),
       nestedUnder: d.nestedUnder ?? null,
+      deleteBindings: d.deleteBindings === true,
       fields: d.fields.map((f) => ({
         name: f.name,
         type: f.type,

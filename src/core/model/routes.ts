@@ -6,7 +6,7 @@ import type { Access } from '../auth/access';
 import type { Principal } from '../auth/service';
 import type { Store } from '../store/store';
 import type { Registry } from './registry';
-import type { ChangeOp, EntityDef, RequestContext } from './types';
+import type { ChangeOp, EntityDef, RemovedBinding, RequestContext } from './types';
 
 export interface ModelRouteDeps {
   store: Store;
@@ -48,6 +48,13 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, newValue: op === 'delete' || op === 'unbind' ? null : dataOf(req.body), result: 'ok' });
     for (const c of changed?.(result) ?? []) registry.emit(c.entity, c.op, c.id);
     return { result, ctx };
+  };
+
+  /** Each binding a delete removed with its owner gets its own audit entry, in the delete's transaction. */
+  const auditRemovedBindings = (c: RequestContext, def: EntityDef, id: number, removed: RemovedBinding[]) => {
+    for (const b of removed) {
+      audit.record({ userId: c.userId, userName: c.userName, action: 'config.unbind', target: `${def.key}:${id}/${b.relation}/${b.targetId}`, oldValue: { [b.relation]: b.targetId }, newValue: null, result: 'ok', details: { reason: `${def.label.toLowerCase()} ${id} deleted` } });
+    }
   };
 
   const visible = (req: FastifyRequest, def: EntityDef) => {
@@ -130,7 +137,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       app.delete(`${base}/:id`, configure, async (req, reply) => {
         const id = idParam((req.params as Row).id);
         inParent(req, id);
-        write(req, def, 'delete', String(id), (c) => registry.remove(c, def, id), () => [{ entity: def.key, id, op: 'delete' }]);
+        write(req, def, 'delete', String(id), (c) => auditRemovedBindings(c, def, id, registry.remove(c, def, id)), () => [{ entity: def.key, id, op: 'delete' }]);
         return reply.code(204).send();
       });
     };

@@ -90,10 +90,20 @@ export interface EntityDef {
   fields: FieldDef[];
   /** shows a uuid column (default true) */
   uuid?: boolean;
+  /** MyEMS's `qrcode` in every answer: '<prefix>:' + uuid (e.g. 'meter', 'space', 'combinedequipment') */
+  qrcode?: string;
+  /** columns added to the nested {id, name, uuid} object other rows show of this one (a timezone's utc_offset) */
+  briefFields?: string[];
   /** the field that names a row (default 'name'); unique unless nameUnique false */
   nameField?: string | null;
   nameUnique?: boolean;
   relations?: RelationDef[];
+  /**
+   * Deleting a row also removes its own bindings (its relations above), as MyEMS does for spaces, tenants,
+   * stores, shopfloors, equipment...; a row bound *by* another one, or referenced through a foreign key, is
+   * still refused. Without it, a row with bindings is refused until they are unbound.
+   */
+  deleteBindings?: boolean;
   children?: ChildDef[];
   /** nested-only children: routes /parentPath/{id}/<nestedName>[/{cid}] with the FK taken from the URL */
   nestedUnder?: { entity: string; field: string; name: string };
@@ -115,6 +125,13 @@ export interface EntityHooks {
   beforeWrite?: (input: Record<string, unknown>, ctx: RequestContext & { id: number | null; existing: Record<string, unknown> | null }) => void;
   afterWrite?: (id: number, ctx: RequestContext & { op: 'create' | 'update' | 'delete' }) => void;
   beforeDelete?: (id: number, ctx: RequestContext) => void;
+}
+
+/** A binding removed because its owner was deleted (each one is audited). */
+export interface RemovedBinding {
+  relation: string;
+  target: string;
+  targetId: number;
 }
 
 export type ChangeOp = 'create' | 'update' | 'delete' | 'bind' | 'unbind' | 'import' | 'clone';

@@ -57,8 +57,14 @@ function dashboard(deps: ReportDeps, p: Principal, q: Query): Built {
     if (u.id !== p.userId && !p.isAdmin) throw forbidden('API.FORBIDDEN', 'only an administrator may read another user\'s dashboard');
   }
   let ids: number[];
-  if (p.spaces === null) ids = (deps.store.db.prepare('SELECT id FROM spaces WHERE parent_space_id IS NULL ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-  else {
+  if (p.spaces === null) {
+    ids = (deps.store.db.prepare('SELECT id FROM spaces WHERE parent_space_id IS NULL ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    // an administrator's dashboard is MyEMS's root space (id 1): its child spaces, when it is the one top-level space
+    if (ids.length === 1) {
+      const children = (deps.store.db.prepare('SELECT id FROM spaces WHERE parent_space_id = ? ORDER BY id').all(ids[0]) as { id: number }[]).map((r) => r.id);
+      if (children.length) ids = children;
+    }
+  } else {
     // the privilege's spaces, without those already below another listed one (no double counting)
     const listed = new Set(p.spaces);
     const parentOf = new Map((deps.store.db.prepare('SELECT id, parent_space_id FROM spaces').all() as { id: number; parent_space_id: number | null }[]).map((r) => [r.id, r.parent_space_id]));

@@ -1,8 +1,12 @@
+import { badRequest } from '../../api/errors';
 import { principalOf } from '../../api/server';
 import { checkVirtualExpression } from '../../energy/virtual';
 import { allowedSpaces } from '../routes';
 import type { EntityDef, FieldDef } from '../types';
 import { bool, description, name, num, ref } from './fields';
+
+/** MyEMS's root space: every fresh store has it, and it cannot be deleted */
+export const ROOT_SPACE_ID = 1;
 
 const PEAK_TYPES = ['toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep'];
 
@@ -30,6 +34,7 @@ export const timezones: EntityDef = {
   table: 'timezones',
   label: 'Timezone',
   group: 'System',
+  briefFields: ['utc_offset', 'iana_name'],
   uuid: false,
   fields: [
     name,
@@ -119,6 +124,7 @@ export const meters: EntityDef = {
   table: 'meters',
   label: 'Meter',
   group: 'Metering',
+  qrcode: 'meter',
   fields: [name, ...meterCommon, ref('master_meter_id', 'meters', 'master_meter', { onDelete: 'setNull' })],
   relations: [
     { name: 'points', target: 'points', field: 'point_id' },
@@ -164,6 +170,19 @@ export const spaces: EntityDef = {
   table: 'spaces',
   label: 'Space',
   group: 'Organisation',
+  qrcode: 'space',
+  deleteBindings: true,
+  hooks: {
+    // MyEMS's root space (id 1) stays: every other space sits under it
+    beforeDelete: (id) => {
+      if (id === ROOT_SPACE_ID) throw badRequest('API.THIS_SPACE_CANNOT_BE_DELETED', 'the root space (id 1) cannot be deleted', 'id');
+    },
+    beforeWrite: (values, ctx) => {
+      if (ctx.id === ROOT_SPACE_ID && values.parent_space_id !== undefined && values.parent_space_id !== null) {
+        throw badRequest('API.INVALID_PARENT_SPACE_ID', 'the root space (id 1) has no parent space', 'parent_space_id');
+      }
+    },
+  },
   fields: [
     name,
     ref('parent_space_id', 'spaces', 'parent_space', {

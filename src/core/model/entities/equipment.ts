@@ -45,6 +45,8 @@ export const equipments: EntityDef = {
   table: 'equipments',
   label: 'Equipment',
   group: 'Equipment',
+  qrcode: 'equipment',
+  deleteBindings: true,
   fields: equipmentFields,
   relations: meterRelations,
 };
@@ -67,6 +69,8 @@ export const combinedequipments: EntityDef = {
   table: 'combined_equipments',
   label: 'Combined Equipment',
   group: 'Equipment',
+  qrcode: 'combinedequipment',
+  deleteBindings: true,
   fields: equipmentFields,
   relations: [{ name: 'equipments', target: 'equipments', field: 'equipment_id' }, ...meterRelations],
 };

@@ -61,6 +61,8 @@ export const tenants: EntityDef = {
   table: 'tenants',
   label: 'Tenant',
   group: 'Organisation',
+  qrcode: 'tenant',
+  deleteBindings: true,
   fields: [
     name,
     { name: 'buildings', type: 'string', required: true },
@@ -92,6 +94,8 @@ export const stores: EntityDef = {
   table: 'stores',
   label: 'Store',
   group: 'Organisation',
+  qrcode: 'store',
+  deleteBindings: true,
   fields: [
     name,
     { name: 'address', type: 'string', required: true },
@@ -113,6 +117,8 @@ export const shopfloors: EntityDef = {
   table: 'shopfloors',
   label: 'Shopfloor',
   group: 'Organisation',
+  qrcode: 'shopfloor',
+  deleteBindings: true,
   fields: [
     name,
     num('area', { required: true, min: 0 }),

@@ -109,6 +109,7 @@ export const energystoragecontainers: EntityDef = {
   table: 'energy_storage_containers',
   label: 'Energy Storage Container',
   group: 'Plants',
+  deleteBindings: true,
   fields: [
     name,
     num('rated_capacity', { required: true, min: 0 }),
@@ -185,6 +186,7 @@ export const energystoragepowerstations: EntityDef = {
   table: 'energy_storage_power_stations',
   label: 'Energy Storage Power Station',
   group: 'Plants',
+  deleteBindings: true,
   fields: siteFields,
   relations: [
     { name: 'containers', target: 'energystoragecontainers', field: 'energy_storage_container_id' },
@@ -216,6 +218,7 @@ export const virtualpowerplants: EntityDef = {
   table: 'virtual_power_plants',
   label: 'Virtual Power Plant',
   group: 'Plants',
+  deleteBindings: true,
   fields: [name, ref('cost_center_id', 'costcenters', 'cost_center', { required: true }), point('balancing_price_point_id'), svgSource, description],
   relations: [{ name: 'microgrids', target: 'microgrids', field: 'microgrid_id' }],
 };

@@ -274,9 +274,11 @@ export default function DemandResponseScreen() {
   useEffect(() => {
     // the site's time zone: the top space's (a site's events are planned in its local time)
     void api
-      .get<{ parent_space_id: number | null; timezone?: { name: string } | null }[]>('/spaces')
+      .get<{ parent_space_id: number | null; timezone?: { name: string; iana_name?: string | null } | null }[]>('/spaces')
       .then((spaces) => {
-        const tz = spaces.find((x) => x.parent_space_id === null)?.timezone?.name;
+        // MyEMS's zone names ("W. Europe Standard Time") are not IANA zones: the zone is its iana_name
+        const t = spaces.find((x) => x.parent_space_id === null)?.timezone;
+        const tz = t?.iana_name ?? t?.name;
         if (tz && DateTime.now().setZone(tz).isValid) setZone(tz);
       })
       .catch(() => undefined);
