@@ -27,6 +27,7 @@ export interface Plant {
   m2: number;
   p1: number;
   equipment: number;
+  costCenter: number;
   electricity: { id: number; kgce: number; kgco2e: number };
 }
 
@@ -68,15 +69,16 @@ export async function buildPlantWith(api: Api, settled: () => Promise<void>): Pr
   await ok(rt, 'PUT', '/spaces/1', { name: 'Root', area: 200, timezone_id: berlin, cost_center_id: cc.id });
   const site = (await ok<{ id: number }>(rt, 'POST', '/spaces', { name: 'Site', parent_space_id: 1, area: 200, timezone_id: berlin, cost_center_id: cc.id })).id;
   const hall = (await ok<{ id: number }>(rt, 'POST', '/spaces', { name: 'Hall', parent_space_id: site, area: 50, timezone_id: berlin, cost_center_id: cc.id })).id;
-  const meter = async (name: string, space: number) => {
+  const meter = async (name: string, space: number, master: number | null = null) => {
     const p = await ok<{ id: number }>(rt, 'POST', '/points', { name: `${name} energy`, data_source_id: ds.id, object_type: 'ENERGY_VALUE', units: 'kWh', ratio: 1, is_trend: true, is_virtual: false, address: '{}' });
-    const m = await ok<{ id: number }>(rt, 'POST', '/meters', { name, energy_category_id: e.id, is_counted: true, hourly_low_limit: 0, hourly_high_limit: 100, cost_center_id: cc.id });
+    const m = await ok<{ id: number }>(rt, 'POST', '/meters', { name, energy_category_id: e.id, is_counted: true, hourly_low_limit: 0, hourly_high_limit: 100, cost_center_id: cc.id, master_meter_id: master });
     await ok(rt, 'POST', `/meters/${m.id}/points`, { point_id: p.id });
     await ok(rt, 'POST', `/spaces/${space}/meters`, { meter_id: m.id });
     return { m: m.id, p: p.id };
   };
   const a = await meter('M1', hall);
-  const b = await meter('M2', site);
+  // M2 is a submeter of M1 (for the submeters balance)
+  const b = await meter('M2', site, a.m);
   const equipment = (await ok<{ id: number }>(rt, 'POST', '/equipments', { name: 'Chiller', is_input_counted: true, is_output_counted: false, cost_center_id: cc.id })).id;
   await ok(rt, 'POST', `/equipments/${equipment}/meters`, { meter_id: a.m, is_output: false });
   await ok(rt, 'POST', `/spaces/${hall}/equipments`, { equipment_id: equipment });
@@ -92,7 +94,7 @@ export async function buildPlantWith(api: Api, settled: () => Promise<void>): Pr
   await load(a.p, riseM1);
   await load(b.p, riseM2);
   await settled();
-  return { site, hall, m1: a.m, m2: b.m, p1: a.p, equipment, electricity: { id: e.id, kgce: e.kgce, kgco2e: e.kgco2e } };
+  return { site, hall, m1: a.m, m2: b.m, p1: a.p, equipment, costCenter: cc.id, electricity: { id: e.id, kgce: e.kgce, kgco2e: e.kgco2e } };
 }
 
 /** the query string of a daily report: base 2026-03-01, reporting 2026-03-02 .. 2026-03-05 (the last day has no data) */

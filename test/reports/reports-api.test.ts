@@ -149,6 +149,71 @@ describe('meter, equipment and dashboard reports', () => {
   });
 });
 
+describe('batch, comparison, balance, virtual meter, energy flow', () => {
+  it('meterbatch and equipmentbatch list what is bound below a space with its energy', async () => {
+    const b = await ok(`meterbatch?spaceid=${plant.site}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true`);
+    expect(b.energycategories.map((c: Json) => c.name)).toEqual(['Electricity']);
+    expect(b.date_list).toEqual(['2026-03-02', '2026-03-03']);
+    const byName = Object.fromEntries(b.meters.map((m: Json) => [m.meter_name, m]));
+    expect(byName.M1.space_name).toBe('Site/Hall');
+    expect(byName.M1.values[0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
+    expect(byName.M2.values[0]).toBeCloseTo(dayEnergy(riseM2, 1) + dayEnergy(riseM2, 2), 6);
+    expect(byName.M1.daily_values[1].value).toBeCloseTo(dayEnergy(riseM1, 2), 6);
+    const e = await ok(`equipmentbatch?spaceid=${plant.site}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true`);
+    expect(e.equipments).toHaveLength(1);
+    expect(e.equipments[0].equipment_name).toBe('Chiller');
+    expect(e.equipments[0].values[0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
+  });
+
+  it('metercomparison and metersubmetersbalance: M1 against M2 per day', async () => {
+    const q = 'periodtype=daily&reportingperiodstartdatetime=2026-03-01T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true';
+    const c = await ok(`metercomparison?meterid1=${plant.m1}&meterid2=${plant.m2}&${q}`);
+    expect(c.meter1.name).toBe('M1');
+    expect(c.meter2.name).toBe('M2');
+    expect(c.reporting_period1.values[1]).toBeCloseTo(dayEnergy(riseM1, 1), 6);
+    expect(c.reporting_period2.values[1]).toBeCloseTo(dayEnergy(riseM2, 1), 6);
+    expect(c.diff.values[2]).toBeCloseTo(dayEnergy(riseM1, 2) - dayEnergy(riseM2, 2), 6);
+    const bal = await ok(`metersubmetersbalance?meterid=${plant.m1}&${q}`);
+    const total = [0, 1, 2].reduce((a, d) => a + dayEnergy(riseM1, d), 0);
+    const subs = [0, 1, 2].reduce((a, d) => a + dayEnergy(riseM2, d), 0);
+    expect(bal.submeters.map((s: Json) => s.name)).toEqual(['M2']);
+    expect(bal.reporting_period.total_in_category).toBeCloseTo(total, 6);
+    expect(bal.reporting_period.total_difference_in_category).toBeCloseTo(total - subs, 6);
+    expect(bal.reporting_period.percentage_difference).toBeCloseTo((total - subs) / total, 9);
+    expect((await get(`metercomparison?meterid1=${plant.m1}&${q}`)).body.field).toBe('meterid');
+  });
+
+  it('virtualmeterenergy of x1+x2 and the energy flow diagram of M1', async () => {
+    const vm = await rt.api<{ id: number }>('POST', '/virtualmeters', {
+      name: 'V',
+      energy_category_id: plant.electricity.id,
+      cost_center_id: plant.costCenter,
+      expression: { equation: 'x1+x2', variables: [{ name: 'x1', meter_type: 'meter', meter_id: plant.m1 }, { name: 'x2', meter_type: 'meter', meter_id: plant.m2 }] },
+    });
+    expect(vm.status, JSON.stringify(vm.body)).toBe(201);
+    // its own top-level space in Berlin (bound to the site it would count twice there)
+    const tz = (await rt.api<{ id: number; iana_name: string }[]>('GET', '/timezones')).body.find((z) => z.iana_name === 'Europe/Berlin')!.id;
+    const own = await rt.api<{ id: number }>('POST', '/spaces', { name: 'Virtual', parent_space_id: null, area: 1, timezone_id: tz });
+    await rt.api('POST', `/spaces/${own.body.id}/virtualmeters`, { virtual_meter_id: vm.body.id });
+    await (rt.ctx.services.get('energy') as { settled(): Promise<void> }).settled();
+    const v = await ok(`virtualmeterenergy?virtualmeterid=${vm.body.id}&${DAILY}&quickmode=true`);
+    expect(v.virtual_meter.name).toBe('V');
+    expect(v.reporting_period.values[0]).toBeCloseTo(both(dayEnergy, 1), 6);
+    expect(v.reporting_period.values[2]).toBeNull();
+
+    const d = await rt.api<{ id: number }>('POST', '/energyflowdiagrams', { name: 'Flow' });
+    const n1 = await rt.api<{ id: number }>('POST', `/energyflowdiagrams/${d.body.id}/nodes`, { name: 'Grid' });
+    const n2 = await rt.api<{ id: number }>('POST', `/energyflowdiagrams/${d.body.id}/nodes`, { name: 'Hall' });
+    const uuid = (await rt.api<{ uuid: string }>('GET', `/meters/${plant.m1}`)).body.uuid;
+    const link = await rt.api('POST', `/energyflowdiagrams/${d.body.id}/links`, { source_node_id: n1.body.id, target_node_id: n2.body.id, meter_uuid: uuid });
+    expect(link.status, JSON.stringify(link.body)).toBe(201);
+    const f = await ok(`energyflowdiagram?energyflowdiagramid=${d.body.id}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true`);
+    expect(f.nodes.map((n: Json) => n.name)).toEqual(['Grid', 'Hall']);
+    expect(f.links[0]).toMatchObject({ source: 'Grid', target: 'Hall' });
+    expect(f.links[0].value).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
+  });
+});
+
 describe('workbooks', () => {
   it('excel_bytes_base64 parses back to the same numbers and holds a chart image; the export route and Accept give the file', async () => {
     const r = await ok(`spaceenergycategory?spaceid=${plant.site}&${DAILY}`);

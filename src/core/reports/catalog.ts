@@ -12,13 +12,17 @@ import { buildMeter, buildMeterTrend } from './families/meter';
 import { buildStatistics } from './families/statistics';
 import { buildEfficiency, buildOutput } from './families/output';
 import { buildTenantBill } from './families/tenantbill';
+import { buildBatch } from './families/batch';
+import { buildComparison, buildSubmetersBalance } from './families/compare';
 
 export interface CatalogEntry {
   kind: SubjectKind;
   /** periodtype is not asked (trend, bill): this is used */
-  fixedPeriodType?: 'hourly' | 'monthly';
+  fixedPeriodType?: 'hourly' | 'daily' | 'monthly';
   /** base period not used */
   noBase?: boolean;
+  /** the subject's id parameter under another name (metercomparison: meterid1) */
+  alias?: Record<string, string>;
   build: (ctx: BuildCtx) => Built;
 }
 
@@ -51,4 +55,9 @@ for (const [prefix, kind] of [['meter', 'meters'], ['virtualmeter', 'virtualmete
   catalog.set(`${prefix}cost`, { kind, build: (ctx) => buildMeter(ctx, 'cost') });
   catalog.set(`${prefix}carbon`, { kind, build: (ctx) => buildMeter(ctx, 'carbon') });
 }
+for (const [prefix, kind] of [...SITE_KINDS.filter(([p]) => p !== 'space'), ['meter', 'meters'], ['virtualmeter', 'virtualmeters'], ['offlinemeter', 'offlinemeters']] as [string, SubjectKind][]) {
+  catalog.set(`${prefix}batch`, { kind: 'spaces', fixedPeriodType: 'daily', noBase: true, build: (ctx) => buildBatch(ctx, kind) });
+}
+catalog.set('metercomparison', { kind: 'meters', alias: { meterid: 'meterid1', meteruuid: 'meteruuid1' }, noBase: true, build: buildComparison });
+catalog.set('metersubmetersbalance', { kind: 'meters', noBase: true, build: buildSubmetersBalance });
 catalog.set('metertrend', { kind: 'meters', fixedPeriodType: 'hourly', noBase: true, build: buildMeterTrend });

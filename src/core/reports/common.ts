@@ -1,7 +1,8 @@
 /** Arithmetic and lookups shared by the report builders. */
 import type { EnergyResult, EnergySeries, EnergyService, PeriodType, SubjectKind } from '../energy/contract';
 import type { Store } from '../store/store';
-import type { ReportParams, Span } from './params';
+import type { Query, ReportParams, Span } from './params';
+import type { Principal } from '../auth/service';
 import type { Subject } from './subjects';
 import { periodLabel } from './time';
 
@@ -11,6 +12,9 @@ export interface BuildCtx {
   subject: Subject;
   params: ReportParams;
   currency: string;
+  /** the caller and the raw query, for builders that resolve a second subject (comparison) */
+  principal?: Principal;
+  query?: Query;
 }
 
 export type Values = (number | null)[];

@@ -13,7 +13,8 @@ import type { Built } from './doc';
 import { buildWorkbook } from './excel';
 import { buildDashboard } from './families/dashboard';
 import { buildMeterRealtime } from './families/meter';
-import { parseBool, parseLanguage, parseReportParams, parseSpan, str, type Query, type ReportParams } from './params';
+import { parseBool, parseLanguage, parsePeriodType, parseReportParams, parseSpan, str, type Query, type ReportParams } from './params';
+import { buildEnergyFlow } from './families/flow';
 import { authorize, requireEnergy, resolveSubject } from './subjects';
 
 export interface ReportDeps {
@@ -27,7 +28,7 @@ export interface ReportOutcome {
   quickMode: boolean;
 }
 
-export const REPORT_NAMES = () => ['dashboard', 'meterrealtime', ...catalog.keys()];
+export const REPORT_NAMES = () => ['dashboard', 'meterrealtime', 'energyflowdiagram', ...catalog.keys()];
 
 function energyOf(deps: ReportDeps): EnergyService {
   return requireEnergy<EnergyService>(deps.services);
@@ -87,23 +88,29 @@ export function runReport(deps: ReportDeps, p: Principal, name: string, q: Query
     const quick = parseBool(q, 'quickmode');
     return { built: dashboard(deps, p, q), quickMode: quick };
   }
+  if (name === 'energyflowdiagram') {
+    const quick = parseBool(q, 'quickmode');
+    return { built: guarded(() => buildEnergyFlow(deps.store, energyOf(deps), p, q)), quickMode: quick };
+  }
   const entry = name === 'meterrealtime' ? { kind: 'meters' as const, fixedPeriodType: 'hourly' as const, noBase: true, realtime: true } : catalog.get(name);
   if (!entry) throw notFound('API.REPORT_NOT_FOUND', `no report named ${name}`);
   const energy = energyOf(deps);
-  const subject = resolveSubject(deps.store, q, entry.kind);
+  const alias = 'alias' in entry && entry.alias ? Object.fromEntries(Object.entries(entry.alias).map(([k, from]) => [k, q[from]])) : {};
+  const subject = resolveSubject(deps.store, { ...q, ...alias }, entry.kind);
   authorize(deps.store, p, entry.kind, subject.id);
   const zone = energy.timezoneOf(entry.kind, subject.id);
   let params: ReportParams;
   if ('realtime' in entry) {
     params = { periodType: 'hourly', base: null, reporting: { start: now, end: now + 1, startLocal: '', endLocal: '' }, quickMode: parseBool(q, 'quickmode'), language: parseLanguage(q), zone };
   } else if (entry.fixedPeriodType) {
-    const fixed = { ...q, periodtype: entry.fixedPeriodType === 'monthly' ? (str(q, 'periodtype') ?? 'monthly') : 'hourly' };
-    const reporting = parseSpan(fixed, 'reporting', zone, fixed.periodtype as 'hourly', true)!;
-    params = { periodType: fixed.periodtype as 'hourly', base: null, reporting, quickMode: parseBool(q, 'quickmode'), language: parseLanguage(q), zone };
+    const periodType = entry.fixedPeriodType === 'monthly' ? parsePeriodType(q, false, 'monthly') : entry.fixedPeriodType;
+    const reporting = parseSpan(q, 'reporting', zone, periodType, true)!;
+    params = { periodType, base: null, reporting, quickMode: parseBool(q, 'quickmode'), language: parseLanguage(q), zone };
   } else {
     params = parseReportParams(q, zone);
+    if (entry.noBase) params.base = null;
   }
-  const ctx: BuildCtx = { store: deps.store, energy, subject, params, currency: currencyOf(deps.store, subject.row.cost_center_id) };
+  const ctx: BuildCtx = { store: deps.store, energy, subject, params, currency: currencyOf(deps.store, subject.row.cost_center_id), principal: p, query: q };
   const built = guarded(() => ('realtime' in entry ? buildMeterRealtime(ctx, (id) => deps.values.latest(id), now) : (entry as { build: (c: BuildCtx) => Built }).build(ctx)));
   return { built, quickMode: params.quickMode };
 }
