@@ -245,6 +245,10 @@ describe('security: secrets, object-level authorization, login and sessions', ()
         expect(r.status, `${method} ${route}`).toBe(403);
       }
       expect((await call(limited, 'GET', `/alarms/${north.id}`)).status).toBe(200);
+      const banner = (await call<Row>(limited, 'GET', '/alarms/summary')).body;
+      expect(banner.unacknowledged_alarms).toBe(seen.filter((a) => !a.acknowledged).length);
+      expect((banner.newest_unacknowledged as Row).point_id).toBe(ids.pointN);
+      expect(((await rt.api<Row>('GET', '/alarms/summary')).body.unacknowledged_alarms as number) > (banner.unacknowledged_alarms as number)).toBe(true);
       expect((await call<Row>(admin, 'GET', `/alarms/${south.id}`)).body.state).toBe('UNACK');
       expect((await call<Row[]>(operator, 'GET', '/alarms')).body.some((a) => a.point_id === ids.pointS)).toBe(true);
 

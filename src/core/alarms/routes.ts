@@ -63,7 +63,13 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmS
     return alarms.list(state as AlarmFilter).filter((a) => seesPoint(req, a.point_id));
   });
   app.get('/api/alarms/summary', async (req) => {
-    principalOf(req);
+    const p = principalOf(req);
+    if (access && !p.isAdmin && p.spaces !== null) {
+      // the banner of a privilege-limited user counts its own alarms (the list is in priority order)
+      const open = alarms.list('annunciated').filter((a) => !a.acknowledged && seesPoint(req, a.point_id));
+      const newest = open.reduce<Row | null>((n, a) => (!n || String(a.activated_datetime ?? '') > String(n.activated_datetime ?? '') ? a : n), null);
+      return { unacknowledged_alarms: open.length, highest_alarm_priority: open[0]?.priority ?? null, newest_unacknowledged: newest };
+    }
     const s = alarms.summary();
     return { unacknowledged_alarms: s.unacknowledged, highest_alarm_priority: s.highestPriority, newest_unacknowledged: s.newest };
   });
