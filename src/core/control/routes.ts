@@ -11,6 +11,7 @@ import type { Settings } from '../store/settings';
 import type { Store } from '../store/store';
 import type { ControlService } from './control';
 import type { ControlHub } from './service';
+import { checkDiscreteWrite } from './discrete';
 
 interface CommandRow {
   id: number;
@@ -52,6 +53,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
     const pointTopic = POINT_TOPIC.exec(cmd.topic.trim());
     if (pointTopic) {
       if (setValue === undefined) throw badRequest('API.INVALID_SET_VALUE', 'set_value is required for a command that writes a point', 'set_value');
+      checkDiscreteWrite(store, Number(pointTopic[1]), setValue, cmd);
       // a command to a point is the operator's override: it holds until released (or for duration_seconds)
       const r = await hub.override(actor, Number(pointTopic[1]), { value: setValue, duration_seconds: data.duration_seconds, reason: data.reason }, { valueField: 'set_value', reasonPrefix: `command ${cmd.name}` });
       const device = hub.stack(r.request.pointId).device;
@@ -73,6 +75,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
     if (value === undefined) throw badRequest('API.INVALID_VALUE', 'value must be a number', 'value');
     const priority = data.priority === undefined ? undefined : numberOf(data.priority);
     if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 16)) throw badRequest('API.INVALID_PRIORITY', 'priority must be an integer from 1 to 16', 'priority');
+    checkDiscreteWrite(store, id, value);
     return hub.momentary(actor, id, value, priority);
   });
 
@@ -94,6 +97,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
   const place = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, pointId: unknown) => {
     const who = principalOf(req);
     const d = body(req.body);
+    const n = numberOf(d.value);
+    if (n !== undefined && Number.isInteger(Number(pointId))) checkDiscreteWrite(store, Number(pointId), n);
     const r = await hub.override(who, pointId, { value: d.value, duration_seconds: d.duration_seconds, expires: d.expires, reason: d.reason });
     reply.code(201);
     return { request_id: r.request.id, audit_id: r.audit_id, write: r.write, stack: hub.stack(r.request.pointId) };

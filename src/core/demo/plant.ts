@@ -102,6 +102,7 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
       low_limit: 0,
       high_limit: 1,
       is_trend: true,
+      state_labels: JSON.stringify({ 0: 'Open', 1: 'Closed' }),
       address: JSON.stringify({ slave_id: 1, function_code: 1, offset: c.offset }),
     });
   }
@@ -117,6 +118,7 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
       low_limit: o.low_limit,
       high_limit: o.high_limit,
       is_trend: true,
+      state_labels: o.object_type === 'binaryValue' ? JSON.stringify({ 0: 'Stopped', 1: 'Running' }) : null,
       address: JSON.stringify({ object_type: o.object_type, object_id: o.object_id, property_name: 'presentValue' }),
     });
   }

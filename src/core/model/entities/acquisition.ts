@@ -3,6 +3,7 @@ import { dataOf, idParam } from '../../api/server';
 import type { EntityDef } from '../types';
 import { validateAddress, validateConnection } from '../../acquisition/validation';
 import { bool, description, name, num, ref } from './fields';
+import { parseStateLabels } from '../../../shared/states';
 
 /** `manual`: points entered by hand (PUT /api/points/{id}/write), quality manual; `virtual`: computed points only */
 export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual', 'manual'] as const;
@@ -112,6 +113,12 @@ export const points: EntityDef = {
         const ds = store.db.prepare('SELECT protocol FROM data_sources WHERE id = ?').get(row.data_source_id) as { protocol: string } | undefined;
         return ds ? validateAddress(ds.protocol, a, row.is_virtual === 1 || row.is_virtual === true) : null;
       },
+    },
+    {
+      name: 'state_labels',
+      type: 'json',
+      help: 'names of the states of a discrete point, e.g. {"0":"Open","1":"Closed"}; shown instead of the number, and commands may send only these values',
+      check: (v) => parseStateLabels(v).error ?? null,
     },
     description,
   ],

@@ -3,7 +3,7 @@
  * `data-binding="<binding>|<binding>..."`, each binding `kind:option=value;option=value`. Values are applied
  * by direct DOM updates, never by re-rendering the SVG. See docs/diagrams.md for the format.
  *
- *   text:format=0.0;units=kW       value text
+ *   text:format=0.0;units=kW       value text (a discrete point's state name where the point has state labels)
  *   fill:states=0:#e6e6e6,1:#333   colour by exact state, or fill:ranges=0:#888,100:#c00 (highest threshold <= value)
  *   stroke:ranges=0:#999,300:#222  same for the stroke
  *   visible:when=1                 shown only while value == 1 (or when>0, when<0)
@@ -16,6 +16,8 @@
  */
 import type { LiveValue } from '../live/liveStore';
 import { formatNumber, QUALITY_MARK } from '../ui/format';
+import { stateLabelsOf } from '../live/pointStates';
+import { stateLabel } from '../../../shared/states';
 
 export interface Binding {
   kind: string;
@@ -121,8 +123,9 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
   for (const { kind, options } of b.bindings) {
     switch (kind) {
       case 'text': {
-        let text = v === undefined || v.value === null ? '---' : typeof v.value === 'number' ? formatNumber(v.value, options.format ?? '0.0') : String(v.value);
-        if (options.units) text += ` ${options.units}`;
+        const state = stateLabel(stateLabelsOf(b.pointId), v?.value);
+        let text = v === undefined || v.value === null ? '---' : state !== undefined ? state : typeof v.value === 'number' ? formatNumber(v.value, options.format ?? '0.0') : String(v.value);
+        if (options.units && state === undefined) text += ` ${options.units}`;
         if (mark) text += ` ${mark.glyph}`;
         // change the existing text node in place (cheaper than replacing the element's children)
         const node = el.firstChild;

@@ -7,6 +7,8 @@ import { api, ApiError } from '../app/api';
 import { canOperate } from '../app/session';
 import { usePointValue } from '../live/liveStore';
 import { ControlStack } from './ControlStack';
+import { usePointStates, useStateLabels } from '../live/pointStates';
+import { stateLabel, stateList, type StateLabels } from '../../../shared/states';
 import { type PointInfo, loadPen } from './data';
 import { Dialog } from './Dialog';
 import { QUALITY_MARK } from './format';
@@ -31,6 +33,7 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const live = usePointValue(pointId);
+  const states = useStateLabels(pointId);
 
   useEffect(() => {
     let cancelled = false;
@@ -39,6 +42,7 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
         const p = await api.get<PointInfo>(`/points/${pointId}`);
         if (cancelled) return;
         setInfo(p);
+        usePointStates.getState().set(pointId, (p as { state_labels?: unknown }).state_labels);
         const now = Date.now();
         const [trend, cmds] = await Promise.all([loadPen(p, now - 3_600_000, now, 600), api.get<Command[]>('/commands')]);
         if (cancelled) return;
@@ -92,7 +96,7 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
           {commands.length === 0 && <p>No command acts on this point.</p>}
           {commands.length > 0 && !canOperate() && <p>{commands.map((c) => c.name).join(', ')}: a read-only user cannot send commands.</p>}
           {canOperate() &&
-            commands.map((c) => <CommandRow key={c.id} command={c} onSend={(value) => setConfirm({ command: c, value })} />)}
+            commands.map((c) => <CommandRow key={c.id} command={c} states={states} onSend={(value) => setConfirm({ command: c, value })} />)}
           {result && (
             <p className="command-result" role="status">
               {result}
@@ -104,7 +108,7 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
       {confirm && (
         <Dialog title="Confirm command" onClose={() => setConfirm(null)}>
           <p>
-            Send <strong>{confirm.command.name}</strong> with value <strong>{confirm.value}</strong>
+            Send <strong>{confirm.command.name}</strong> with value <strong>{stateLabel(states, confirm.value) ? `${stateLabel(states, confirm.value)} (${confirm.value})` : confirm.value}</strong>
             {info ? ` to ${info.name}` : ''}? The write is audited.
           </p>
           <div className="button-row">
@@ -121,9 +125,27 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
   );
 }
 
-function CommandRow({ command, onSend }: { command: Command; onSend: (value: number) => void }) {
+function CommandRow({ command, states, onSend }: { command: Command; states?: StateLabels; onSend: (value: number) => void }) {
   const [value, setValue] = useState(String(command.set_value ?? ''));
   const n = Number(value);
+  if (states) {
+    // a discrete point: a command with its own value sends that state only; otherwise only the defined states
+    const fixed = command.set_value !== null ? stateList(states).filter((s) => s.value === command.set_value) : stateList(states);
+    return (
+      <div className="command-row" role="group" aria-label={command.name}>
+        <span>
+          {command.name}
+          {command.description ? <small> ({command.description})</small> : null}
+        </span>
+        {fixed.length === 0 && <small className="error">sends {command.set_value}, which is not a state of this point</small>}
+        {fixed.map((s) => (
+          <button key={s.value} type="button" onClick={() => onSend(s.value)}>
+            {s.label}…
+          </button>
+        ))}
+      </div>
+    );
+  }
   return (
     <form
       className="command-row"

@@ -1,4 +1,5 @@
 import type { LiveValue, Quality } from '../live/liveStore';
+import { stateLabel, type StateLabels } from '../../../shared/states';
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
@@ -13,8 +14,11 @@ export function formatNumber(v: number, format = '0.0'): string {
   return f.format(v);
 }
 
-export function formatValue(v: LiveValue | undefined, format?: string, units?: string): string {
+/** A value as text: its state's name for a discrete point with state labels, else the number with its units. */
+export function formatValue(v: LiveValue | undefined, format?: string, units?: string, states?: StateLabels): string {
   if (!v || v.value === null || v.value === undefined) return '---';
+  const state = stateLabel(states, v.value);
+  if (state !== undefined) return state;
   const text = typeof v.value === 'number' ? formatNumber(v.value, format) : String(v.value);
   return units ? `${text} ${units}` : text;
 }
