@@ -1,6 +1,6 @@
 /**
  * The demand response console: events (create, watch, opt out, cancel), resources with their live setpoints,
- * programs and participants, partners. Times are entered and shown in this computer's time zone and sent in UTC.
+ * programs and participants, partners. Times are entered and shown in the site's time zone (the top space's) and sent with their offset.
  */
 import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
@@ -8,6 +8,7 @@ import { api, ApiError, authHeaders } from '../../app/api';
 import { apiBase, canConfigure, canOperate } from '../../app/session';
 import { useConfirm } from '../../ui/Confirm';
 import { PointValue } from '../../ui/PointValue';
+import { useSiteZone } from '../../ui/siteZone';
 import './dr.css';
 
 interface DrEvent {
@@ -267,22 +268,11 @@ export default function DemandResponseScreen() {
   const [programs, setPrograms] = useState<Program[]>([]);
   const [participants, setParticipants] = useState<Participant[]>([]);
   const [message, setMessage] = useState<string | null>(null);
-  const [zone, setZone] = useState<string>(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const siteZone = useSiteZone();
+  const zone = siteZone ?? 'UTC';
   const [reports, setReports] = useState<{ id: string; name: string | null; event_name: string | null; partner: string | null; created_at: string }[]>([]);
   const [ecobeeFor, setEcobeeFor] = useState<number | null>(null);
   const [deliveries, setDeliveries] = useState<{ id: number; partner: string; operation: string; status: string; attempts: number; last_error: string | null; created_at: string }[]>([]);
-  useEffect(() => {
-    // the site's time zone: the top space's (a site's events are planned in its local time)
-    void api
-      .get<{ parent_space_id: number | null; timezone?: { name: string; iana_name?: string | null } | null }[]>('/spaces')
-      .then((spaces) => {
-        // MyEMS's zone names ("W. Europe Standard Time") are not IANA zones: the zone is its iana_name
-        const t = spaces.find((x) => x.parent_space_id === null)?.timezone;
-        const tz = t?.iana_name ?? t?.name;
-        if (tz && DateTime.now().setZone(tz).isValid) setZone(tz);
-      })
-      .catch(() => undefined);
-  }, []);
   const load = useCallback(async () => {
     const [e, r, p, pa] = await Promise.all([
       api.get<DrEvent[]>('/dr/events'),
@@ -318,7 +308,7 @@ export default function DemandResponseScreen() {
   return (
     <section className="screen dr">
       <h1>Demand response</h1>
-      <p className="muted">Times in {zone}.</p>
+      <p className="muted">{siteZone ? `Times in ${siteZone}.` : "Reading the site's time zone…"}</p>
       <Timeline events={events} zone={zone} />
       {message && <p role="status">{message}</p>}
       {running.map((e) => (
@@ -431,7 +421,11 @@ export default function DemandResponseScreen() {
           {canConfigure() && (
             <>
               <h2>New event</h2>
-              <EventForm programs={programs} resources={resources} zone={zone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+              {siteZone === null ? (
+                <p className="muted">Reading the site's time zone…</p>
+              ) : (
+                <EventForm key={siteZone} programs={programs} resources={resources} zone={siteZone} onCreated={() => void load().then(() => setMessage('Event scheduled.'))} />
+              )}
             </>
           )}
         </section>
