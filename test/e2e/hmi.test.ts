@@ -54,7 +54,7 @@ describe.skipIf(!haveChromium())('operator HMI end to end in Chromium', () => {
 
   it('shows the energy flow diagram as a sankey', async () => {
     await page.getByRole('button', { name: 'Demo Campus power flow' }).click();
-    await page.locator('.energy-flow canvas').first().waitFor({ timeout: 10_000 });
+    await page.locator('.energy-flow svg').first().waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
     await page.getByRole('button', { name: 'Demo Campus 400 V' }).click();
     await page.locator('.diagram-canvas svg').waitFor();

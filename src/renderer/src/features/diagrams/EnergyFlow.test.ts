@@ -16,12 +16,16 @@ describe('energy flow sankey', () => {
   it('sizes links by their meters live power; an abnormal value carries no flow', () => {
     const o = sankeyOption(nodes, links, { 10: { value: -42, quality: 'good' }, 11: { value: 40, quality: 'comm_fail' } }) as { series: { links: { source: string; target: string; value: number }[] }[] };
     expect(o.series[0].links).toEqual([
-      { source: 'Grid', target: 'Busbar', value: 42 },
-      { source: 'Busbar', target: 'Building', value: 0.001 },
+      { source: 'Grid', target: 'Busbar', value: 42, text: '42.0 kW' },
+      { source: 'Busbar', target: 'Building', value: 0.001, text: '--- kW (communication failure)' },
     ]);
     const c = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 400, height: 300 });
     c.setOption(o as never);
-    expect(c.renderToSVGString()).toContain('Building');
+    const svg = c.renderToSVGString();
+    expect(svg).toContain('Building');
+    // each flow's value and unit is printed on the diagram
+    expect(svg).toContain('42.0 kW');
+    expect(svg).toContain('--- kW (communication failure)');
     c.dispose();
   });
 });
