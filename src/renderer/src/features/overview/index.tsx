@@ -1,94 +1,122 @@
-/** Overview: every data source with its status, and the live values of the selected one's points. */
-import { useEffect, useState } from 'react';
+/**
+ * Overview: the plant at a glance (ISA-101: calm when all is well). The site's key figures, alarms by priority
+ * and the health of the data sources that talk to devices; the data-source and point tables one click away.
+ */
+import { useEffect, useMemo, useState } from 'react';
 import { api } from '../../app/api';
+import { talksToDevice } from '../../../../shared/protocols';
 import { useLive } from '../../live/liveStore';
-import { PointValue } from '../../ui/PointValue';
-import { Faceplate } from '../../ui/Faceplate';
+import { useDevices } from '../../ui/devices';
+import { retainAlarmPolling, useAlarmStore } from '../alarms/store';
+import type { Priority } from '../alarms/types';
+import { KeyFigures, SITE_KINDS } from './KeyFigures';
+import { SourceTables, type DataSource } from './SourceTables';
+import './overview.css';
 
-interface DataSource {
-  id: number;
-  name: string;
-  protocol: string;
-  status: string;
-  last_seen_datetime: string | null;
+const PRIORITIES: Priority[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+function AlarmsByPriority() {
+  useEffect(() => retainAlarmPolling('full'), []);
+  const byId = useAlarmStore((s) => s.byId);
+  const counts = useMemo(() => {
+    const c = Object.fromEntries(PRIORITIES.map((p) => [p, { active: 0, unack: 0 }])) as Record<Priority, { active: number; unack: number }>;
+    for (const a of byId.values()) {
+      if (a.state === 'NORM' || a.shelved || a.out_of_service) continue;
+      if (a.active) c[a.priority].active++;
+      if (!a.acknowledged) c[a.priority].unack++;
+    }
+    return c;
+  }, [byId]);
+  return (
+    <section className="overview-card" aria-label="Alarms by priority">
+      <h2>Alarms</h2>
+      <table className="grid compact">
+        <thead>
+          <tr>
+            <th>Priority</th>
+            <th>Active</th>
+            <th>Unacknowledged</th>
+          </tr>
+        </thead>
+        <tbody>
+          {PRIORITIES.map((p) => (
+            <tr key={p} className={counts[p].unack > 0 ? `abnormal prio-${p.toLowerCase()}` : undefined}>
+              <td>{p}</td>
+              <td className="num">{counts[p].active}</td>
+              <td className="num">{counts[p].unack}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <a href="#/alarms">Open the alarm list</a>
+    </section>
+  );
 }
-interface Point {
-  id: number;
-  name: string;
-  units: string;
-  data_source: { id: number };
-  data_source_id?: number;
+
+function SourceHealth({ sources }: { sources: DataSource[] }) {
+  const devices = sources.filter((s) => talksToDevice(s.protocol));
+  const offline = devices.filter((s) => s.status !== 'online');
+  return (
+    <section className="overview-card" aria-label="Data source health">
+      <h2>Data sources</h2>
+      <p className={offline.length ? 'abnormal' : undefined} data-testid="source-health">
+        {devices.length - offline.length} of {devices.length} device sources online
+      </p>
+      {offline.length > 0 && (
+        <ul>
+          {offline.map((s) => (
+            <li key={s.id}>
+              ✕ {s.name} ({s.protocol}) offline{s.last_seen_datetime ? `, last seen ${s.last_seen_datetime} UTC` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 export default function OverviewScreen() {
   const [sources, setSources] = useState<DataSource[]>([]);
-  const [points, setPoints] = useState<Point[]>([]);
-  const [selected, setSelected] = useState<number | null>(null);
-  const [faceplate, setFaceplate] = useState<number | null>(null);
-  const status = useLive((s) => s.status);
+  const [microgrids, setMicrogrids] = useState<{ id: number; name: string }[] | null>(null);
+  const [tables, setTables] = useState(false);
+  const offlineCount = useLive((s) => s.status?.data_sources_offline);
 
   useEffect(() => {
     let cancelled = false;
-    const load = async () => {
-      const [ds, ps] = await Promise.all([api.get<DataSource[]>('/datasources'), api.get<Point[]>('/points')]);
-      if (cancelled) return;
-      setSources(ds);
-      setPoints(ps);
-      setSelected((s) => s ?? ds[0]?.id ?? null);
-    };
-    void load().catch(() => undefined);
-    const t = setInterval(() => void load().catch(() => undefined), 10_000);
+    const load = () =>
+      api
+        .get<DataSource[]>('/datasources')
+        .then((ds) => !cancelled && setSources(ds))
+        .catch(() => undefined);
+    void load();
+    const t = setInterval(load, 10_000);
     return () => {
       cancelled = true;
       clearInterval(t);
     };
-  }, [status?.data_sources_offline]);
+  }, [offlineCount]);
+  useEffect(() => {
+    void api
+      .get<{ id: number; name: string }[]>('/microgrids')
+      .then(setMicrogrids)
+      .catch(() => setMicrogrids([]));
+  }, []);
+  const site = microgrids?.[0] ?? null;
+  const devices = useDevices(site ? `/microgrids/${site.id}` : null, SITE_KINDS);
 
-  const shown = points.filter((p) => (p.data_source?.id ?? p.data_source_id) === selected);
   return (
     <section className="screen overview">
-      <h1>Overview</h1>
-      <div className="split">
-        <table className="grid" aria-label="Data sources">
-          <thead>
-            <tr>
-              <th>Data source</th>
-              <th>Protocol</th>
-              <th>Status</th>
-              <th>Last seen (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sources.map((d) => (
-              <tr key={d.id} className={d.id === selected ? 'selected' : undefined} onClick={() => setSelected(d.id)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setSelected(d.id)}>
-                <td>{d.name}</td>
-                <td>{d.protocol}</td>
-                <td className={d.status === 'online' || d.protocol === 'virtual' || d.protocol === 'manual' ? '' : 'abnormal'}>{d.status === 'online' ? 'online' : d.protocol === 'virtual' || d.protocol === 'manual' ? '-' : '✕ offline'}</td>
-                <td>{d.last_seen_datetime ?? '-'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="grid" aria-label="Points">
-          <thead>
-            <tr>
-              <th>Point</th>
-              <th>Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((p) => (
-              <tr key={p.id} onClick={() => setFaceplate(p.id)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setFaceplate(p.id)}>
-                <td>{p.name}</td>
-                <td className="num">
-                  <PointValue pointId={p.id} units={p.units} format="0.00" />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <h1>Overview{site ? `: ${site.name}` : ''}</h1>
+      {microgrids !== null && !site && <p className="muted">No microgrid is configured: the key figures come from a microgrid's grid, PV, battery and load devices.</p>}
+      {site && <KeyFigures devices={devices} />}
+      <div className="overview-cards">
+        <AlarmsByPriority />
+        <SourceHealth sources={sources} />
       </div>
-      {faceplate !== null && <Faceplate pointId={faceplate} onClose={() => setFaceplate(null)} />}
+      <button type="button" aria-expanded={tables} onClick={() => setTables((x) => !x)}>
+        {tables ? 'Hide' : 'Show'} data sources and points
+      </button>
+      {tables && <SourceTables sources={sources} />}
     </section>
   );
 }
