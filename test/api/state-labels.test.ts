@@ -44,11 +44,14 @@ describe('state labels of discrete points', () => {
     expect((await rt.api<{ state_labels: string }>('GET', `/points/${point}`)).body.state_labels).toBe(before.body.state_labels);
   });
 
-  it('sends the command its own state, and the value reaches the point', async () => {
+  it('sends the command its own state, and the value reaches the point', { timeout: 60_000 }, async () => {
+    // a defined state written directly (momentary, as in commissioning) is accepted
+    expect((await rt.api('PUT', `/points/${point}/write`, { value: 0 })).status).toBe(200);
+    await expect.poll(async () => (await rt.api<{ value: number }>('GET', `/points/${point}/latest`)).body.value, { timeout: 15_000 }).toBe(0);
     const r = await rt.api<{ ok: boolean }>('PUT', `/commands/${close}/send`, {});
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(true);
-    await expect.poll(async () => (await rt.api<{ value: number }>('GET', `/points/${point}/latest`)).body.value).toBe(1);
+    await expect.poll(async () => (await rt.api<{ value: number }>('GET', `/points/${point}/latest`)).body.value, { timeout: 15_000 }).toBe(1);
   });
 
   it('refuses the opening value through the closing command, and writes nothing', async () => {
@@ -68,7 +71,13 @@ describe('state labels of discrete points', () => {
     expect(r.body.field).toBe('value');
     expect(r.body.message).toContain('0 (Open), 1 (Closed)');
     expect(auditCount()).toBe(audits);
-    const ok = await rt.api<{ ok: boolean }>('PUT', `/points/${point}/write`, { value: 0 });
-    expect(ok.status).toBe(200);
+  });
+
+  it('refuses an operator override to a value that is not a state', async () => {
+    const audits = auditCount();
+    const r = await rt.api<{ field: string }>('POST', `/control/points/${point}/requests`, { value: 2 });
+    expect(r.status).toBe(400);
+    expect(r.body.field).toBe('value');
+    expect(auditCount()).toBe(audits);
   });
 });
