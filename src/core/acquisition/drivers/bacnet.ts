@@ -4,7 +4,8 @@
  * address: {"object_type":"analogValue","object_id":3,"property_name":"presentValue","property_array_index":null}.
  */
 import dgram from 'node:dgram';
-import BACnet, { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
+import { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
+import { BACnetClient as BACnet } from './bacnet-client';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
 import { type Driver, type DriverContext, DriverStats, type RawReading, type WireTrace } from './driver';

@@ -3,7 +3,8 @@
  * values answering ReadProperty and WriteProperty (with a priority array: the highest priority written wins).
  * It listens on 127.0.0.2, because the BACnet libraries drop requests from 127.0.0.1:47808.
  */
-import BACnet, { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
+import { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
+import { BACnetClient as BACnet } from '../../acquisition/drivers/bacnet-client';
 
 export interface BacnetObject {
   type: ObjectType;
