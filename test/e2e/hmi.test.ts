@@ -66,7 +66,7 @@ describe.skipIf(!haveChromium())('operator HMI end to end in Chromium', () => {
     const faceplate = page.getByRole('dialog', { name: 'Faceplate: PV Breaker' });
     await faceplate.waitFor();
     await expect.poll(async () => faceplate.getByTestId('faceplate-quality').textContent(), { timeout: 10_000 }).toBe('good');
-    await faceplate.getByRole('button', { name: 'Send…' }).first().click();
+    await faceplate.getByRole('button', { name: /^Send/ }).first().click();
     const confirm = page.getByRole('dialog', { name: 'Confirm command' });
     await confirm.getByText('Open PV breaker').waitFor();
     await confirm.getByRole('button', { name: 'Send' }).click();

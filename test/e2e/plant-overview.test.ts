@@ -60,10 +60,10 @@ describe.skipIf(!haveChromium())('plant overview, states, site time zone and ene
     await faceplate.locator('.faceplate-value').getByText(/^(Open|Closed)$/).waitFor();
     // each command offers only its own state, not a number field
     const close = faceplate.getByRole('group', { name: 'Close PV breaker' });
-    await close.getByRole('button', { name: 'Closed…' }).waitFor();
+    await close.getByRole('button', { name: 'Send Closed…' }).waitFor();
     expect(await close.getByRole('button').count()).toBe(1);
     expect(await faceplate.getByRole('spinbutton').count()).toBe(0);
-    await faceplate.getByRole('group', { name: 'Open PV breaker' }).getByRole('button', { name: 'Open…' }).click();
+    await faceplate.getByRole('group', { name: 'Open PV breaker' }).getByRole('button', { name: 'Send Open…' }).click();
     await page.getByRole('dialog', { name: 'Confirm command' }).getByText('Open (0)').waitFor();
     await page.getByRole('dialog', { name: 'Confirm command' }).getByRole('button', { name: 'Cancel' }).click();
     await page.keyboard.press('Escape');

@@ -82,8 +82,10 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     expect(errors.splice(0)).toEqual([]);
   });
 
-  it('Overview: the demo data sources and their live point values; a point faceplate', async () => {
+  it('Overview: the key figures, then the demo data sources and their live point values; a point faceplate', async () => {
     const main = await open(page, 'Overview');
+    await main.getByTestId('figure-Grid').filter({ hasText: /\d+\.\d kW/ }).waitFor({ timeout: 20_000 });
+    await main.getByRole('button', { name: 'Show data sources and points' }).click();
     await main.getByText('Demo Plant PLC').first().waitFor({ timeout: 20_000 });
     await liveValuesChange(main);
     await main.locator('tr:has(.pv-value)').first().click();
@@ -102,20 +104,21 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     await main.locator(`.diagram-canvas rect[data-point="${ids['PV Breaker']}"]`).click();
     const faceplate = page.getByRole('dialog', { name: 'Faceplate: PV Breaker' });
     await faceplate.getByTestId('faceplate-quality').filter({ hasText: 'good' }).waitFor({ timeout: 20_000 });
-    const close = faceplate.locator('form.command-row', { hasText: 'Close PV breaker' });
-    await close.getByRole('button', { name: 'Send…' }).click();
+    const close = faceplate.getByRole('group', { name: 'Close PV breaker' });
+    await close.getByRole('button', { name: 'Send Closed…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Confirm command' });
     await confirm.getByText('Close PV breaker').waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'detached' });
-    await close.getByRole('button', { name: 'Send…' }).click();
+    await close.getByRole('button', { name: 'Send Closed…' }).click();
     await confirm.getByRole('button', { name: 'Send' }).click();
     await faceplate.getByRole('status').filter({ hasText: /Sent\. Read back 1/ }).waitFor({ timeout: 20_000 });
     await faceplate.getByRole('button', { name: 'Close' }).first().click();
     await faceplate.waitFor({ state: 'detached' });
     // the energy flow and the configured SVG
     await main.getByRole('button', { name: 'Demo Campus power flow' }).click();
-    await main.locator('.energy-flow canvas').first().waitFor({ timeout: 20_000 });
+    await main.locator('.energy-flow svg').first().waitFor({ timeout: 20_000 });
+    await main.locator('.energy-flow svg text').filter({ hasText: /\d+\.\d kW/ }).first().waitFor({ timeout: 20_000 });
     await main.getByRole('button', { name: 'Demo Campus single-line diagram' }).click();
     await main.getByRole('heading', { name: 'Demo Campus single-line diagram', level: 1 }).waitFor();
     await liveValuesChange(main, '.diagram-canvas text[data-point]');
@@ -314,7 +317,7 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     await page.keyboard.press('Enter');
     const faceplate = page.getByRole('dialog', { name: 'Faceplate: PV Breaker' });
     await faceplate.waitFor();
-    await faceplate.getByRole('button', { name: 'Send…' }).first().waitFor();
+    await faceplate.getByRole('button', { name: /^Send/ }).first().waitFor();
     const inside = () => faceplate.evaluate((el) => el.contains(document.activeElement));
     expect(await inside()).toBe(true);
     for (let i = 0; i < 12; i++) {
@@ -326,7 +329,7 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
       expect(await inside()).toBe(true);
     }
     // a nested confirmation keeps the focus too, and Escape closes only it
-    await faceplate.getByRole('button', { name: 'Send…' }).first().focus();
+    await faceplate.getByRole('button', { name: /^Send/ }).first().focus();
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog', { name: 'Confirm command' });
     await confirm.waitFor();
@@ -421,7 +424,7 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
         await main.locator(`.diagram-canvas rect[data-point="${ids['PV Breaker']}"]`).click();
         const faceplate = p.getByRole('dialog', { name: 'Faceplate: PV Breaker' });
         await faceplate.getByText(/Open PV breaker/).first().waitFor({ timeout: 20_000 });
-        expect(await faceplate.getByRole('button', { name: 'Send…' }).count()).toBe(role === 'operator' ? 2 : 0);
+        expect(await faceplate.getByRole('button', { name: /^Send/ }).count()).toBe(role === 'operator' ? 2 : 0);
         if (role === 'viewer') await faceplate.getByText('a read-only user cannot send commands').waitFor();
         await p.keyboard.press('Escape');
         await faceplate.waitFor({ state: 'detached' });

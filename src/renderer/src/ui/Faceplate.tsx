@@ -140,7 +140,7 @@ function CommandRow({ command, states, onSend }: { command: Command; states?: St
         {fixed.length === 0 && <small className="error">sends {command.set_value}, which is not a state of this point</small>}
         {fixed.map((s) => (
           <button key={s.value} type="button" onClick={() => onSend(s.value)}>
-            {s.label}…
+            Send {s.label}…
           </button>
         ))}
       </div>
