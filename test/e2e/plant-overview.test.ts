@@ -62,7 +62,10 @@ describe.skipIf(!haveChromium())('plant overview, states, site time zone and ene
     const close = faceplate.getByRole('group', { name: 'Close PV breaker' });
     await close.getByRole('button', { name: 'Send Closed…' }).waitFor();
     expect(await close.getByRole('button').count()).toBe(1);
-    expect(await faceplate.getByRole('spinbutton').count()).toBe(0);
+    expect(await faceplate.getByRole('group', { name: /PV breaker/ }).getByRole('spinbutton').count()).toBe(0);
+    // an override of a discrete point also offers its states only
+    const override = faceplate.getByRole('form', { name: 'Override' }).getByLabel('Override value');
+    expect(await override.locator('option').allTextContents()).toEqual(['choose a state', 'Open', 'Closed']);
     await faceplate.getByRole('group', { name: 'Open PV breaker' }).getByRole('button', { name: 'Send Open…' }).click();
     await page.getByRole('dialog', { name: 'Confirm command' }).getByText('Open (0)').waitFor();
     await page.getByRole('dialog', { name: 'Confirm command' }).getByRole('button', { name: 'Cancel' }).click();

@@ -5,6 +5,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../app/api';
+import { useStateLabels } from '../live/pointStates';
+import { stateList } from '../../../shared/states';
 import './control.css';
 
 interface StackRequest {
@@ -34,6 +36,7 @@ const n = (v: number | null) => (v === null ? '' : String(Math.round(v * 100) / 
 const wish = (r: StackRequest) => (r.value !== null ? n(r.value) : `${r.min !== null ? `≥ ${n(r.min)}` : ''}${r.min !== null && r.max !== null ? ', ' : ''}${r.max !== null ? `≤ ${n(r.max)}` : ''}`);
 
 export function ControlStack({ pointId, units }: { pointId: number; units?: string }) {
+  const states = useStateLabels(pointId);
   const [stack, setStack] = useState<Stack | null>(null);
   const [value, setValue] = useState('');
   const [minutes, setMinutes] = useState('');
@@ -134,7 +137,19 @@ export function ControlStack({ pointId, units }: { pointId: number; units?: stri
       >
         <label>
           Override value
-          <input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} />
+          {states ? (
+            // a discrete point is overridden only to one of its states
+            <select value={value} onChange={(e) => setValue(e.target.value)}>
+              <option value="">choose a state</option>
+              {stateList(states).map((s) => (
+                <option key={s.value} value={String(s.value)}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} />
+          )}
         </label>
         <label>
           For (minutes, empty: until released)
