@@ -40,6 +40,10 @@ export interface RuntimeOptions {
   /** the built renderer served at / */
   rendererDir?: string;
   log?: (line: string) => void;
+  /** host names accepted in Host besides localhost, IP literals and `host` (see api/origin.ts) */
+  allowedHosts?: string[];
+  /** other web origins allowed to call the API from a browser (CORS); none by default */
+  allowedOrigins?: string[];
   /** the administrator's password on a fresh store (else SWITCHYARD_ADMIN_PASSWORD, else generated) */
   adminPassword?: string;
 }
@@ -101,7 +105,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         }
 
         const access = new Access(store, registry);
-        const app = createApiServer({ auth, access, log });
+        const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins } });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
         ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 

@@ -81,13 +81,18 @@ export const alarmsFeature: Feature = {
           counterTimer.unref();
           purgeTimer = setInterval(purge, PURGE_EVERY_MS);
           purgeTimer.unref();
-          off = ctx.registry.onChange((entity, _op, id) => {
-            if (entity === 'points' || entity === 'pointalarms' || entity === 'datasources') {
+          // once per committed write, however many points it touched (a point-list import): plans are rebuilt once
+          off = ctx.registry.onChanges((changes) => {
+            if (changes.some((c) => c.entity === 'points' || c.entity === 'pointalarms' || c.entity === 'datasources')) {
               alarms.reload();
               counters.reload();
             }
-            if (entity === 'rules' && _op === 'delete') alarms.clearSource('rule', id);
-            if (entity === 'rules' && _op !== 'delete') {
+            for (const { entity, op, id } of changes) {
+              if (entity !== 'rules') continue;
+              if (op === 'delete') {
+                alarms.clearSource('rule', id);
+                continue;
+              }
               const r = store.db.prepare('SELECT is_run_immediately, is_enabled FROM rules WHERE id = ?').get(id) as { is_run_immediately: number; is_enabled: number } | undefined;
               if (r?.is_run_immediately && r.is_enabled) setImmediate(() => runnerSafe(() => runner.run(id)));
             }

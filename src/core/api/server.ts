@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, forbidden } from './errors';
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './limits';
+import { registerOriginChecks, type OriginOptions } from './origin';
+import { registerSecurityHeaders } from './headers';
 import type { AuthService, Principal } from '../auth/service';
 import type { Access } from '../auth/access';
 
@@ -37,6 +40,8 @@ export interface ApiServerOptions {
   access?: Access;
   log?: (line: string) => void;
   bodyLimit?: number;
+  /** which Host names and Origins are answered (DNS rebinding, cross-site requests) */
+  origin?: OriginOptions;
 }
 
 /**
@@ -49,23 +54,13 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     logger: false,
     // one spelling of every path before routing and authentication: //api, /%61pi, /api/./x, /api/x/../y
     rewriteUrl: (req) => normalizePath(req.url ?? '/'),
-    bodyLimit: opts.bodyLimit ?? 50 * 1024 * 1024,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
 
-  const parseJson = (_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
-    if (body.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body));
-    } catch {
-      done(new ApiError(400, 'API.BAD_REQUEST', 'API.INVALID_JSON', 'the request body is not valid JSON'));
-    }
-  };
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
-  app.addContentTypeParser(/^application\/[\w.+-]*json/, { parseAs: 'string' }, parseJson);
+  registerBodyLimits(app);
   // point lists and uploaded files arrive as raw bytes
   app.addContentTypeParser(['text/csv', 'application/octet-stream', 'multipart/form-data', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], { parseAs: 'buffer' }, (_r, body, done) =>
     done(null, body),
@@ -86,6 +81,8 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   });
 
   app.decorateRequest('principal', null);
+  registerOriginChecks(app, opts.origin);
+  registerSecurityHeaders(app);
   // default deny: every route under /api needs credentials unless it declares config.auth
   app.addHook('onRequest', async (req) => {
     const route = req.routeOptions.url;

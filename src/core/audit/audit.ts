@@ -1,5 +1,6 @@
 import type { Db, FeatureMigrations, Store } from '../store/store';
 import { redact } from './redact';
+import { boundedAuditValue as text } from './changes';
 
 export const auditMigrations: FeatureMigrations = {
   feature: 'audit',
@@ -38,7 +39,6 @@ export interface AuditEntry {
   details?: unknown;
 }
 
-const text = (v: unknown) => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
 /** Every value is redacted (passwords, tokens, connection secrets) before it is stored: see redact.ts. */
 const safeText = (v: unknown) => text(redact(v));
 
@@ -69,8 +69,9 @@ export class AuditLog {
     return Number(info.lastInsertRowid);
   }
 
-  /** userId: only that user's own entries (what a non-administrator may read). */
-  query(q: { start?: string; end?: string; action?: string; user?: string; userId?: number; limit?: number }): Record<string, unknown>[] {
+  /** Newest first. userId: only that user's own entries (what a non-administrator may read); `beforeId`
+   * continues a listing after its last row (the CSV export pages with it). */
+  query(q: AuditQuery & { limit: number; offset?: number; beforeId?: number }): Record<string, unknown>[] {
     const where: string[] = [];
     const args: unknown[] = [];
     const filter = (clause: string, value: unknown) => {
@@ -82,9 +83,21 @@ export class AuditLog {
     if (q.action) filter('action LIKE ?', `${q.action}%`);
     if (q.user) filter('user_name = ?', q.user);
     if (q.userId !== undefined) filter('user_id = ?', q.userId);
-    args.push(Math.min(Math.max(q.limit ?? 1000, 1), 100_000));
+    if (q.beforeId !== undefined) filter('id < ?', q.beforeId);
+    args.push(Math.min(Math.max(q.limit, 1), MAX_AUDIT_PAGE), Math.max(q.offset ?? 0, 0));
     return this.store.db
-      .prepare(`SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(...args) as Record<string, unknown>[];
   }
 }
+
+export interface AuditQuery {
+  start?: string;
+  end?: string;
+  action?: string;
+  user?: string;
+  userId?: number;
+}
+
+/** The most rows one request for the audit log returns; more are read page by page (offset). */
+export const MAX_AUDIT_PAGE = 1000;

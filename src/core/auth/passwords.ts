@@ -11,11 +11,19 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+/**
+ * No stored password is longer than the policy allows, so a longer one is wrong without hashing it: scrypt's
+ * cost grows with the input, and login is unauthenticated. (The HTTP body limit bounds it further.)
+ */
+export const MAX_PASSWORD_BYTES = 1024;
+
+/** Checks a password against its stored hash off the event loop (crypto.scrypt runs on the libuv pool). */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
   const parts = (stored ?? '').split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') {
-    // spend the same time on unknown users so timing does not tell names apart
-    await scryptAsync(password, Buffer.alloc(16), 32, PARAMS);
+  const tooLong = typeof password !== 'string' || password.length > MAX_PASSWORD_BYTES || Buffer.byteLength(password) > MAX_PASSWORD_BYTES;
+  if (tooLong || parts.length !== 6 || parts[0] !== 'scrypt') {
+    // spend the same time on unknown users (and on over-long passwords) so timing tells nothing apart
+    await scryptAsync(tooLong ? '' : password, Buffer.alloc(16), 32, PARAMS);
     return false;
   }
   const [, n, r, p, salt, hash] = parts;

@@ -45,9 +45,13 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
     else throw badRequest('API.UNSUPPORTED_MEDIA_TYPE', `send the point list as text/csv or ${XLSX}`);
     const ctx = { store, userId: p.userId, userName: p.userName };
     try {
-      const result = importPointRows(ctx, registry, id, table);
-      audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'ok', details: { imported: result.imported } });
-      for (const pid of result.ids) registry.emit('points', 'create', pid);
+      // the points and their audit entry commit together; listeners hear of the whole import once
+      const result = store.tx(() => {
+        const r = importPointRows(ctx, registry, id, table);
+        audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'ok', details: { imported: r.imported } });
+        return r;
+      });
+      registry.emitAll(result.ids.map((pid) => ({ entity: 'points', op: 'create' as const, id: pid })));
       return { imported: result.imported };
     } catch (e) {
       audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'failed', details: { error: (e as Error).message } });

@@ -11,6 +11,7 @@ import { ApiError, badRequest } from '../api/errors';
 import { idParam, principalOf, requireAdmin } from '../api/server';
 import type { Feature, RuntimeContext } from '../feature';
 import type { FeatureMigrations } from '../store/store';
+import { cleanFileName, diskName, dispositionFileName } from './names';
 
 /** URL segment -> kind; the document spells the data repair files "datareapirfiles", both spellings work */
 export const FILE_KINDS: Record<string, string> = {
@@ -65,10 +66,10 @@ export function firstFilePart(body: Buffer, contentType: string): Upload | null 
     const headerEnd = part.indexOf('\r\n\r\n');
     if (headerEnd > 0) {
       const headers = part.subarray(0, headerEnd).toString('utf8');
-      const fileName = /filename\*?="?(?:UTF-8'')?([^";\r\n]+)"?/i.exec(headers)?.[1];
+      const fileName = dispositionFileName(headers);
       if (fileName) {
         return {
-          fileName: decodeURIComponent(fileName),
+          fileName,
           contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() ?? 'application/octet-stream',
           bytes: Buffer.from(part.subarray(headerEnd + 4)),
         };
@@ -86,12 +87,13 @@ function uploadOf(req: FastifyRequest): Upload {
   let upload: Upload | null;
   if (type.startsWith('multipart/form-data')) upload = firstFilePart(body, type);
   else {
-    const name = (req.query as Record<string, string | undefined>).file_name ?? /filename="?([^";]+)"?/i.exec(String(req.headers['content-disposition'] ?? ''))?.[1];
+    const q = (req.query as Record<string, unknown>).file_name;
+    const name = typeof q === 'string' ? q : dispositionFileName(String(req.headers['content-disposition'] ?? ''));
     upload = name ? { fileName: name, contentType: type.split(';')[0] || 'application/octet-stream', bytes: body } : null;
   }
   if (!upload) throw badRequest('API.INVALID_FILE', 'the request carries no file with a file name', 'file');
-  const fileName = [...path.basename(upload.fileName)].map((ch) => (ch.charCodeAt(0) < 32 || ch === '/' || ch === '\\' ? '_' : ch)).join('').slice(0, 255);
-  if (!fileName || fileName === '.' || fileName === '..') throw badRequest('API.INVALID_FILE_NAME', 'the file needs a name', 'file_name');
+  const fileName = cleanFileName(upload.fileName);
+  if (!fileName) throw badRequest('API.INVALID_FILE_NAME', 'the file needs a name', 'file_name');
   if (upload.bytes.length === 0) throw badRequest('API.INVALID_FILE', 'the file is empty', 'file');
   if (upload.bytes.length > MAX_FILE_BYTES) throw badRequest('API.FILE_TOO_LARGE', `files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`, 'file');
   return { ...upload, fileName };
@@ -141,11 +143,14 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
       const up = uploadOf(req);
       const uuid = randomUUID();
       const now = new Date().toISOString().slice(0, 19);
-      const id = Number(
-        db.prepare('INSERT INTO uploaded_files (kind, uuid, file_name, content_type, size, upload_datetime, user_display_name, file_object) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(kind, uuid, up.fileName, up.contentType, up.bytes.length, now, p.userName, up.bytes)
-          .lastInsertRowid,
-      );
-      ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.upload', target: `${segment}:${id}`, newValue: up.fileName, result: 'ok', details: { size: up.bytes.length } });
+      const id = ctx.store.tx(() => {
+        const newId = Number(
+          db.prepare('INSERT INTO uploaded_files (kind, uuid, file_name, content_type, size, upload_datetime, user_display_name, file_object) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(kind, uuid, up.fileName, up.contentType, up.bytes.length, now, p.userName, up.bytes)
+            .lastInsertRowid,
+        );
+        ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.upload', target: `${segment}:${newId}`, newValue: up.fileName, result: 'ok', details: { size: up.bytes.length } });
+        return newId;
+      });
       // listeners (the energy pipeline reads offline-meter files) learn of it as of a configuration change
       ctx.registry.emit(`files:${kind}`, 'create', id);
       reply.code(201).header('Location', `${base}/${id}`);
@@ -154,8 +159,10 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
     app.delete(`${base}/:id`, async (req, reply) => {
       const p = requireAdmin(req);
       const row = mustRow(idParam((req.params as { id: string }).id));
-      db.prepare('DELETE FROM uploaded_files WHERE id = ?').run(row.id);
-      ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.delete', target: `${segment}:${row.id}`, oldValue: row.file_name, result: 'ok' });
+      ctx.store.tx(() => {
+        db.prepare('DELETE FROM uploaded_files WHERE id = ?').run(row.id);
+        ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.delete', target: `${segment}:${row.id}`, oldValue: row.file_name, result: 'ok' });
+      });
       ctx.registry.emit(`files:${kind}`, 'delete', row.id);
       return reply.code(204).send();
     });
@@ -163,9 +170,11 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
       const p = requireAdmin(req);
       const row = mustRow(idParam((req.params as { id: string }).id));
       const { file_object } = db.prepare('SELECT file_object FROM uploaded_files WHERE id = ?').get(row.id) as { file_object: Buffer };
-      const dir = path.join(ctx.dataDir, 'files', kind);
+      // the stored name is a label only: the copy gets a safe, bounded name, and stays inside the data directory
+      const dir = path.resolve(ctx.dataDir, 'files', kind);
+      const target = path.join(dir, diskName(row.id, row.file_name));
+      if (path.dirname(target) !== dir) throw new ApiError(500, 'API.INTERNAL_SERVER_ERROR', 'API.INVALID_RESTORE_PATH', 'the restore path left the data directory');
       fs.mkdirSync(dir, { recursive: true });
-      const target = path.join(dir, `${row.uuid}-${row.file_name}`);
       fs.writeFileSync(target, file_object);
       ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'file.restore', target: `${segment}:${row.id}`, newValue: target, result: 'ok' });
       return { ...row, restored_path: target };

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../api/errors';
-import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import { idParam, principalOf, requireAdmin } from '../api/server';
+import { dataObject } from '../api/limits';
 import type { Feature, RuntimeContext } from '../feature';
 import type { PointValue } from '../values/bus';
 import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
@@ -246,14 +247,15 @@ function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, hist
 
   app.put('/api/settings/historian', async (req) => {
     const p = requireAdmin(req);
-    const data = dataOf(req.body) as Record<string, unknown>;
-    const days = data.retention_days;
+    const days = dataObject(req.body).retention_days;
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 36_500) {
       throw badRequest('API.INVALID_RETENTION_DAYS', 'retention_days must be an integer from 1 to 36500', 'retention_days');
     }
-    const old = settings.get(RETENTION_KEY);
-    settings.set(RETENTION_KEY, String(days));
-    ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'config.update', target: 'settings:historian', oldValue: old, newValue: days, result: 'ok' });
+    ctx.store.tx(() => {
+      const old = settings.get(RETENTION_KEY);
+      settings.set(RETENTION_KEY, String(days));
+      ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'config.update', target: 'settings:historian', oldValue: old, newValue: days, result: 'ok' });
+    });
     const purged = await historian.purge();
     return { retention_days: days, purged };
   });

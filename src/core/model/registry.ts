@@ -1,11 +1,34 @@
 import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Db, Store } from '../store/store';
 import { ApiError, badRequest, code, notFound } from '../api/errors';
 import type { EntityDef, FieldDef, RelationDef, RemovedBinding, RequestContext } from './types';
 import { maskSecrets, restoreSecrets } from '../audit/redact';
 
 type Row = Record<string, unknown>;
+
+/** Prepared statements by SQL text, per connection: an import validates and inserts thousands of rows. */
+type Statement = Database.Statement<unknown[]>;
+const statements = new WeakMap<Db, Map<string, Statement>>();
+function prep(db: Db, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= 1000) cache.clear();
+    stmt = db.prepare<unknown[]>(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
 export type ChangeListener = (entity: string, op: 'create' | 'update' | 'delete', id: number) => void;
+export interface Change {
+  entity: string;
+  op: 'create' | 'update' | 'delete';
+  id: number;
+}
+/** Told once per committed transaction with everything it changed (an import of 100,000 points: one call). */
+export type ChangeBatchListener = (changes: readonly Change[]) => void;
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
@@ -22,6 +45,7 @@ export const linkTable = (owner: EntityDef, rel: RelationDef) => `rel_${owner.ta
 export class Registry {
   readonly defs = new Map<string, EntityDef>();
   private listeners: ChangeListener[] = [];
+  private batchListeners: ChangeBatchListener[] = [];
 
   register(...defs: EntityDef[]): this {
     for (const def of defs) {
@@ -44,12 +68,35 @@ export class Registry {
     };
   }
 
+  /** Per-transaction form of onChange: for listeners whose work (re-planning) should happen once per write. */
+  onChanges(listener: ChangeBatchListener): () => void {
+    this.batchListeners.push(listener);
+    return () => {
+      this.batchListeners = this.batchListeners.filter((l) => l !== listener);
+    };
+  }
+
   emit(entity: string, op: 'create' | 'update' | 'delete', id: number): void {
+    this.emitAll([{ entity, op, id }]);
+  }
+
+  /** Tells listeners what one committed transaction changed: per-change listeners each change, batch listeners once. */
+  emitAll(changes: readonly Change[]): void {
+    if (changes.length === 0) return;
     for (const l of this.listeners) {
+      for (const c of changes) {
+        try {
+          l(c.entity, c.op, c.id);
+        } catch {
+          /* a listener's failure never fails the write that already committed */
+        }
+      }
+    }
+    for (const l of this.batchListeners) {
       try {
-        l(entity, op, id);
+        l(changes);
       } catch {
-        /* a listener's failure never fails the write that already committed */
+        /* as above */
       }
     }
   }
@@ -67,6 +114,11 @@ export class Registry {
       } else {
         const have = new Set(existing.map((c) => c.name));
         for (const c of cols) if (!have.has(c.name)) db.exec(`ALTER TABLE ${def.table} ADD COLUMN ${c.ddl.replace(' UNIQUE', '')}`);
+      }
+      // the uniqueness checks of validate() look these up on every write (an import: once per row)
+      for (const f of def.fields) {
+        if (!(f.unique || f.uniqueWith || (f.name === (def.nameField ?? 'name') && def.nameUnique !== false))) continue;
+        db.exec(`CREATE INDEX IF NOT EXISTS ix_${def.table}_${f.name}_lookup ON ${def.table}(${f.name}${f.uniqueWith ? `, ${f.uniqueWith}` : ''})`);
       }
       for (const rel of def.relations ?? []) {
         const target = this.get(rel.target);
@@ -99,7 +151,7 @@ export class Registry {
   // ---------------------------------------------------------------- reads
 
   row(store: Store, def: EntityDef, id: number): Row | undefined {
-    return store.db.prepare(`SELECT * FROM ${def.table} WHERE id = ?`).get(id) as Row | undefined;
+    return prep(store.db, `SELECT * FROM ${def.table} WHERE id = ?`).get(id) as Row | undefined;
   }
 
   mustRow(store: Store, def: EntityDef, id: number): Row {
@@ -110,8 +162,8 @@ export class Registry {
 
   list(store: Store, def: EntityDef, where?: { field: string; value: unknown }): Row[] {
     const rows = where
-      ? (store.db.prepare(`SELECT * FROM ${def.table} WHERE ${where.field} = ? ORDER BY id`).all(where.value) as Row[])
-      : (store.db.prepare(`SELECT * FROM ${def.table} ORDER BY id`).all() as Row[]);
+      ? (prep(store.db, `SELECT * FROM ${def.table} WHERE ${where.field} = ? ORDER BY id`).all(where.value) as Row[])
+      : (prep(store.db, `SELECT * FROM ${def.table} ORDER BY id`).all() as Row[]);
     const memo = new Map<string, Row | null>();
     return rows.map((r) => this.serialize(store, def, r, memo));
   }
@@ -207,7 +259,7 @@ export class Registry {
       const args: unknown[] = [v];
       if (f.uniqueWith) args.push(merged[f.uniqueWith] ?? null);
       args.push(existing ? existing.id : -1);
-      const clash = store.db.prepare(`SELECT id FROM ${def.table} WHERE ${f.name} = ?${scope} AND id != ? LIMIT 1`).get(...args);
+      const clash = prep(store.db, `SELECT id FROM ${def.table} WHERE ${f.name} = ?${scope} AND id != ? LIMIT 1`).get(...args);
       if (clash) {
         throw badRequest(`API.${singularCode(def)}_${code(f.name)}_IS_ALREADY_IN_USE`, `${f.name} "${String(v)}" is already in use by another ${def.label.toLowerCase()}`, f.name);
       }
@@ -304,9 +356,7 @@ export class Registry {
     def.hooks?.beforeWrite?.(values, { ...ctx, id: null, existing: null });
     if (def.uuid !== false) values.uuid = typeof values.uuid === 'string' ? values.uuid : randomUUID();
     const cols = Object.keys(values);
-    const info = ctx.store.db
-      .prepare(`INSERT INTO ${def.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
-      .run(...cols.map((c) => values[c] as never));
+    const info = prep(ctx.store.db, `INSERT INTO ${def.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => values[c] as never));
     const id = Number(info.lastInsertRowid);
     def.hooks?.afterWrite?.(id, { ...ctx, op: 'create' });
     return id;
@@ -318,7 +368,7 @@ export class Registry {
     def.hooks?.beforeWrite?.(values, { ...ctx, id, existing });
     const cols = Object.keys(values);
     if (cols.length) {
-      ctx.store.db.prepare(`UPDATE ${def.table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => values[c] as never), id);
+      prep(ctx.store.db, `UPDATE ${def.table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => values[c] as never), id);
     }
     def.hooks?.afterWrite?.(id, { ...ctx, op: 'update' });
   }
@@ -362,7 +412,7 @@ export class Registry {
           if (store.db.prepare(`SELECT 1 FROM ${linkTable(other, rel)} WHERE owner_id = ? LIMIT 1`).get(id)) throw refuse(rel.name);
         }
         if (rel.target === def.key) {
-          if (store.db.prepare(`SELECT 1 FROM ${linkTable(other, rel)} WHERE target_id = ? LIMIT 1`).get(id)) throw refuse(other.path ?? other.key);
+          if (prep(store.db, `SELECT 1 FROM ${linkTable(other, rel)} WHERE target_id = ? LIMIT 1`).get(id)) throw refuse(other.path ?? other.key);
         }
       }
     }
@@ -370,7 +420,7 @@ export class Registry {
     for (const other of this.defs.values()) {
       for (const f of other.fields) {
         if (f.type !== 'ref' || f.ref !== def.key || f.onDelete !== 'cascade' || other === def) continue;
-        for (const child of store.db.prepare(`SELECT id FROM ${other.table} WHERE ${f.name} = ?`).all(id) as { id: number }[]) {
+        for (const child of prep(store.db, `SELECT id FROM ${other.table} WHERE ${f.name} = ?`).all(id) as { id: number }[]) {
           this.assertUnreferenced(store, other, child.id);
         }
       }
@@ -389,9 +439,7 @@ export class Registry {
     this.mustRow(store, def, ownerId);
     const target = this.get(rel.target);
     const extra = (rel.extra ?? []).map((f) => `l.${f.name} AS __x_${f.name}`).join(', ');
-    const rows = store.db
-      .prepare(`SELECT t.*${extra ? ', ' + extra : ''} FROM ${linkTable(def, rel)} l JOIN ${target.table} t ON t.id = l.target_id WHERE l.owner_id = ? ORDER BY t.id`)
-      .all(ownerId) as Row[];
+    const rows = prep(store.db, `SELECT t.*${extra ? ', ' + extra : ''} FROM ${linkTable(def, rel)} l JOIN ${target.table} t ON t.id = l.target_id WHERE l.owner_id = ? ORDER BY t.id`).all(ownerId) as Row[];
     const memo = new Map<string, Row | null>();
     return rows.map((r) => {
       const o = this.serialize(store, target, r, memo);
@@ -417,19 +465,19 @@ export class Registry {
     }
     this.mustRow(ctx.store, target, targetId);
     const table = linkTable(def, rel);
-    if (ctx.store.db.prepare(`SELECT 1 FROM ${table} WHERE owner_id = ? AND target_id = ?`).get(ownerId, targetId)) {
+    if (prep(ctx.store.db, `SELECT 1 FROM ${table} WHERE owner_id = ? AND target_id = ?`).get(ownerId, targetId)) {
       throw badRequest(`API.${singularCode(def)}_${code(target.label)}_RELATION_EXISTS`, `${target.label} ${targetId} is already bound to ${def.label.toLowerCase()} ${ownerId}`, rel.field);
     }
     const extraDef: EntityDef = { ...def, fields: rel.extra ?? [], relations: [], nameUnique: false, nameField: null };
     const extra = rel.extra?.length ? this.validate(ctx.store, extraDef, data, null) : {};
     const cols = ['owner_id', 'target_id', ...Object.keys(extra)];
-    const info = ctx.store.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(ownerId, targetId, ...Object.values(extra).map((v) => v as never));
+    const info = prep(ctx.store.db, `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(ownerId, targetId, ...Object.values(extra).map((v) => v as never));
     return Number(info.lastInsertRowid);
   }
 
   unbind(ctx: RequestContext, def: EntityDef, rel: RelationDef, ownerId: number, targetId: number): void {
     this.mustRow(ctx.store, def, ownerId);
-    const info = ctx.store.db.prepare(`DELETE FROM ${linkTable(def, rel)} WHERE owner_id = ? AND target_id = ?`).run(ownerId, targetId);
+    const info = prep(ctx.store.db, `DELETE FROM ${linkTable(def, rel)} WHERE owner_id = ? AND target_id = ?`).run(ownerId, targetId);
     if (info.changes === 0) {
       throw notFound(`API.${singularCode(def)}_${code(this.get(rel.target).label)}_RELATION_NOT_FOUND`, `${this.get(rel.target).label} ${targetId} is not bound to ${def.label.toLowerCase()} ${ownerId}`);
     }
@@ -442,7 +490,7 @@ export class Registry {
     const out = this.getOne(store, def, id);
     for (const c of this.ownedChildren(def)) {
       const child = this.get(c.entity);
-      out[c.name] = (store.db.prepare(`SELECT id FROM ${child.table} WHERE ${c.field} = ? ORDER BY id`).all(id) as { id: number }[]).map((r) =>
+      out[c.name] = (prep(store.db, `SELECT id FROM ${child.table} WHERE ${c.field} = ? ORDER BY id`).all(id) as { id: number }[]).map((r) =>
         this.exportOne(store, child, r.id),
       );
     }
@@ -505,7 +553,7 @@ export class Registry {
   private freeName(store: Store, def: EntityDef, field: string, base: string): string {
     for (let n = 1; ; n++) {
       const candidate = `${base} (${n})`;
-      if (!store.db.prepare(`SELECT 1 FROM ${def.table} WHERE ${field} = ?`).get(candidate)) return candidate;
+      if (!prep(store.db, `SELECT 1 FROM ${def.table} WHERE ${field} = ?`).get(candidate)) return candidate;
     }
   }
 

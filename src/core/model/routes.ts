@@ -5,7 +5,8 @@ import type { AuditLog } from '../audit/audit';
 import type { Access } from '../auth/access';
 import type { Principal } from '../auth/service';
 import type { Store } from '../store/store';
-import type { Registry } from './registry';
+import type { Change, Registry } from './registry';
+import { rowChange } from '../audit/changes';
 import type { ChangeOp, EntityDef, RemovedBinding, RequestContext } from './types';
 
 export interface ModelRouteDeps {
@@ -34,19 +35,36 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     return { store, userId: p.userId, userName: p.userName, reply: {} };
   };
 
-  /** Runs a write in one transaction, audits it, then tells listeners (acquisition reloads, etc.). */
-  const write = <T>(req: FastifyRequest, def: EntityDef, op: ChangeOp, target: string, fn: (ctx: RequestContext) => T, changed?: (r: T) => { entity: string; id: number; op: 'create' | 'update' | 'delete' }[]) => {
+  /**
+   * Runs a write, its audit entry (what changed, bounded) and nothing else in one transaction: all or nothing.
+   * Listeners (acquisition, alarms, historian) are told once, after the commit, with every change.
+   */
+  const write = <T>(req: FastifyRequest, def: EntityDef, op: ChangeOp, target: string, fn: (ctx: RequestContext) => T, changed?: (r: T) => Change[]) => {
     const p = requireAdmin(req);
     const ctx = ctxOf(req);
+    const targetId = /^\d+(?=\/|$)/.exec(target) ? parseInt(target, 10) : null;
+    let changes: Change[] = [];
     let result: T;
     try {
-      result = store.tx(() => fn(ctx));
+      result = store.tx(() => {
+        const before = targetId !== null && (op === 'update' || op === 'delete') ? (registry.row(store, def, targetId) ?? null) : null;
+        const r = fn(ctx);
+        const newId = op === 'update' ? targetId : typeof r === 'number' && (op === 'create' || op === 'import' || op === 'clone') ? r : null;
+        const after = newId !== null ? (registry.row(store, def, newId) ?? null) : null;
+        const diff = before || after ? rowChange(def, before, after) : { old: null, new: op === 'bind' ? dataOf(req.body) : null };
+        audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target === 'new' && newId !== null ? newId : target}`, oldValue: diff.old, newValue: diff.new, result: 'ok' });
+        changes = changed?.(r) ?? [];
+        return r;
+      });
     } catch (err) {
-      audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, result: 'failed', details: { error: (err as Error).message } });
+      try {
+        audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, result: 'failed', details: { error: (err as Error).message } });
+      } catch {
+        /* the store itself failing: the original error is what the caller needs */
+      }
       throw err;
     }
-    audit.record({ userId: p.userId, userName: p.userName, action: `config.${op}`, target: `${def.key}:${target}`, newValue: op === 'delete' || op === 'unbind' ? null : dataOf(req.body), result: 'ok' });
-    for (const c of changed?.(result) ?? []) registry.emit(c.entity, c.op, c.id);
+    registry.emitAll(changes);
     return { result, ctx };
   };
 

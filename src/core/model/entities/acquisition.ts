@@ -1,6 +1,7 @@
 import { badRequest } from '../../api/errors';
 import { dataOf, idParam } from '../../api/server';
 import type { EntityDef } from '../types';
+import type { Store } from '../../store/store';
 import { validateAddress, validateConnection } from '../../acquisition/validation';
 import { bool, description, name, num, ref } from './fields';
 import { parseStateLabels } from '../../../shared/states';
@@ -110,7 +111,7 @@ export const points: EntityDef = {
       check: (v, row, store) => {
         const a = parse(v);
         if (a === null || typeof a !== 'object' || Array.isArray(a)) return 'address must be a JSON object';
-        const ds = store.db.prepare('SELECT protocol FROM data_sources WHERE id = ?').get(row.data_source_id) as { protocol: string } | undefined;
+        const ds = protocolOf(store, row.data_source_id) as { protocol: string } | undefined;
         return ds ? validateAddress(ds.protocol, a, row.is_virtual === 1 || row.is_virtual === true) : null;
       },
     },
@@ -153,3 +154,14 @@ export const commands: EntityDef = {
     description,
   ],
 };
+
+/** A data source's protocol, for the address check of every point written (thousands in an import). */
+const protocolStatements = new WeakMap<object, { get(id: unknown): unknown }>();
+function protocolOf(store: Store, dataSourceId: unknown): { protocol: string } | undefined {
+  let stmt = protocolStatements.get(store.db);
+  if (!stmt) {
+    stmt = store.db.prepare('SELECT protocol FROM data_sources WHERE id = ?');
+    protocolStatements.set(store.db, stmt);
+  }
+  return stmt.get(dataSourceId) as { protocol: string } | undefined;
+}
