@@ -17,14 +17,12 @@ const csvCell = (v: unknown) => {
 
 type Query = Record<string, string | undefined>;
 
-/** A whole number from the query string in [min, max], the default when absent, else a 400 naming it. */
+/** A whole number >= min from the query string, at most max (larger asks get max), else a 400 naming it. */
 function intParam(q: Query, name: string, min: number, max: number, fallback: number): number {
   const raw = q[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw badRequest(`API.INVALID_${name.toUpperCase()}`, `${name} must be a whole number from ${min} to ${max}`, name);
-  }
-  return Number(raw);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) throw badRequest(`API.INVALID_${name.toUpperCase()}`, `${name} must be a whole number of at least ${min}`, name);
+  return Math.min(Number(raw), max);
 }
 
 const filters = (req: FastifyRequest): AuditQuery => {
