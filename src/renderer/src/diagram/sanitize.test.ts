@@ -16,6 +16,15 @@ describe('SVG sanitizer', () => {
     ['style element @import', '<style>@import url(https://evil.example/a.css);</style>', /@import|evil/],
     ['animate setting href', '<a><animate attributeName="href" to="javascript:alert(1)"/><text>x</text></a>', /animate|javascript/i],
     ['filter to external', '<rect filter="url(http://evil.example/f.svg#f)" width="1" height="1"/>', /evil\.example/],
+    // a style sheet in an inline SVG applies to the whole page: it once hid the status bar and rewrote the banner
+    ['style element', '<style>.status-bar{display:none}.sy-alarm-count::after{content:"0 unacknowledged"}</style><rect width="1" height="1"/>', /<style|status-bar|unacknowledged/],
+    ['style element in a nested svg', '<svg><style>body{visibility:hidden}</style></svg>', /<style|visibility/],
+    ['CSS escapes in url(', '<rect style="fill:u\\72l(https://evil.example/x)" width="1" height="1"/>', /evil\.example/],
+    ['CSS hex escapes in url(', '<rect style="fill:\\75\\72\\6c (https://evil.example/x)" width="1" height="1"/>', /evil\.example/],
+    ['comment inside url(', '<rect style="fill:ur/**/l(https://evil.example/x)" width="1" height="1"/>', /evil\.example/],
+    ['position:fixed overlay', '<rect style="position:fixed;top:0;left:0;z-index:99999;width:100vw;height:100vh" width="1" height="1"/>', /position|z-index|top:/],
+    ['escaped position:fixed overlay', '<rect style="p\\6fsition:fixed;z-ind\\65x:9" width="1" height="1"/>', /fixed|z-ind/],
+    ['link element', '<link rel="stylesheet" href="https://evil.example/a.css"/>', /<link|evil/],
   ];
   for (const [name, inner, forbidden] of vectors) {
     it(`removes ${name}`, () => {
@@ -24,6 +33,11 @@ describe('SVG sanitizer', () => {
       expect(out).toMatch(/^<svg/);
     });
   }
+
+  it('keeps harmless style declarations of a diagram element', () => {
+    const out = sanitizeSvg(wrap('<rect style="fill:#ccc; stroke: url(#g); position: fixed; opacity:0.5" width="1" height="1"/>'));
+    expect(out).toContain('style="fill: #ccc; stroke: url(#g); opacity: 0.5"');
+  });
 
   it('keeps drawing, internal url(#…) references and the binding attributes', () => {
     const out = sanitizeSvg(
