@@ -12,19 +12,19 @@ export function electronBinary(root, exists = fs.existsSync, read = (f) => fs.re
   return exists(binary) ? binary : null;
 }
 
-/** What to run. `needsBuild`: out/ is missing a part this mode loads. */
+/** What to run. `needsBuild`: out/ is missing a part the desktop app loads (the headless entry builds for itself). */
 export function startPlan(root, exists = fs.existsSync, read) {
   const binary = electronBinary(root, exists, read);
-  const rendererBuilt = exists(path.join(root, 'out', 'renderer', 'index.html'));
   if (binary) {
+    const rendererBuilt = exists(path.join(root, 'out', 'renderer', 'index.html'));
     const mainBuilt = exists(path.join(root, 'out', 'main', 'index.js')) && exists(path.join(root, 'out', 'preload', 'index.cjs'));
     return { mode: 'electron', binary, needsBuild: !(mainBuilt && rendererBuilt), command: binary, args: [path.join(root, 'out', 'main', 'index.js')] };
   }
   return {
     mode: 'headless',
-    needsBuild: !rendererBuilt,
+    needsBuild: false,
     message: "Electron's binary is not installed here, so Switchyard starts as a headless server: open the URL it prints in a browser.",
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(root, 'src', 'cli.ts'), 'serve', '--auto'],
+    args: [path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto'],
   };
 }

@@ -1,17 +1,40 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, defaultDataDir } from './core/runtime';
+import { PortUnavailableError } from './core/api/port';
+import { createRuntime, defaultDataDir, migrateStore } from './core/runtime';
 import { StoreVersionError } from './core/store/store';
 import { resetPasswordOffline, unlockUsers } from './core/auth/recovery';
 
 const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--demo | --empty] [--renderer-dir DIR]
        switchyard migrate [--data-dir DIR]
        switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
-       switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)`;
+       switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
+       switchyard --help`;
+
+export const HELP = `${USAGE}
+
+serve           runs the runtime and its API (and the screens at / when the renderer is built)
+migrate         upgrades an existing store in place to this version's schema and exits (nothing else starts)
+unlock          unlocks locked-out users of a stopped installation
+reset-password  sets a new password for a user of a stopped installation
+
+  --data-dir DIR     where the store (switchyard.db) and its files live
+                     (default ${defaultDataDir()})
+  --port N           the HTTP port (default 8787; 0 picks a free one)
+  --host ADDR        the address to listen on (default 127.0.0.1, this machine only)
+  --demo             seed the demo plant on a fresh data directory and start its simulated devices
+  --empty            a fresh data directory gets only the defaults (the default for serve)
+  --auto             the demo on a fresh data directory, else what the store was seeded with (npm start)
+  --renderer-dir DIR the built screens to serve (default out/renderer when built)
+
+On a fresh data directory the administrator's password is SWITCHYARD_ADMIN_PASSWORD, or a generated one
+printed once and kept in DIR/administrator-password.txt.
+npm passes options after --, e.g. npm start -- --data-dir ./plant --port 8788`;
 
 export interface CliArgs {
   command: string;
+  help: boolean;
   port: number;
   host: string;
   dataDir: string;
@@ -20,8 +43,10 @@ export interface CliArgs {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const [command = 'serve', ...rest] = argv;
-  const args: CliArgs = { command, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined };
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (help) return { command: 'help', help, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined };
+  const [command = 'serve', ...rest] = argv[0]?.startsWith('--') ? ['serve', ...argv] : argv;
+  const args: CliArgs = { command, help, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = () => {
@@ -61,11 +86,13 @@ export function parseArgs(argv: string[]): CliArgs {
   return args;
 }
 
-/** out/renderer beside the project, when the renderer has been built */
+/** the built renderer: out/renderer, seen from src/ (tsx) or from out/main (the built cli) */
 function builtRenderer(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const dir = path.resolve(here, '..', 'out', 'renderer');
-  return fs.existsSync(path.join(dir, 'index.html')) ? dir : undefined;
+  for (const dir of [path.resolve(here, '..', 'out', 'renderer'), path.resolve(here, '..', 'renderer')]) {
+    if (fs.existsSync(path.join(dir, 'index.html'))) return dir;
+  }
+  return undefined;
 }
 
 /** `unlock` and `reset-password`: recovery of a locked-out installation from the machine itself. */
@@ -92,42 +119,51 @@ export function runRecovery(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
 }
 
-async function main(): Promise<void> {
-  const first = process.argv[2];
-  if (first === 'unlock' || first === 'reset-password') {
-    const r = runRecovery(process.argv.slice(2));
+/** One line for a failed start; the stack trace of an expected failure helps no one. */
+function startError(e: unknown): string {
+  if (e instanceof StoreVersionError) return e.message;
+  if (e instanceof PortUnavailableError) return `cannot start: ${e.message}; choose another with --port`;
+  return `cannot start: ${(e as Error).message}`;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const first = argv[0];
+  if ((first === 'unlock' || first === 'reset-password') && !argv.includes('--help')) {
+    const r = runRecovery(argv);
     (r.code === 0 ? process.stdout : process.stderr).write(r.out);
     process.exit(r.code);
   }
   let args: CliArgs;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  if (args.command !== 'serve' && args.command !== 'migrate') {
+  if (args.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (args.command === 'migrate') {
+    try {
+      migrateStore(args.dataDir);
+    } catch (e) {
+      process.stderr.write(`cannot migrate: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`store in ${args.dataDir} is up to date\n`);
+    return;
+  }
+  if (args.command !== 'serve') {
     process.stderr.write(`unknown command ${args.command}\n${USAGE}\n`);
     process.exit(2);
   }
-  const runtime = createRuntime({
-    dataDir: args.dataDir,
-    host: args.host,
-    port: args.command === 'migrate' ? 0 : args.port,
-    seed: args.seed,
-    rendererDir: args.rendererDir ?? builtRenderer(),
-  });
+  const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer() });
   try {
     const { url } = await runtime.start();
-    if (args.command === 'migrate') {
-      await runtime.stop();
-      process.stdout.write(`store in ${args.dataDir} is up to date\n`);
-      return;
-    }
     process.stdout.write(`Switchyard listening on ${url} (data: ${args.dataDir})\n`);
   } catch (e) {
-    const msg = e instanceof StoreVersionError ? e.message : `cannot start: ${(e as Error).message}`;
-    process.stderr.write(`${msg}\n`);
+    process.stderr.write(`${startError(e)}\n`);
     process.exit(1);
   }
   let stopping = false;
@@ -147,4 +183,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) void main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) void main(process.argv.slice(2));

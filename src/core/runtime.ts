@@ -13,7 +13,8 @@ import { createApiServer } from './api/server';
 import { Registry } from './model/registry';
 import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
-import { openStore } from './store/store';
+import { openStore, STORE_FILE } from './store/store';
+import { assertPortAvailable } from './api/port';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
 import { seedDemoPlant } from './demo/plant';
@@ -64,6 +65,30 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'switchyard');
 }
 
+function storeMigrations() {
+  return [coreMigrations, auditMigrations, authMigrations, myemsDefaultsMigrations, ...features.flatMap((f) => f.migrations ?? [])];
+}
+
+function buildRegistry(): Registry {
+  return new Registry().register(...entities, ...features.flatMap((f) => f.entities ?? []));
+}
+
+/**
+ * `migrate`: brings an existing store up to this build's schema and nothing more: no seeding, no users, no
+ * services (the demo's devices stay off). A missing data directory or store is an error, not a new install.
+ */
+export function migrateStore(dataDir: string): void {
+  if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new Error(`data directory ${dataDir} does not exist`);
+  if (!fs.existsSync(path.join(dataDir, STORE_FILE))) throw new Error(`no store (${STORE_FILE}) in ${dataDir}: nothing to migrate (serve creates a new one)`);
+  const store = openStore(dataDir, storeMigrations());
+  try {
+    const registry = buildRegistry();
+    store.tx(() => registry.syncTables(store.db));
+  } finally {
+    store.close();
+  }
+}
+
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const sink = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   // no secret reaches the log either (a password in a failing request's URL or error text)
@@ -78,9 +103,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
 
     async start() {
-      const store = openStore(opts.dataDir, [coreMigrations, auditMigrations, authMigrations, myemsDefaultsMigrations, ...features.flatMap((f) => f.migrations ?? [])]);
+      const host = opts.host ?? '127.0.0.1';
+      const port = opts.port ?? 8787;
+      // a busy port fails before a fresh store is seeded and its generated password shown
+      if (port !== 0) await assertPortAvailable(host, port);
+      const store = openStore(opts.dataDir, storeMigrations());
+      let shownOnce: string | null = null;
       try {
-        const registry = new Registry().register(...entities, ...features.flatMap((f) => f.entities ?? []));
+        const registry = buildRegistry();
         store.tx(() => registry.syncTables(store.db));
         const settings = new Settings(store);
         const audit = new AuditLog(store);
@@ -100,7 +130,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           if (admin.generated && admin.password) {
             const file = path.join(opts.dataDir, ADMIN_PASSWORD_FILE);
             fs.writeFileSync(file, `${admin.password}\n`, { mode: 0o600 });
-            log(`administrator password (shown once, also in ${file}): ${admin.password}`);
+            shownOnce = `administrator password (shown once, also in ${file}): ${admin.password}`;
           }
         }
 
@@ -128,7 +158,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           await s.start();
           started.push(s);
         }
-        const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8787 });
+        const address = await app.listen({ host, port });
+        if (shownOnce) log(shownOnce);
         const url = address.replace('[::1]', 'localhost');
         return { url };
       } catch (err) {

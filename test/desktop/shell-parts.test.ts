@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS module without types
+import { ensureBuilt } from '../../scripts/build-lib.mjs';
 // @ts-expect-error plain JS module without types
 import { electronBinary, startPlan } from '../../scripts/start-lib.mjs';
 import { RotatingLog } from '../../src/main/logs';
@@ -19,9 +20,8 @@ describe('npm start decides between the desktop app and the headless server', ()
     const plan = startPlan(root, files(), read);
     expect(plan.mode).toBe('headless');
     expect(plan.message.split('\n')).toHaveLength(1);
-    expect(plan.args).toEqual(['--import', 'tsx', path.join(root, 'src', 'cli.ts'), 'serve', '--auto']);
-    expect(plan.needsBuild).toBe(true);
-    expect(startPlan(root, files('/app/out/renderer/index.html'), read).needsBuild).toBe(false);
+    // the built headless entry, which builds out/ itself when it is missing or stale
+    expect(plan.args).toEqual([path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto']);
     // path.txt without the downloaded binary is still "no binary"
     expect(electronBinary(root, files('/app/node_modules/electron/path.txt'), read)).toBeNull();
   });
@@ -68,21 +68,24 @@ describe('tray, window bounds and logs', () => {
 });
 
 describe('npm run build', () => {
-  it('bundles main, preload and renderer; native modules stay external', () => {
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-build-'));
-    try {
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir], { cwd: ROOT, stdio: 'pipe' });
-      const main = fs.readFileSync(path.join(outDir, 'main', 'index.js'), 'utf8');
-      expect(fs.existsSync(path.join(outDir, 'preload', 'index.cjs'))).toBe(true);
-      expect(fs.readFileSync(path.join(outDir, 'renderer', 'index.html'), 'utf8')).toMatch(/<script type="module" crossorigin src="\.?\/assets\/index-[\w-]+\.js"><\/script>/);
-      expect(main).toMatch(/from "better-sqlite3"/);
-      expect(main).toMatch(/from "electron"/);
-      expect(main).not.toContain('bindings.node');
-      const preload = fs.readFileSync(path.join(outDir, 'preload', 'index.cjs'), 'utf8');
-      expect(preload).toContain('exposeInMainWorld');
-      expect(preload).not.toMatch(/require\("(fs|child_process|node:fs)"\)/);
-    } finally {
-      fs.rmSync(outDir, { recursive: true, force: true });
-    }
+  it('bundles main, the headless cli, preload and renderer; native modules stay external; cli needs no Electron', () => {
+    // out/ as the test run's global setup built it (the same build `npm run build` makes)
+    ensureBuilt(ROOT);
+    const outDir = path.join(ROOT, 'out');
+    const read = (f: string) => fs.readFileSync(path.join(outDir, f), 'utf8');
+    const main = read('main/index.js');
+    const cli = read('main/cli.js');
+    const chunks = fs.readdirSync(path.join(outDir, 'main')).filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'cli.js');
+    const runtime = chunks.map((f) => read(`main/${f}`)).join('\n');
+    expect(fs.existsSync(path.join(outDir, 'preload', 'index.cjs'))).toBe(true);
+    expect(read('renderer/index.html')).toMatch(/<script type="module" crossorigin src="\.?\/assets\/index-[\w-]+\.js"><\/script>/);
+    expect(runtime).toMatch(/from "better-sqlite3"/);
+    expect(main).toMatch(/from "electron"/);
+    expect(`${main}${cli}${runtime}`).not.toContain('bindings.node');
+    // the headless entry and the runtime it shares with the desktop app never load Electron
+    expect(`${cli}${runtime}`).not.toMatch(/from "electron"/);
+    const preload = read('preload/index.cjs');
+    expect(preload).toContain('exposeInMainWorld');
+    expect(preload).not.toMatch(/require\("(fs|child_process|node:fs)"\)/);
   });
 });

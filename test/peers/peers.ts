@@ -1,6 +1,7 @@
 /**
  * Real protocol peers for the tests, started on loopback and stopped by PID (also when a test fails).
- * With CI=true a missing peer is an error: the suite fails instead of skipping.
+ * A missing peer is an error, with or without CI=true: the suite fails and names the apt line that installs
+ * every peer (the one .ci/run runs), instead of being skipped and looking green.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +11,19 @@ import { ROOT } from '../support/process';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** True when the peer can run here; throws under CI=true when it cannot (a missing peer fails CI). */
+/** The apt packages .ci/run installs (read from it, so the two never disagree). */
+export function aptPackages(): string[] {
+  const script = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+  const m = /APT_PACKAGES=\(([^)]*)\)/.exec(script);
+  return m ? m[1].trim().split(/\s+/) : [];
+}
+
+/** Why a test cannot run here, and how to fix it. */
+export function missingPeerMessage(name: string): string {
+  return `test peer ${name} is missing. Install the test peers with: sudo apt-get install --no-install-recommends ${aptPackages().join(' ')} (or run: bash .ci/run)`;
+}
+
+/** Returns true when the peer can run here; throws, naming what to install, when it cannot (never a silent skip). */
 export function peerAvailable(name: string, check: () => boolean): boolean {
   let ok: boolean;
   try {
@@ -18,8 +31,8 @@ export function peerAvailable(name: string, check: () => boolean): boolean {
   } catch {
     ok = false;
   }
-  if (!ok && process.env.CI === 'true') throw new Error(`test peer ${name} is missing (run .ci/run to install it)`);
-  return ok;
+  if (!ok) throw new Error(missingPeerMessage(name));
+  return true;
 }
 
 export const hasPymodbus = () =>

@@ -24,9 +24,18 @@ export interface Served {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `src/cli.ts serve` as a child process and resolves once it has printed its URL. */
-export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve', ...args], {
+/** The command `npm run serve` runs (package.json), without npm in between: the built headless entry. */
+export const SERVE_COMMAND = [path.join(ROOT, 'scripts', 'built.mjs'), 'serve'];
+
+/** How long a child server may take to be ready on a loaded 2-core machine (it is waited on, not slept). */
+export const START_DEADLINE_MS = 90_000;
+
+/**
+ * Starts the server as users start it (`npm run serve`: the built JavaScript, rebuilt when the sources are newer)
+ * in a child process and resolves once it has printed its URL; on failure the error carries its output.
+ */
+export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = START_DEADLINE_MS): Promise<Served> {
+  const child = spawn(process.execPath, [...SERVE_COMMAND, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,14 @@
 /**
- * End-to-end support: Debian's Chromium through playwright-core, and the renderer built once (under a lock)
- * when out/renderer is missing or older than its sources. With CI=true a missing Chromium fails the suite.
+ * End-to-end support: Debian's Chromium through playwright-core, and a real server (`npm run serve`'s built
+ * JavaScript in a child process) serving the built renderer. A missing Chromium fails the suite.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error plain JS module without types
+import { ensureBuilt } from '../../../scripts/build-lib.mjs';
+import { peerAvailable } from '../../peers/peers';
 import { freePort, login, ROOT, serve, type Served } from '../../support/process';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,31 +16,14 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
 export const ARTIFACTS_DIR = path.join(ROOT, 'artifacts');
 
+/** True; throws, naming the apt line to run, when Chromium is missing (an e2e suite never skips silently). */
 export function haveChromium(): boolean {
-  const ok = fs.existsSync(CHROMIUM);
-  if (!ok && process.env.CI === 'true') throw new Error('chromium (apt: chromium) is missing');
-  return ok;
+  return peerAvailable(`${CHROMIUM} (apt: chromium)`, () => fs.existsSync(CHROMIUM));
 }
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds the renderer when it is missing or older than its sources (one build at a time on this machine). */
+/** The built renderer; out/ is rebuilt (once, under a lock) when it is missing or older than the sources. */
 export function ensureRenderer(): string {
-  const index = path.join(RENDERER_DIR, 'index.html');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newest(path.join(ROOT, 'src', 'renderer'))) return RENDERER_DIR;
-  execFileSync('flock', ['/tmp/switchyard-build.lock', process.execPath, path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-    timeout: 300_000,
-    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
-  });
+  (ensureBuilt as (root: string) => unknown)(ROOT);
   return RENDERER_DIR;
 }
 
