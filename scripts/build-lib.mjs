@@ -74,6 +74,21 @@ function withLock(root, fn) {
 }
 
 /**
+ * electron-vite reads Electron's major version from node_modules/electron to pick its build targets. Electron is an
+ * optional dependency (its binary download may fail, and then npm leaves it out): the declared version stands in.
+ */
+function buildEnv(root) {
+  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+  if (!env.ELECTRON_MAJOR_VER && !fs.existsSync(path.join(root, 'node_modules', 'electron', 'package.json'))) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const declared = pkg.optionalDependencies?.electron ?? pkg.devDependencies?.electron ?? '';
+    const major = /\d+/.exec(declared)?.[0];
+    if (major) env.ELECTRON_MAJOR_VER = major;
+  }
+  return env;
+}
+
+/**
  * Builds out/ when it is missing or older than the sources; returns what happened. `say` gets one line
  * before a build. Throws with the build's output when the build fails.
  */
@@ -87,7 +102,7 @@ export function ensureBuilt(root, say = () => undefined) {
     const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      env: buildEnv(root),
       maxBuffer: 64 * 1024 * 1024,
     });
     if (r.status !== 0) throw new Error(`the build failed (npm run build):\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`);

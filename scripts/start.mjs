@@ -7,8 +7,19 @@ import { ensureBuilt } from './build-lib.mjs';
 import { startPlan } from './start-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const plan = startPlan(root);
-if (plan.message) console.log(plan.message);
+let args = process.argv.slice(2);
+const env = { ...process.env };
+const wantsHelp = args.includes('--help') || args.includes('-h');
+const plan = wantsHelp ? startPlan(root, () => false) : startPlan(root);
+if (plan.message && !wantsHelp) console.log(plan.message);
+if (plan.mode === 'electron') {
+  // the desktop app takes its data directory from SWITCHYARD_DATA_DIR; its API port is picked by the app itself
+  const i = args.indexOf('--data-dir');
+  if (i >= 0 && args[i + 1]) {
+    env.SWITCHYARD_DATA_DIR = path.resolve(args[i + 1]);
+    args = [...args.slice(0, i), ...args.slice(i + 2)];
+  }
+}
 // the desktop app loads out/ (the headless entry, scripts/built.mjs, builds for itself)
 if (plan.mode === 'electron') {
   try {
@@ -18,6 +29,6 @@ if (plan.mode === 'electron') {
     process.exit(1);
   }
 }
-const child = spawn(plan.command, [...plan.args, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const child = spawn(plan.command, [...plan.args, ...args], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

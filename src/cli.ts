@@ -30,7 +30,8 @@ reset-password  sets a new password for a user of a stopped installation
 
 On a fresh data directory the administrator's password is SWITCHYARD_ADMIN_PASSWORD, or a generated one
 printed once and kept in DIR/administrator-password.txt.
-npm passes options after --, e.g. npm start -- --data-dir ./plant --port 8788`;
+npm passes options after --, e.g. npm start -- --data-dir ./plant --port 8788 (the desktop app takes
+--data-dir, or SWITCHYARD_DATA_DIR, and picks its own port; --port is for the headless server).`;
 
 export interface CliArgs {
   command: string;
@@ -159,15 +160,16 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer() });
-  try {
-    const { url } = await runtime.start();
-    process.stdout.write(`Switchyard listening on ${url} (data: ${args.dataDir})\n`);
-  } catch (e) {
-    process.stderr.write(`${startError(e)}\n`);
-    process.exit(1);
-  }
+  // the handlers are in place before the URL is printed: a supervisor that stops the server as soon as it is ready
+  // must not find Node's default (die at once, nothing flushed); a signal during the start stops it right after
+  let ready = false;
   let stopping = false;
+  let pending: string | null = null;
   const shutdown = (signal: string) => {
+    if (!ready) {
+      pending = signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: stopping\n`);
@@ -181,6 +183,15 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    const { url } = await runtime.start();
+    ready = true;
+    process.stdout.write(`Switchyard listening on ${url} (data: ${args.dataDir})\n`);
+  } catch (e) {
+    process.stderr.write(`${startError(e)}\n`);
+    process.exit(1);
+  }
+  if (pending) shutdown(pending);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) void main(process.argv.slice(2));

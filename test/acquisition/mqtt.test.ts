@@ -1,56 +1,67 @@
+/**
+ * MQTT through the server as users start it (`npm run serve`'s built JavaScript in a child process), against
+ * mosquitto (Debian) started on a free loopback port: data source and points created, values read and a command
+ * published through the HTTP API only.
+ */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/process';
 import { hasBinary, startMosquitto, type Peer } from '../peers/peers';
-import { point, recordingEngine, source, waitFor } from './support';
+import { freePort } from '../support/process';
+import { startServer, type ApiServer } from '../support/server';
+import { waitFor } from '../support/wait';
 
-const enabled = hasBinary('/usr/sbin/mosquitto', 'mosquitto');
+// a missing peer fails the suite, naming the apt line to run
+hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 
-describe.skipIf(!enabled)('MQTT against mosquitto', () => {
+describe('MQTT against mosquitto', { timeout: 180_000 }, () => {
   let broker: Peer;
   let port: number;
   let publisher: mqtt.MqttClient;
-  const rec = recordingEngine();
-  const ds = 7;
-  const power = point(ds, 'Charger power', { topic: 'site/ev/1', json_path: 'data.power_kw' }, { high_limit: 22 });
-  const plain = point(ds, 'Temperature', { topic: 'site/temp' });
-  const state = point(ds, 'Door', { topic: 'site/door' }, { object_type: 'DIGITAL_VALUE' });
-  const indexed = point(ds, 'Phase 2 current', { topic: 'site/ev/1', json_path: 'data.currents[1]' });
-  const connection = () => ({ host: '127.0.0.1', port, interval_in_seconds: 0.2, timeout_ms: 500, max_backoff_s: 0.5, stale_after_seconds: 1 });
+  let server: ApiServer;
+  let ds: number;
+  const id = { power: 0, plain: 0, state: 0, indexed: 0 };
 
   beforeAll(async () => {
     port = await freePort();
     broker = await startMosquitto(port);
     publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 200 });
-    rec.engine.configure([source(ds, 'mqtt', connection())], [power, plain, state, indexed]);
-    await rec.engine.start();
-    await waitFor(() => rec.status.get(ds) === 'online', 'the engine connected');
+    server = await startServer();
+    ds = await server.createSource('EV chargers', 'mqtt', { host: '127.0.0.1', port, interval_in_seconds: 0.2, timeout_ms: 1000, max_backoff_s: 0.5, stale_after_seconds: 3 });
+    id.power = await server.createPoint(ds, 'Charger power', { topic: 'site/ev/1', json_path: 'data.power_kw' }, { high_limit: 22 });
+    id.plain = await server.createPoint(ds, 'Temperature', { topic: 'site/temp' });
+    id.state = await server.createPoint(ds, 'Door', { topic: 'site/door' }, { object_type: 'DIGITAL_VALUE' });
+    id.indexed = await server.createPoint(ds, 'Phase 2 current', { topic: 'site/ev/1', json_path: 'data.currents[1]' });
+    await waitFor(async () => (await server.status(ds)) === 'online', 'the server connected to the broker', 60_000, 100);
   });
   afterAll(async () => {
-    await rec.engine.stop();
+    await server?.stop();
     await publisher?.endAsync(true);
     await broker?.stop();
   });
 
+  /** publishes until the server shows the value (its subscription may still be settling) */
+  const publishUntil = (topic: string, payload: string, pointId: number, ok: (l: { value: unknown; quality: string }) => boolean, what: string) =>
+    waitFor(async () => {
+      await publisher.publishAsync(topic, payload).catch(() => undefined);
+      const l = await server.latest(pointId);
+      return ok(l) && l;
+    }, what, 30_000, 200);
+
   it('takes JSON payloads with a path, plain numbers and booleans', async () => {
-    await publisher.publishAsync('site/ev/1', JSON.stringify({ data: { power_kw: 11.5, currents: [15.9, 16.1, 16] } }));
-    await publisher.publishAsync('site/temp', '21.25');
-    await publisher.publishAsync('site/door', 'true');
-    await waitFor(() => rec.last(state.id), 'the door');
-    expect(rec.last(power.id)).toMatchObject({ value: 11.5, quality: 'good' });
-    expect(rec.last(indexed.id)).toMatchObject({ value: 16.1, quality: 'good' });
-    expect(rec.last(plain.id)).toMatchObject({ value: 21.25, quality: 'good' });
-    expect(rec.last(state.id)).toMatchObject({ value: 1, quality: 'good' });
+    const ev = JSON.stringify({ data: { power_kw: 11.5, currents: [15.9, 16.1, 16] } });
+    expect(await publishUntil('site/ev/1', ev, id.power, (l) => l.value === 11.5, 'the charger power')).toMatchObject({ value: 11.5, quality: 'good' });
+    expect(await server.latest(id.indexed)).toMatchObject({ value: 16.1, quality: 'good' });
+    expect(await publishUntil('site/temp', '21.25', id.plain, (l) => l.value === 21.25, 'the temperature')).toMatchObject({ quality: 'good' });
+    expect(await publishUntil('site/door', 'true', id.state, (l) => l.value === 1, 'the door')).toMatchObject({ value: 1, quality: 'good' });
   });
 
   it('judges limits, bad payloads and stale values', async () => {
     await publisher.publishAsync('site/ev/1', JSON.stringify({ data: { power_kw: 30 } }));
-    await waitFor(() => rec.last(power.id)?.value === 30, 'the high value');
-    expect(rec.last(power.id)!.quality).toBe('out_of_range');
-    expect(rec.last(indexed.id)).toMatchObject({ value: null, quality: 'bad' });
+    expect(await server.waitLatest(id.power, (l) => l.value === 30, 'the high value')).toMatchObject({ quality: 'out_of_range' });
+    expect(await server.latest(id.indexed)).toMatchObject({ value: null, quality: 'bad' });
     await publisher.publishAsync('site/ev/1', 'not json');
-    await waitFor(() => rec.last(power.id)?.quality === 'bad', 'a bad payload');
-    await waitFor(() => rec.last(plain.id)?.quality === 'stale', 'a stale temperature', 5000);
+    await server.waitLatest(id.power, (l) => l.quality === 'bad', 'a bad payload');
+    await server.waitLatest(id.plain, (l) => l.quality === 'stale', 'a stale temperature');
   });
 
   it('publishes commands through the same connection', async () => {
@@ -58,19 +69,20 @@ describe.skipIf(!enabled)('MQTT against mosquitto', () => {
       publisher.on('message', (topic, payload) => topic === 'site/cmd' && resolve(payload.toString()));
     });
     await publisher.subscribeAsync('site/cmd');
-    await rec.engine.publish(ds, 'site/cmd', '{"setpoint":7}');
+    const cmd = await server.api<{ id: number }>('POST', '/commands', { name: 'Charger limit', topic: 'site/cmd', payload: '{"setpoint":$s1}', data_source_id: ds });
+    expect(cmd.status, JSON.stringify(cmd.body)).toBe(201);
+    const r = await server.api<{ ok: boolean; error?: string }>('PUT', `/commands/${cmd.body.id}/send`, { set_value: 7 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.ok, r.body.error).toBe(true);
     expect(await got).toBe('{"setpoint":7}');
   });
 
   it('turns comm_fail when the broker dies and recovers when it returns', async () => {
     await broker.stop();
-    await waitFor(() => rec.last(plain.id)?.quality === 'comm_fail', 'comm_fail', 5000);
-    expect(rec.status.get(ds)).toBe('offline');
+    await server.waitLatest(id.plain, (l) => l.quality === 'comm_fail', 'comm_fail');
+    await waitFor(async () => (await server.status(ds)) === 'offline', 'the data source offline', 30_000, 100);
     broker = await startMosquitto(port);
-    await waitFor(() => rec.status.get(ds) === 'online', 'reconnected', 10_000);
-    await waitFor(async () => {
-      await publisher.publishAsync('site/temp', '19').catch(() => undefined);
-      return rec.last(plain.id)?.value === 19 && rec.last(plain.id)?.quality === 'good';
-    }, 'a fresh value after the restart', 10_000);
+    await waitFor(async () => (await server.status(ds)) === 'online', 'reconnected', 60_000, 100);
+    await publishUntil('site/temp', '19', id.plain, (l) => l.value === 19 && l.quality === 'good', 'a fresh value after the restart');
   });
 });

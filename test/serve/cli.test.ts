@@ -121,7 +121,7 @@ describe('serve', { timeout: 180_000 }, () => {
     const dir = tmp();
     const s = await serve(['--port', String(await freePort()), '--data-dir', dir, '--demo'], { SWITCHYARD_ADMIN_PASSWORD: 'Migrate#123' });
     running.push(s);
-    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(await s.stop('SIGTERM'), s.output()).toBe(0);
     running.pop();
     const before = new Database(path.join(dir, 'switchyard.db'));
     before.prepare("UPDATE data_sources SET status = 'offline', last_seen_datetime = NULL").run();

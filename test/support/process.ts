@@ -34,14 +34,19 @@ export const START_DEADLINE_MS = 90_000;
  * Starts the server as users start it (`npm run serve`: the built JavaScript, rebuilt when the sources are newer)
  * in a child process and resolves once it has printed its URL; on failure the error carries its output.
  */
-export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = START_DEADLINE_MS): Promise<Served> {
-  const child = spawn(process.execPath, [...SERVE_COMMAND, ...args], {
+export function serve(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = START_DEADLINE_MS, command: string[] = SERVE_COMMAND): Promise<Served> {
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (signal) out += `\n[the server exited on ${signal}]\n`;
+      resolve(code);
+    }),
+  );
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;

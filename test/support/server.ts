@@ -33,11 +33,12 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(seed: '--demo' | '--empty' = '--empty', extraArgs: string[] = []): Promise<ApiServer> {
+/** `command`: what node runs (default: `npm run serve`'s script; e.g. the bundle out/main/cli.js with 'serve') */
+export async function startServer(seed: '--demo' | '--empty' = '--empty', extraArgs: string[] = [], command?: string[]): Promise<ApiServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-child-'));
   let served: Served;
   try {
-    served = await serve(['--port', String(await freePort()), '--data-dir', dataDir, seed, ...extraArgs], { SWITCHYARD_ADMIN_PASSWORD: SERVER_PASSWORD });
+    served = await serve(['--port', String(await freePort()), '--data-dir', dataDir, seed, ...extraArgs], { SWITCHYARD_ADMIN_PASSWORD: SERVER_PASSWORD }, undefined, command);
   } catch (e) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw e;
