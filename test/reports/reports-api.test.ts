@@ -155,7 +155,7 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
     expect(b.energycategories.map((c: Json) => c.name)).toEqual(['Electricity']);
     expect(b.date_list).toEqual(['2026-03-02', '2026-03-03']);
     const byName = Object.fromEntries(b.meters.map((m: Json) => [m.meter_name, m]));
-    expect(byName.M1.space_name).toBe('Site/Hall');
+    expect(byName.M1.space_name).toBe('Root/Site/Hall');
     expect(byName.M1.values[0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
     expect(byName.M2.values[0]).toBeCloseTo(dayEnergy(riseM2, 1) + dayEnergy(riseM2, 2), 6);
     expect(byName.M1.daily_values[1].value).toBeCloseTo(dayEnergy(riseM1, 2), 6);
@@ -184,6 +184,8 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
   });
 
   it('virtualmeterenergy of x1+x2 and the energy flow diagram of M1', async () => {
+    // an unbound virtual meter is in the installation's zone: UTC here, so its days are UTC days
+    rt.ctx.settings.set('energy.timezone', 'UTC');
     const vm = await rt.api<{ id: number }>('POST', '/virtualmeters', {
       name: 'V',
       energy_category_id: plant.electricity.id,
@@ -191,14 +193,14 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
       expression: { equation: 'x1+x2', variables: [{ name: 'x1', meter_type: 'meter', meter_id: plant.m1 }, { name: 'x2', meter_type: 'meter', meter_id: plant.m2 }] },
     });
     expect(vm.status, JSON.stringify(vm.body)).toBe(201);
-    // its own top-level space in Berlin (bound to the site it would count twice there)
-    const tz = (await rt.api<{ id: number; iana_name: string }[]>('GET', '/timezones')).body.find((z) => z.iana_name === 'Europe/Berlin')!.id;
-    const own = await rt.api<{ id: number }>('POST', '/spaces', { name: 'Virtual', parent_space_id: null, area: 1, timezone_id: tz });
-    await rt.api('POST', `/spaces/${own.body.id}/virtualmeters`, { virtual_meter_id: vm.body.id });
     await (rt.ctx.services.get('energy') as { settled(): Promise<void> }).settled();
-    const v = await ok(`virtualmeterenergy?virtualmeterid=${vm.body.id}&${DAILY}&quickmode=true`);
+    const v = await ok(`virtualmeterenergy?virtualmeterid=${vm.body.id}&periodtype=daily&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-05T00:00:00&quickmode=true`);
     expect(v.virtual_meter.name).toBe('V');
-    expect(v.reporting_period.values[0]).toBeCloseTo(both(dayEnergy, 1), 6);
+    // UTC 2026-03-02T00:00 is hour 25 of the series (it starts 2026-02-28T23:00Z); the readings end at hour 72
+    const utcDay = (first: number, n: number) => Array.from({ length: n }, (_, k) => riseM1(first + k) + riseM2(first + k)).reduce((a, b) => a + b, 0);
+    expect(v.reporting_period.timestamps).toEqual(['2026-03-02', '2026-03-03', '2026-03-04']);
+    expect(v.reporting_period.values[0]).toBeCloseTo(utcDay(25, 24), 6);
+    expect(v.reporting_period.values[1]).toBeCloseTo(utcDay(49, 23), 6);
     expect(v.reporting_period.values[2]).toBeNull();
 
     const d = await rt.api<{ id: number }>('POST', '/energyflowdiagrams', { name: 'Flow' });
