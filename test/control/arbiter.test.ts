@@ -90,6 +90,23 @@ describe('the control arbiter', () => {
     expect(audits.filter((a) => a.action === 'control.winner')).toHaveLength(1);
   });
 
+  it('spares rewrites within the deadband of the same decision, but writes a new decision exactly', async () => {
+    const { arbiter, device, req, tick, writes } = rig({ deadband: 2 });
+    arbiter.put(req('storage:1:recharge', { value: -30, priority: PRIORITY.recharge, source: 'storage' }));
+    await tick();
+    arbiter.upsert({ ...req('storage:1:recharge', { value: -31, priority: PRIORITY.recharge, source: 'storage' }), start: undefined });
+    await tick();
+    await tick();
+    expect(device.get(1)).toBe(-30);
+    arbiter.upsert({ ...req('storage:1:recharge', { value: -33, priority: PRIORITY.recharge, source: 'storage' }), start: undefined });
+    await tick();
+    expect(device.get(1)).toBe(-33);
+    arbiter.put(req('operator', { value: -32, priority: PRIORITY.operator, source: 'operator' }));
+    await tick();
+    expect(device.get(1)).toBe(-32);
+    expect(writes.map((w) => w.value)).toEqual([-30, -33, -32]);
+  });
+
   it('ends an operator lease on time and audits it', async () => {
     const { arbiter, device, req, tick, at, audits } = rig();
     arbiter.put(req('dr:a', { value: 30 }));

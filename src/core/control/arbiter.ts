@@ -104,6 +104,8 @@ interface PointState {
   lastWrite: { value: number; at: number; ok: boolean; error?: string } | null;
   writing: Promise<WriteOutcome> | null;
   fallbackPending: boolean;
+  /** a new decision: written exactly, whatever the deadband */
+  exact: boolean;
   last: Resolution | null;
 }
 
@@ -137,7 +139,7 @@ export class Arbiter {
   private state(pointId: number): PointState {
     let s = this.points.get(pointId);
     if (!s) {
-      s = { requests: new Map(), decision: 'none', managed: false, lastTarget: null, lastTargetAt: 0, lastWrite: null, writing: null, fallbackPending: false, last: null };
+      s = { requests: new Map(), decision: 'none', managed: false, lastTarget: null, lastTargetAt: 0, lastWrite: null, writing: null, fallbackPending: false, exact: false, last: null };
       this.points.set(pointId, s);
     }
     return s;
@@ -334,7 +336,9 @@ export class Arbiter {
     res.target = target;
     s.last = res;
     const decision = res.winner ? `request:${res.winner.id}` : res.kind;
+    // a new decision is written exactly; the deadband only spares rewrites of the same decision's small moves
     if (decision !== s.decision) {
+      s.exact = true;
       const w = res.winner;
       this.io.audit({
         userId: w?.actor.userId ?? null,
@@ -356,12 +360,14 @@ export class Arbiter {
     if (s.writing) return null;
     // a device that does not answer is not written (the write would fail); it is re-asserted when it answers
     if (held === null) return null;
-    if (Math.abs(held - target) <= settings.deadband) {
+    const tolerance = s.exact ? 1e-6 : settings.deadband;
+    if (Math.abs(held - target) <= tolerance) {
       s.fallbackPending = false;
+      s.exact = false;
       return null;
     }
     const lw = s.lastWrite;
-    const again = lw !== null && Math.abs(lw.value - target) <= settings.deadband;
+    const again = lw !== null && Math.abs(lw.value - target) <= tolerance;
     if (!force && again) {
       // just written: wait for the device's next read before writing the same value again
       if (lw.ok && now - lw.at < Math.max(1500, this.cycleMs * 1.5)) return null;
@@ -376,6 +382,7 @@ export class Arbiter {
       .then((out) => {
         s.lastWrite = { value: target, at: this.io.now(), ok: out.ok, error: out.error };
         if (out.ok && wasPending) s.fallbackPending = false;
+        if (out.ok) s.exact = false;
         s.writing = null;
         return out;
       });

@@ -76,7 +76,7 @@ export function loadTariff(store: Store, tariffId: number): Tariff | null {
     | { id: number; name: string; tariff_type: string; unit_of_price: string; valid_from: string; valid_through: string; timeofuse: string | null }
     | undefined;
   if (!r || r.tariff_type !== 'timeofuse') return null;
-  let periods: TariffPeriod[] = [];
+  let periods: TariffPeriod[];
   try {
     periods = (JSON.parse(r.timeofuse ?? '[]') as TariffPeriod[]).map((p) => ({ ...p, price: Number(p.price) }));
   } catch {

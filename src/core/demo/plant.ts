@@ -230,7 +230,7 @@ export function seedDemoPlant(store: Store, registry: Registry): void {
 
   // control: the battery setpoint falls back to 0 kW; peak shaving keeps the import under 180 kW (the evening
   // peak of Building B) and recharges from the midday PV surplus, within the SOC limits and a 20 % reserve
-  create('controlpoints', { point_id: pointIds['Battery Setpoint'], fallback: 'value', fallback_value: 0, deadband: 0.5, description: 'idle when no controller or operator asks for power' });
+  create('controlpoints', { point_id: pointIds['Battery Setpoint'], fallback: 'value', fallback_value: 0, deadband: 2, description: 'idle when no controller or operator asks for power; changes under 2 kW are not rewritten' });
   create('storagecontrols', {
     name: 'Yard battery control',
     energy_storage_container_id: container,

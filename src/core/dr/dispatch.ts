@@ -80,7 +80,7 @@ export class DrDispatch {
         // randomizeStart spreads the resources' starts over the given time, the same way on every tick
         const begins = start + (spread ? randomOffset(e.uuid, rid, spread) : 0);
         if (now < begins) continue;
-        let metadata: Record<string, unknown> = {};
+        let metadata: Record<string, unknown>;
         try {
           metadata = JSON.parse(r.metadata) as Record<string, unknown>;
         } catch {
