@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
 
     await page.getByLabel('Subject').selectOption('spaces');
     const spaceSelect = page.getByLabel('Space', { exact: true });
-    await expect.poll(async () => (await spaceSelect.locator('option').allTextContents()).map((t) => t.trim()), { timeout: 10_000 }).toEqual(['Site', 'Hall']);
+    await expect.poll(async () => (await spaceSelect.locator('option').allTextContents()).map((t) => t.trim()), { timeout: 10_000 }).toEqual(['Root', 'Site', 'Hall']);
     await spaceSelect.selectOption(String(plant.site));
     await page.getByLabel('Report', { exact: true }).selectOption('energycategory');
     await page.getByLabel('Period type').selectOption('daily');
