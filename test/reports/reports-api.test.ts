@@ -149,6 +149,54 @@ describe('meter, equipment and dashboard reports', () => {
   });
 });
 
+describe('tenant, shopfloor and the tenant bill', () => {
+  it('tenantenergycategory, tenantbill and shopfloorcost of the meters bound to them', async () => {
+    const must = async <T>(method: string, route: string, data: unknown) => {
+      const r = await rt.api<T>(method, route, data);
+      expect(r.status, `${route} ${JSON.stringify(r.body)}`).toBe(201);
+      return r.body;
+    };
+    const contact = await must<{ id: number }>('POST', '/contacts', { name: 'Facility desk', email: 'desk@plant.test', phone: '+49 30 1234' });
+    const type = await must<{ id: number }>('POST', '/tenanttypes', { name: 'Office', simplified_code: 'OF' });
+    const tenant = await must<{ id: number }>('POST', '/tenants', {
+      name: 'Acme',
+      buildings: 'A',
+      floors: '2',
+      rooms: '201',
+      area: 40,
+      tenant_type_id: type.id,
+      is_input_counted: true,
+      is_key_tenant: false,
+      lease_number: 'L-1',
+      lease_start_datetime: '2026-01-01T00:00:00',
+      lease_end_datetime: '2027-01-01T00:00:00',
+      is_in_lease: true,
+      contact_id: contact.id,
+      cost_center_id: plant.costCenter,
+    });
+    await must('POST', `/tenants/${tenant.id}/meters`, { meter_id: plant.m1 });
+    await must('POST', `/spaces/${plant.hall}/tenants`, { tenant_id: tenant.id });
+    const floor = await must<{ id: number }>('POST', '/shopfloors', { name: 'Line 1', area: 80, is_input_counted: true, contact_id: contact.id, cost_center_id: plant.costCenter });
+    await must('POST', `/shopfloors/${floor.id}/meters`, { meter_id: plant.m2 });
+    await must('POST', `/spaces/${plant.site}/shopfloors`, { shopfloor_id: floor.id });
+    await (rt.ctx.services.get('energy') as { settled(): Promise<void> }).settled();
+
+    const t = await ok(`tenantenergycategory?tenantid=${tenant.id}&${DAILY}&quickmode=true`);
+    expect(t.tenant).toMatchObject({ name: 'Acme', area: 40 });
+    expect(t.reporting_period.values[0][0]).toBeCloseTo(dayEnergy(riseM1, 1), 6);
+    expect(t.reporting_period.subtotals_per_unit_area[0]).toBeCloseTo((dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2)) / 40, 9);
+    const bill = await ok(`tenantbill?tenantid=${tenant.id}&reportingperiodstartdatetime=2026-03-01T00:00:00&reportingperiodenddatetime=2026-04-01T00:00:00&quickmode=true`);
+    expect(bill.tenant).toMatchObject({ name: 'Acme', lease_number: 'L-1', email: 'desk@plant.test' });
+    expect(bill.reporting_period.subtotals_input[0]).toBeCloseTo([0, 1, 2].reduce((a, d) => a + dayEnergy(riseM1, d), 0), 6);
+    expect(bill.reporting_period.total_cost).toBeCloseTo([0, 1, 2].reduce((a, d) => a + dayCost(riseM1, d), 0), 6);
+    expect(bill.reporting_period.currency_unit).toBe('EUR');
+    const f = await ok(`shopfloorcost?shopfloorid=${floor.id}&${DAILY}&quickmode=true`);
+    expect(f.shopfloor.name).toBe('Line 1');
+    expect(f.reporting_period.values[0][1]).toBeCloseTo(dayCost(riseM2, 2), 6);
+    expect(f.reporting_period.total).toBeCloseTo(dayCost(riseM2, 1) + dayCost(riseM2, 2), 6);
+  });
+});
+
 describe('batch, comparison, balance, virtual meter, energy flow', () => {
   it('meterbatch and equipmentbatch list what is bound below a space with its energy', async () => {
     const b = await ok(`meterbatch?spaceid=${plant.site}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true`);
