@@ -197,6 +197,28 @@ describe('tenant, shopfloor and the tenant bill', () => {
   });
 });
 
+describe('output, income and efficiency of equipment (output meters)', () => {
+  it('an equipment with M1 as input and M2 as output: equipmentoutput, equipmentincome and equipmentefficiency', async () => {
+    const eq = await rt.api<{ id: number }>('POST', '/equipments', { name: 'Converter', is_input_counted: true, is_output_counted: true, cost_center_id: plant.costCenter });
+    expect(eq.status, JSON.stringify(eq.body)).toBe(201);
+    await rt.api('POST', `/equipments/${eq.body.id}/meters`, { meter_id: plant.m1, is_output: false });
+    await rt.api('POST', `/equipments/${eq.body.id}/meters`, { meter_id: plant.m2, is_output: true });
+    const tz = (await rt.api<{ id: number; iana_name: string }[]>('GET', '/timezones')).body.find((z) => z.iana_name === 'Europe/Berlin')!.id;
+    const own = await rt.api<{ id: number }>('POST', '/spaces', { name: 'Converter room', parent_space_id: null, area: 1, timezone_id: tz });
+    await rt.api('POST', `/spaces/${own.body.id}/equipments`, { equipment_id: eq.body.id });
+    await (rt.ctx.services.get('energy') as { settled(): Promise<void> }).settled();
+    const out = await ok(`equipmentoutput?equipmentid=${eq.body.id}&${DAILY}&quickmode=true`);
+    expect(out.reporting_period.values[0][0]).toBeCloseTo(dayEnergy(riseM2, 1), 6);
+    const income = await ok(`equipmentincome?equipmentid=${eq.body.id}&${DAILY}&quickmode=true`);
+    expect(income.reporting_period.total).toBeCloseTo(dayCost(riseM2, 1) + dayCost(riseM2, 2), 6);
+    const eff = await ok(`equipmentefficiency?equipmentid=${eq.body.id}&${DAILY}&quickmode=true`);
+    expect(eff.reporting_period_efficiency.names).toEqual(['Electricity/Electricity']);
+    expect(eff.reporting_period_efficiency.values[0][1]).toBeCloseTo(dayEnergy(riseM2, 2) / dayEnergy(riseM1, 2), 9);
+    expect(eff.reporting_period_efficiency.values[0][2]).toBeNull();
+    expect(eff.reporting_period_efficiency.cumulations[0]).toBeCloseTo((dayEnergy(riseM2, 1) + dayEnergy(riseM2, 2)) / (dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2)), 9);
+  });
+});
+
 describe('batch, comparison, balance, virtual meter, energy flow', () => {
   it('meterbatch and equipmentbatch list what is bound below a space with its energy', async () => {
     const b = await ok(`meterbatch?spaceid=${plant.site}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true`);
