@@ -149,8 +149,8 @@ describe('meter, equipment and dashboard reports', () => {
   });
 });
 
-describe('tenant, shopfloor and the tenant bill', () => {
-  it('tenantenergycategory, tenantbill and shopfloorcost of the meters bound to them', async () => {
+describe('tenant, store, combined equipment, shopfloor and the tenant bill', () => {
+  it('tenantenergycategory, tenantbill, storecarbon, combinedequipmentstatistics and shopfloorcost of the meters bound to them', async () => {
     const must = async <T>(method: string, route: string, data: unknown) => {
       const r = await rt.api<T>(method, route, data);
       expect(r.status, `${route} ${JSON.stringify(r.body)}`).toBe(201);
@@ -190,6 +190,21 @@ describe('tenant, shopfloor and the tenant bill', () => {
     expect(bill.reporting_period.subtotals_input[0]).toBeCloseTo([0, 1, 2].reduce((a, d) => a + dayEnergy(riseM1, d), 0), 6);
     expect(bill.reporting_period.total_cost).toBeCloseTo([0, 1, 2].reduce((a, d) => a + dayCost(riseM1, d), 0), 6);
     expect(bill.reporting_period.currency_unit).toBe('EUR');
+    const storeType = await must<{ id: number }>('POST', '/storetypes', { name: 'Retail', simplified_code: 'RT' });
+    const store = await must<{ id: number }>('POST', '/stores', { name: 'Kiosk', address: 'Main street 1', area: 20, store_type_id: storeType.id, is_input_counted: true, contact_id: contact.id, cost_center_id: plant.costCenter });
+    await must('POST', `/stores/${store.id}/meters`, { meter_id: plant.m2 });
+    await must('POST', `/spaces/${plant.site}/stores`, { store_id: store.id });
+    const combined = await must<{ id: number }>('POST', '/combinedequipments', { name: 'Plant room', is_input_counted: true, is_output_counted: false, cost_center_id: plant.costCenter });
+    await must('POST', `/combinedequipments/${combined.id}/equipments`, { equipment_id: plant.equipment });
+    await must('POST', `/spaces/${plant.hall}/combinedequipments`, { combined_equipment_id: combined.id });
+    await (rt.ctx.services.get('energy') as { settled(): Promise<void> }).settled();
+    const st = await ok(`storecarbon?storeid=${store.id}&${DAILY}&quickmode=true`);
+    expect(st.store.name).toBe('Kiosk');
+    expect(st.reporting_period.values[0][0]).toBeCloseTo(dayEnergy(riseM2, 1) * plant.electricity.kgco2e, 6);
+    const ce = await ok(`combinedequipmentstatistics?combinedequipmentid=${combined.id}&${DAILY}&quickmode=true`);
+    expect(ce.combined_equipment.name).toBe('Plant room');
+    expect(ce.reporting_period.maximums[0]).toBeCloseTo(Math.max(dayEnergy(riseM1, 1), dayEnergy(riseM1, 2)), 6);
+
     const f = await ok(`shopfloorcost?shopfloorid=${floor.id}&${DAILY}&quickmode=true`);
     expect(f.shopfloor.name).toBe('Line 1');
     expect(f.reporting_period.values[0][1]).toBeCloseTo(dayCost(riseM2, 2), 6);
