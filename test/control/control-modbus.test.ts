@@ -260,6 +260,24 @@ describe.skipIf(!hasPymodbus())('control arbiter against a pymodbus battery', ()
     await until(async () => (await setpoint()) === 0, 'the fallback');
   }, 60_000);
 
+  it('a partner API key writes as a partner: below DR and operators, released like an override', async () => {
+    const key = (await api<{ token: string }>('POST', '/apikeys', { name: 'aggregator', expires_datetime_utc: '2035-01-01T00:00:00' })).body.token;
+    const r = await fetch(`${server.url}/api/control/points/${ids.setpoint}/requests`, { method: 'POST', headers: { 'API-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify({ data: { value: 22, duration_seconds: 120, reason: 'aggregator dispatch' } }) });
+    const placed = (await r.json()) as { request_id: string };
+    expect(r.status, JSON.stringify(placed)).toBe(201);
+    await until(async () => (await setpoint()) === 22, 'the partner value');
+    expect((await stack()).requests.find((x) => x.winning)).toMatchObject({ id: placed.request_id, source: 'partner' });
+    const id = await event('Over the partner', 0, 'PT60S', 'PowerLevel', 33);
+    try {
+      await until(async () => (await setpoint()) === 33, 'DR above the partner');
+    } finally {
+      await api('PUT', `/dr/events/${id}/cancel`);
+    }
+    await until(async () => (await setpoint()) === 22, 'the partner value back after the event');
+    expect((await api('DELETE', `/control/points/${ids.setpoint}/requests/${placed.request_id}`)).status).toBe(200);
+    await until(async () => (await setpoint()) === 0, 'the fallback');
+  }, 60_000);
+
   it('peak shaving holds the import limit after a step', async () => {
     await setRegister(3, 150);
     const up = await api('PUT', `/storagecontrols/${storage}`, { peak_shaving: true, import_limit: 200, time_of_use: false });
