@@ -8,9 +8,9 @@
  */
 import type { SampleStorage } from '../historian/storage';
 import type { PointValue } from '../values/bus';
-import { FLAG_ESTIMATED, floorHour, HOUR, Normalizer, type HourValue } from './normalize';
+import { FLAG_ESTIMATED, FLAG_FLAGGED, floorHour, HOUR, Normalizer, type HourValue } from './normalize';
 import { loadMeters, meterKey, type MeterInfo } from './meters';
-import { METER_KIND, type EnergyStorage, type MeterKind } from './storage';
+import { METER_KIND, type DayRow, type EnergyStorage, type MeterKind } from './storage';
 import { priceHours } from './tariffs';
 import { nextPeriod, periodStart, type Zones } from './timezones';
 import type { Db } from '../store/store';
@@ -398,18 +398,53 @@ export class EnergyPipeline {
       });
   }
 
-  /** prices the stored hours [from, to) (to the month's end for block tariffs) and rebuilds their days */
+  /**
+   * Prices the stored hours [from, to) (to the month's end for block tariffs) and rebuilds the daily and monthly
+   * roll-ups of the local days and months they touch (the days from the hours read once, the months from the days).
+   */
   recost(m: MeterInfo, from: number, to: number): void {
     const { storage } = this.d;
     let end = to;
     if (m.tariffs.some((t) => t.type === 'block')) end = Math.max(end, nextPeriod(periodStart(to - 1, 'monthly', m.zone), 'monthly', m.zone));
-    const rows = storage.hours(m.kind, m.id, from, end);
-    const costs = priceHours(m.tariffs, m.zone, rows, (monthStart, hour) => storage.sumClean(m.kind, m.id, monthStart, hour));
-    for (let i = 0; i < rows.length; i++) if (rows[i].cost !== costs[i]) storage.setCost(m.kind, m.id, rows[i].hour, costs[i]);
-    for (let day = periodStart(from, 'daily', m.zone); day < end; ) {
+    const dayFrom = periodStart(from, 'daily', m.zone);
+    const dayTo = nextPeriod(periodStart(end - 1, 'daily', m.zone), 'daily', m.zone);
+    const rows = storage.hours(m.kind, m.id, dayFrom, dayTo);
+    const first = rows.findIndex((r) => r.hour >= from);
+    if (first >= 0) {
+      let last = rows.length;
+      while (last > first && rows[last - 1].hour >= end) last--;
+      const priced = rows.slice(first, last);
+      const costs = priceHours(m.tariffs, m.zone, priced, (monthStart, hour) => storage.sumClean(m.kind, m.id, monthStart, hour));
+      for (let i = 0; i < priced.length; i++) {
+        if (priced[i].cost !== costs[i]) {
+          storage.setCost(m.kind, m.id, priced[i].hour, costs[i]);
+          priced[i].cost = costs[i];
+        }
+      }
+    }
+    // days, walking the rows once
+    let r = 0;
+    for (let day = dayFrom; day < dayTo; ) {
       const next = nextPeriod(day, 'daily', m.zone);
-      storage.rollDay(m.kind, m.id, day, next);
+      const d: DayRow = { day, value: 0, cost: null, known: 0, estimated: 0, flagged: 0 };
+      for (; r < rows.length && rows[r].hour < next; r++) {
+        const h = rows[r];
+        if (h.flags & FLAG_FLAGGED) {
+          d.flagged++;
+          continue;
+        }
+        d.known++;
+        d.value! += h.value;
+        if (h.flags & FLAG_ESTIMATED) d.estimated++;
+        if (h.cost !== null) d.cost = (d.cost ?? 0) + h.cost;
+      }
+      storage.putDay(m.kind, m.id, d);
       day = next;
+    }
+    for (let month = periodStart(dayFrom, 'monthly', m.zone); month < dayTo; ) {
+      const next = nextPeriod(month, 'monthly', m.zone);
+      storage.rollMonth(m.kind, m.id, month, next);
+      month = next;
     }
   }
 

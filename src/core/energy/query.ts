@@ -83,6 +83,8 @@ export function runQuery(db: Db, storage: EnergyStorage, pipeline: EnergyPipelin
   };
   // daily roll-ups serve periods of a day or longer when the days are the meter's days
   const dayAligned = q.periodType !== 'hourly' && periodStart(q.start, 'daily', zone) === q.start && periodStart(q.end, 'daily', zone) === q.end;
+  // and monthly roll-ups serve months and years
+  const monthAligned = (q.periodType === 'monthly' || q.periodType === 'yearly') && periodStart(q.start, 'monthly', zone) === q.start && periodStart(q.end, 'monthly', zone) === q.end;
   for (const leaf of leafMeters(db, q.kind, q.id, q.direction ?? 'input')) {
     const m = pipeline.meter(leaf.kind, leaf.id);
     if (!m) continue;
@@ -95,7 +97,8 @@ export function runQuery(db: Db, storage: EnergyStorage, pipeline: EnergyPipelin
       return p;
     };
     if (dayAligned && m.zone === zone) {
-      for (const [day, value, cost, known, estimated, flagged] of storage.rawDays(m.kind, m.id, q.start, q.end)) {
+      const rows = monthAligned ? storage.rawMonths(m.kind, m.id, q.start, q.end) : storage.rawDays(m.kind, m.id, q.start, q.end);
+      for (const [day, value, cost, known, estimated, flagged] of rows) {
         const i = slot(day);
         for (const a of targets) {
           if (value !== null) a.value[i] += value;

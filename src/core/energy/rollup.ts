@@ -36,6 +36,16 @@ const KINDS: [string, MeterKind, string][] = [
   ['virtualmeters', METER_KIND.virtualmeters, 'virtual_meters'],
 ];
 
+const statements = new WeakMap<Db, Map<string, ReturnType<Db['prepare']>>>();
+/** prepared once per store: a roll-up of a large tree runs a few hundred of these */
+function ids(db: Db, sql: string, arg: number): number[] {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) cache.set(sql, (st = db.prepare(sql).pluck()));
+  return st.all(arg) as number[];
+}
+
 export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'input' | 'output'): Leaf[] {
   const seen = new Set<number>();
   const out: Leaf[] = [];
@@ -50,24 +60,23 @@ export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'in
   const bound = (ownerTable: string, ownerId: number, opts: { output?: boolean; counted?: boolean }) => {
     for (const [rel, k, table] of KINDS) {
       const where = [opts.output === undefined ? '' : ` AND l.is_output = ${opts.output ? 1 : 0}`, opts.counted ? ' AND m.is_counted = 1' : ''].join('');
-      const ids = db.prepare(`SELECT l.target_id FROM rel_${ownerTable}_${rel} l JOIN ${table} m ON m.id = l.target_id WHERE l.owner_id = ?${where} ORDER BY l.target_id`).pluck().all(ownerId) as number[];
-      for (const mid of ids) add(k, mid);
+      for (const mid of ids(db, `SELECT l.target_id FROM rel_${ownerTable}_${rel} l JOIN ${table} m ON m.id = l.target_id WHERE l.owner_id = ?${where} ORDER BY l.target_id`, ownerId)) add(k, mid);
     }
   };
   const output = direction === 'output';
   const combined = (cid: number) => {
     bound('combined_equipments', cid, { output });
-    for (const eid of db.prepare('SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?').pluck().all(cid) as number[]) bound('equipments', eid, { output });
+    for (const eid of ids(db, 'SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?', cid)) bound('equipments', eid, { output });
   };
   const space = (sid: number, depth: number) => {
     if (depth > 64) return;
     if (!output) bound('spaces', sid, { counted: true });
     else {
-      for (const eid of db.prepare('SELECT target_id FROM rel_spaces_equipments WHERE owner_id = ?').pluck().all(sid) as number[]) bound('equipments', eid, { output: true });
-      for (const cid of db.prepare('SELECT target_id FROM rel_spaces_combinedequipments WHERE owner_id = ?').pluck().all(sid) as number[]) combined(cid);
+      for (const eid of ids(db, 'SELECT target_id FROM rel_spaces_equipments WHERE owner_id = ?', sid)) bound('equipments', eid, { output: true });
+      for (const cid of ids(db, 'SELECT target_id FROM rel_spaces_combinedequipments WHERE owner_id = ?', sid)) combined(cid);
     }
     const flag = output ? 'is_output_counted' : 'is_input_counted';
-    for (const child of db.prepare(`SELECT id FROM spaces WHERE parent_space_id = ? AND ${flag} = 1 ORDER BY id`).pluck().all(sid) as number[]) space(child, depth + 1);
+    for (const child of ids(db, `SELECT id FROM spaces WHERE parent_space_id = ? AND ${flag} = 1 ORDER BY id`, sid)) space(child, depth + 1);
   };
   switch (kind) {
     case 'meters':

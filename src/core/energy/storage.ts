@@ -47,6 +47,21 @@ export const energyMigrations: FeatureMigrations = {
             user_name TEXT NOT NULL,
             undone_at TEXT);`),
     },
+    {
+      version: 2,
+      name: 'monthly roll-ups',
+      up: (db: Db) =>
+        db.exec(`CREATE TABLE energy_monthly (
+            kind INTEGER NOT NULL,
+            meter_id INTEGER NOT NULL,
+            month INTEGER NOT NULL,
+            value REAL,
+            cost REAL,
+            known INTEGER NOT NULL,
+            estimated INTEGER NOT NULL,
+            flagged INTEGER NOT NULL,
+            PRIMARY KEY (kind, meter_id, month)) WITHOUT ROWID;`),
+    },
   ],
 };
 
@@ -90,6 +105,14 @@ export class EnergyStorage {
       ),
       dayPut: db.prepare('INSERT OR REPLACE INTO energy_daily (kind, meter_id, day, value, cost, known, estimated, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       dayDel: db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ? AND day = ?'),
+      monthAgg: db.prepare(
+        `SELECT TOTAL(value) AS value, TOTAL(cost) AS cost, COUNT(cost) AS costed, COUNT(value) AS valued, TOTAL(known) AS known, TOTAL(estimated) AS estimated, TOTAL(flagged) AS flagged, COUNT(*) AS n
+         FROM energy_daily WHERE kind = ? AND meter_id = ? AND day >= ? AND day < ?`,
+      ),
+      monthPut: db.prepare('INSERT OR REPLACE INTO energy_monthly (kind, meter_id, month, value, cost, known, estimated, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      monthDel: db.prepare('DELETE FROM energy_monthly WHERE kind = ? AND meter_id = ? AND month = ?'),
+      months: db.prepare('SELECT month, value, cost, known, estimated, flagged FROM energy_monthly WHERE kind = ? AND meter_id = ? AND month >= ? AND month < ? ORDER BY month').raw(),
+      forgetMonths: db.prepare('DELETE FROM energy_monthly WHERE kind = ? AND meter_id = ?'),
       days: db.prepare('SELECT day, value, cost, known, estimated, flagged FROM energy_daily WHERE kind = ? AND meter_id = ? AND day >= ? AND day < ? ORDER BY day').raw(),
       dropEstimates: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ? AND hour >= ? AND hour < ? AND (flags & 1) = 1'),
       forget: db.prepare('DELETE FROM energy_hourly WHERE kind = ? AND meter_id = ?'),
@@ -119,6 +142,23 @@ export class EnergyStorage {
 
   rawDays(kind: MeterKind, meterId: number, from: number, to: number): [number, number | null, number | null, number, number, number][] {
     return this.sql.days.all(kind, meterId, from, to) as [number, number | null, number | null, number, number, number][];
+  }
+
+  rawMonths(kind: MeterKind, meterId: number, from: number, to: number): [number, number | null, number | null, number, number, number][] {
+    return this.sql.months.all(kind, meterId, from, to) as [number, number | null, number | null, number, number, number][];
+  }
+
+  /** writes (or, with nothing known or flagged, removes) a day's roll-up */
+  putDay(kind: MeterKind, meterId: number, d: DayRow): void {
+    if (!d.known && !d.flagged) this.sql.dayDel.run(kind, meterId, d.day);
+    else this.sql.dayPut.run(kind, meterId, d.day, d.known ? d.value : null, d.cost, d.known, d.estimated, d.flagged);
+  }
+
+  /** rebuilds the monthly roll-up of the local month [month, next) from its days */
+  rollMonth(kind: MeterKind, meterId: number, month: number, next: number): void {
+    const a = this.sql.monthAgg.get(kind, meterId, month, next) as { value: number; cost: number; costed: number; valued: number; known: number; estimated: number; flagged: number; n: number };
+    if (!a.n) this.sql.monthDel.run(kind, meterId, month);
+    else this.sql.monthPut.run(kind, meterId, month, a.valued ? a.value : null, a.costed ? a.cost : null, a.known, a.estimated, a.flagged);
   }
 
   setCost(kind: MeterKind, meterId: number, hour: number, cost: number | null): void {
@@ -153,6 +193,7 @@ export class EnergyStorage {
   forget(kind: MeterKind, meterId: number): void {
     this.sql.forget.run(kind, meterId);
     this.sql.forgetDays.run(kind, meterId);
+    this.sql.forgetMonths.run(kind, meterId);
   }
 }
 

@@ -6,7 +6,7 @@
  *   (an hour crossing a block boundary is split; beyond the last block its price applies).
  * valid_from / valid_through are the site's local date and time. An hour no tariff covers has no cost (null).
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { Db } from '../store/store';
 import { FLAG_FLAGGED } from './normalize';
 
@@ -111,38 +111,55 @@ export interface CostHour {
 export function priceHours(tariffs: readonly Tariff[], zone: string, hours: readonly CostHour[], monthBefore: (monthStart: number, hour: number) => number): (number | null)[] {
   const out: (number | null)[] = new Array(hours.length).fill(null);
   if (!tariffs.length) return out;
-  let month = Number.NaN;
-  let monthEnd = Number.NaN;
+  const clock = new LocalClock(zone);
+  let monthKey = '';
   let consumed = 0;
-  let day = Number.NaN;
-  let dayEnd = Number.NaN;
-  let dayText = '';
   for (let i = 0; i < hours.length; i++) {
     const h = hours[i];
     if ((h.flags & FLAG_FLAGGED) !== 0) continue;
-    if (!(h.hour >= day && h.hour < dayEnd)) {
-      const dt = DateTime.fromMillis(h.hour, { zone }).startOf('day');
-      day = dt.toMillis();
-      dayEnd = dt.plus({ days: 1 }).toMillis();
-      dayText = dt.toFormat('yyyy-MM-dd');
-    }
-    const local = DateTime.fromMillis(h.hour, { zone });
-    const text = `${dayText}T${local.toFormat('HH:mm:ss')}`;
+    const text = clock.text(h.hour);
     const t = tariffs.find((x) => x.from <= text && text < x.through);
     if (!t) continue;
     if (t.type === 'timeofuse') {
-      const p = touPrice(t, local.hour * 3600 + local.minute * 60 + local.second);
+      const p = touPrice(t, Number(text.slice(11, 13)) * 3600 + Number(text.slice(14, 16)) * 60 + Number(text.slice(17, 19)));
       out[i] = p ? h.value * p.price : null;
       continue;
     }
-    if (!(h.hour >= month && h.hour < monthEnd)) {
-      const m = local.startOf('month');
-      month = m.toMillis();
-      monthEnd = m.plus({ months: 1 }).toMillis();
-      consumed = monthBefore(month, h.hour);
+    if (text.slice(0, 7) !== monthKey) {
+      monthKey = text.slice(0, 7);
+      consumed = monthBefore(DateTime.fromMillis(h.hour, { zone }).startOf('month').toMillis(), h.hour);
     }
     out[i] = blockCost(t.blocks, consumed, h.value);
     consumed += h.value;
   }
   return out;
+}
+
+/**
+ * Local wall-clock text ('YYYY-MM-DDTHH:mm:ss') of UTC instants in a zone, fast: the zone's offset is looked up
+ * once per UTC day and per hour only on the days it changes (DST), not once per hour.
+ */
+export class LocalClock {
+  private readonly zone: IANAZone;
+  private day = Number.NaN;
+  private offset: number | null = null;
+
+  constructor(zone: string) {
+    this.zone = IANAZone.create(zone);
+  }
+
+  offsetAt(ts: number): number {
+    const day = Math.floor(ts / 86_400_000);
+    if (day !== this.day) {
+      this.day = day;
+      const a = this.zone.offset(day * 86_400_000);
+      const b = this.zone.offset((day + 1) * 86_400_000 - 1);
+      this.offset = a === b ? a : null;
+    }
+    return this.offset ?? this.zone.offset(ts);
+  }
+
+  text(ts: number): string {
+    return new Date(ts + this.offsetAt(ts) * 60_000).toISOString().slice(0, 19);
+  }
 }
