@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLUSH_MS } from '../../src/core/historian/feature';
-import { ROOT } from '../support/process';
+import { ROOT, START_DEADLINE_MS } from '../support/process';
 
 describe('historian durability', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-sigkill-'));
@@ -15,7 +15,11 @@ describe('historian durability', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'historian', 'publisher.ts'), dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const pointId = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`publisher did not start:\n${out}`)), 20_000);
+      // waited on with a generous deadline (a loaded machine starts slowly); a publisher that never starts is killed
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`publisher did not start:\n${out}`));
+      }, START_DEADLINE_MS);
       child.stdout.on('data', (d) => {
         out += d;
         const m = /POINT (\d+)/.exec(out);
@@ -47,5 +51,5 @@ describe('historian durability', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

@@ -49,7 +49,8 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 15_000): Promise<void> {
+/** Waits for a peer's ready line; the deadline is generous (a loaded 2-core machine starts Python slowly). */
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<void> {
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${out}`)), timeoutMs);
