@@ -113,7 +113,7 @@ describe('advanced reports', () => {
     now += 60 * 60_000;
     await sched.tick();
     expect(mails).toHaveLength(2);
-  });
+  }, 120_000);
 
   it('a failing build is logged and retried, not dropped; PUT .../run builds at once and the file downloads', async () => {
     const bad = await rt.api<{ id: number }>('POST', '/advancedreports', { name: 'Gone space', expression: JSON.stringify({ space_id: 99999 }), is_enabled: true, next_run_datetime: '2026-03-04T00:00:00', is_run_immediately: false });
@@ -149,5 +149,5 @@ describe('advanced reports', () => {
     expect(refused.body.field).toBe('expression');
     expect((await rt.api('DELETE', `/reports/advancedreports/${run.body.id}`)).status).toBe(204);
     expect((await rt.api('GET', `/reports/advancedreports/${run.body.id}`)).status).toBe(404);
-  });
+  }, 120_000);
 });

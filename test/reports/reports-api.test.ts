@@ -61,7 +61,7 @@ describe('space reports in MyEMS shape, numbers from the energy pipeline', () =>
     expect(r.child_space.child_space_names_array).toEqual([['Hall']]);
     expect(r.child_space.subtotals_array[0][0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
     expect(r).not.toHaveProperty('excel_bytes_base64');
-  });
+  }, 120_000);
 
   it('spacecost and spacecarbon: time-of-use cost and carbon per day, totals with the currency', async () => {
     const c = await ok(`spacecost?spaceid=${plant.hall}&${DAILY}&quickmode=true`);
@@ -77,7 +77,7 @@ describe('space reports in MyEMS shape, numbers from the energy pipeline', () =>
     const k = await ok(`spacecarbon?spaceid=${plant.hall}&${DAILY}&quickmode=true`);
     expect(k.reporting_period.values[0][0]).toBeCloseTo(dayEnergy(riseM1, 1) * plant.electricity.kgco2e, 6);
     expect(k.reporting_period.total).toBeCloseTo((dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2)) * plant.electricity.kgco2e, 6);
-  });
+  }, 120_000);
 
   it('spaceload and spacestatistics: hourly maximum, average load, factor; mean/median/min/max of the known days', async () => {
     const l = await ok(`spaceload?spaceid=${plant.site}&${DAILY}&quickmode=true`);
@@ -97,7 +97,7 @@ describe('space reports in MyEMS shape, numbers from the energy pipeline', () =>
     expect(s.reporting_period.minimums[0]).toBeCloseTo(Math.min(d1, d2), 9);
     expect(s.reporting_period.maximums[0]).toBeCloseTo(Math.max(d1, d2), 9);
     expect(s.reporting_period.stdevs[0]).toBeCloseTo(Math.abs(d1 - d2) / 2, 9);
-  });
+  }, 120_000);
 
   it('an hourly report over the spring-forward day has 23 hours', async () => {
     const r = await ok(`spaceenergycategory?spaceid=${plant.site}&periodtype=hourly&reportingperiodstartdatetime=2026-03-29T00:00:00&reportingperiodenddatetime=2026-03-30T00:00:00&quickmode=true`);
@@ -106,7 +106,7 @@ describe('space reports in MyEMS shape, numbers from the energy pipeline', () =>
     expect(ts).not.toContain('2026-03-29T02:00:00');
     expect(r.reporting_period.values[0].every((v: number | null) => v === null)).toBe(true);
     expect(r.reporting_period.missing_hours).toEqual([2 * 23]);
-  });
+  }, 120_000);
 });
 
 describe('meter, equipment and dashboard reports', () => {
@@ -130,7 +130,7 @@ describe('meter, equipment and dashboard reports', () => {
     const t = await ok(`metertrend?meterid=${plant.m1}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-02T06:00:00&quickmode=true`);
     expect(t.reporting_period.timestamps[0]).toEqual(['2026-03-02T00:00:00', '2026-03-02T01:00:00', '2026-03-02T02:00:00', '2026-03-02T03:00:00', '2026-03-02T04:00:00', '2026-03-02T05:00:00']);
     expect(t.reporting_period.values[0]).toEqual([0, 1, 2, 3].map((k2) => riseM1(24 + k2)).concat([riseM1(28), riseM1(29)]));
-  });
+  }, 120_000);
 
   it('equipmentenergycategory and the bill of the same numbers by a uuid', async () => {
     const e = await ok(`equipmentenergycategory?equipmentid=${plant.equipment}&${DAILY}&quickmode=true`);
@@ -139,14 +139,14 @@ describe('meter, equipment and dashboard reports', () => {
     const uuid = (await rt.api<{ uuid: string }>('GET', `/equipments/${plant.equipment}`)).body.uuid;
     const byUuid = await ok(`equipmentcost?equipmentuuid=${uuid}&${DAILY}&quickmode=true`);
     expect(byUuid.reporting_period.total).toBeCloseTo(dayCost(riseM1, 1) + dayCost(riseM1, 2), 6);
-  });
+  }, 120_000);
 
   it('dashboard: the administrator sees the top-level spaces', async () => {
     const d = await ok(`dashboard?${DAILY}&quickmode=true`);
     expect(d.reporting_period_input.subtotals[0]).toBeCloseTo(both(dayEnergy, 1) + both(dayEnergy, 2), 6);
     expect(d.reporting_period_cost.total).toBeCloseTo(both(dayCost, 1) + both(dayCost, 2), 6);
     expect(d.child_space_input.child_space_names_array[0]).toEqual(['Site']);
-  });
+  }, 120_000);
 });
 
 describe('tenant, store, combined equipment, shopfloor and the tenant bill', () => {
@@ -209,7 +209,7 @@ describe('tenant, store, combined equipment, shopfloor and the tenant bill', () 
     expect(f.shopfloor.name).toBe('Line 1');
     expect(f.reporting_period.values[0][1]).toBeCloseTo(dayCost(riseM2, 2), 6);
     expect(f.reporting_period.total).toBeCloseTo(dayCost(riseM2, 1) + dayCost(riseM2, 2), 6);
-  });
+  }, 120_000);
 });
 
 describe('output, income and efficiency of equipment (output meters)', () => {
@@ -231,7 +231,7 @@ describe('output, income and efficiency of equipment (output meters)', () => {
     expect(eff.reporting_period_efficiency.values[0][1]).toBeCloseTo(dayEnergy(riseM2, 2) / dayEnergy(riseM1, 2), 9);
     expect(eff.reporting_period_efficiency.values[0][2]).toBeNull();
     expect(eff.reporting_period_efficiency.cumulations[0]).toBeCloseTo((dayEnergy(riseM2, 1) + dayEnergy(riseM2, 2)) / (dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2)), 9);
-  });
+  }, 120_000);
 });
 
 describe('batch, comparison, balance, virtual meter, energy flow', () => {
@@ -248,7 +248,7 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
     expect(e.equipments).toHaveLength(1);
     expect(e.equipments[0].equipment_name).toBe('Chiller');
     expect(e.equipments[0].values[0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
-  });
+  }, 120_000);
 
   it('metercomparison and metersubmetersbalance: M1 against M2 per day', async () => {
     const q = 'periodtype=daily&reportingperiodstartdatetime=2026-03-01T00:00:00&reportingperiodenddatetime=2026-03-04T00:00:00&quickmode=true';
@@ -266,7 +266,7 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
     expect(bal.reporting_period.total_difference_in_category).toBeCloseTo(total - subs, 6);
     expect(bal.reporting_period.percentage_difference).toBeCloseTo((total - subs) / total, 9);
     expect((await get(`metercomparison?meterid1=${plant.m1}&${q}`)).body.field).toBe('meterid');
-  });
+  }, 120_000);
 
   it('virtualmeterenergy of x1+x2 and the energy flow diagram of M1', async () => {
     // an unbound virtual meter is in the installation's zone: UTC here, so its days are UTC days
@@ -298,7 +298,7 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
     expect(f.nodes.map((n: Json) => n.name)).toEqual(['Grid', 'Hall']);
     expect(f.links[0]).toMatchObject({ source: 'Grid', target: 'Hall' });
     expect(f.links[0].value).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
-  });
+  }, 120_000);
 });
 
 describe('workbooks', () => {
@@ -332,7 +332,7 @@ describe('workbooks', () => {
     const wb2 = new ExcelJS.Workbook();
     await wb2.xlsx.load(Buffer.from(await exp.arrayBuffer()) as never);
     expect(wb2.worksheets[0].getImages().length).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe('parameters and privileges', () => {
@@ -356,7 +356,7 @@ describe('parameters and privileges', () => {
     expect(long.message).toContain('31 days');
     expect((await get(`spaceenergycategory?spaceid=99999&${DAILY}`)).status).toBe(404);
     expect((await get(`nosuchreport?${DAILY}`)).status).toBe(404);
-  });
+  }, 120_000);
 
   it("a user whose privilege names the hall cannot read the site's or M2's report (403) but reads the hall's and M1's", async () => {
     const priv = (await rt.api<{ id: number }>('POST', '/privileges', { name: 'Hall only', data: JSON.stringify({ spaces: [plant.hall] }) })).body.id;
@@ -376,5 +376,5 @@ describe('parameters and privileges', () => {
     expect(dash.body.reporting_period_input.subtotals[0]).toBeCloseTo(dayEnergy(riseM1, 1) + dayEnergy(riseM1, 2), 6);
     const noAuth = await fetch(`${rt.url}/api/reports/spaceenergycategory?spaceid=${plant.hall}&${DAILY}`);
     expect(noAuth.status).toBe(401);
-  });
+  }, 120_000);
 });
