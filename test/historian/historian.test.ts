@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Historian, MAX_TREND_SAMPLES } from '../../src/core/historian/feature';
+import { DEFAULT_TREND_POINTS, Historian, MAX_TREND_SAMPLES } from '../../src/core/historian/feature';
 import { historianMigrations, sqliteStorage } from '../../src/core/historian/storage';
 import { openStore } from '../../src/core/store/store';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
@@ -40,7 +40,7 @@ describe('historian: latest values, trends and retention through the API', () =>
     for (let i = 0; i < 3600; i++) batch.push({ point_id: trended, value: i === 1234 ? 1e6 : i === 2345 ? -1e6 : Math.sin(i / 100), quality: 'good' as const, ts: t0 + i * 1000 });
     rt.ctx.values.publish(batch);
     rt.ctx.values.publish([{ point_id: untrended, value: 1, quality: 'good', ts: t0 }]);
-    const all = await rt.api<{ values: { value: number; utc_date_time: string }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T00:00:00&enddatetime=2026-11-21T01:00:00`);
+    const all = await rt.api<{ values: { value: number; utc_date_time: string }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T00:00:00&enddatetime=2026-11-21T01:00:00&maxpoints=${MAX_TREND_SAMPLES}`);
     expect(all.status).toBe(200);
     expect(all.body.values).toHaveLength(3600);
     expect(all.body.downsampled).toBe(false);
@@ -60,17 +60,24 @@ describe('historian: latest values, trends and retention through the API', () =>
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
-  it('answers at most MAX_TREND_SAMPLES without maxpoints, downsampled beyond', async () => {
+  it("answers a screen's width without maxpoints and at most MAX_TREND_SAMPLES with it, downsampled beyond", async () => {
     const t0 = Date.parse('2026-11-10T00:00:00Z');
     const n = MAX_TREND_SAMPLES + 500;
     for (let k = 0; k < n; k += 10_000) {
       rt.ctx.values.publish(Array.from({ length: Math.min(10_000, n - k) }, (_, j) => ({ point_id: trended, value: k + j === 77_777 ? 5e6 : (k + j) % 100, quality: 'good' as const, ts: t0 + (k + j) * 100 })));
     }
-    const r = await rt.api<{ values: { value: number }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-10T00:00:00&enddatetime=2026-11-11T00:00:00`);
+    const range = 'startdatetime=2026-11-10T00:00:00&enddatetime=2026-11-11T00:00:00';
+    const r = await rt.api<{ values: { value: number }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?${range}`);
     expect(r.status).toBe(200);
     expect(r.body.downsampled).toBe(true);
-    expect(r.body.values.length).toBeLessThanOrEqual(MAX_TREND_SAMPLES);
+    expect(r.body.values.length).toBeLessThanOrEqual(DEFAULT_TREND_POINTS);
+    expect(r.body.values.length).toBeGreaterThan(DEFAULT_TREND_POINTS / 2);
     expect(r.body.values.some((v) => v.value === 5e6)).toBe(true);
+    const most = await rt.api<{ values: { value: number }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?${range}&maxpoints=${MAX_TREND_SAMPLES}`);
+    expect(most.body.downsampled).toBe(true);
+    expect(most.body.values.length).toBeLessThanOrEqual(MAX_TREND_SAMPLES);
+    expect(most.body.values.length).toBeGreaterThan(DEFAULT_TREND_POINTS);
+    expect(most.body.values.some((v) => v.value === 5e6)).toBe(true);
     const over = await rt.api<{ field: string }>('GET', `/points/${trended}/trend?maxpoints=${MAX_TREND_SAMPLES + 1}`);
     expect(over.status).toBe(400);
     expect(over.body.field).toBe('maxpoints');

@@ -39,7 +39,7 @@ describe('historian durability', () => {
       try {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         const rows = db.prepare('SELECT ts, value FROM samples WHERE point_id = ? ORDER BY ts').all(pointId) as { ts: number; value: number }[];
-        expect(rows.length).toBeGreaterThan(500);
+        expect(rows.length).toBeGreaterThan(100); // about 2,000 on an idle machine, a few hundred on a loaded one
         // nothing lost in the middle: values are consecutive from the first sample on
         rows.forEach((r, k) => expect(r.value).toBe(k));
         // only the tail, younger than about one flush interval (plus scheduling slack on a busy machine), is missing

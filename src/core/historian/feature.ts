@@ -16,13 +16,19 @@ import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } f
 export const FLUSH_MS = 250;
 /** ...or as soon as it holds this many values... */
 const FLUSH_ROWS = 5000;
-/** ...in transactions of at most this many samples */
+/** ...in transactions sized to hold the event loop about this long (measured rows per ms of the last ones)... */
+const SLICE_TARGET_MS = 10;
+/** ...starting with, and kept within, these many samples */
 const SLICE_ROWS = 2000;
+const SLICE_MIN_ROWS = 1000;
+const SLICE_MAX_ROWS = 20_000;
 const PURGE_EVERY_MS = 3_600_000;
 /** a purge gives the event loop a turn after this much work */
 const PURGE_SLICE_MS = 20;
-/** a trend without maxpoints answers at most this many samples (downsampled beyond) */
+/** the largest maxpoints a trend accepts */
 export const MAX_TREND_SAMPLES = 100_000;
+/** a trend without maxpoints answers at most this many samples (about a screen's width; downsampled beyond) */
+export const DEFAULT_TREND_POINTS = 2_000;
 /** after a failed write the values wait for the next flush, up to this many; beyond, the oldest are dropped */
 const MAX_QUEUED_ON_FAILURE = 200_000;
 const DEFAULT_RETENTION_DAYS = 365;
@@ -38,6 +44,8 @@ export class Historian {
   private running = false;
   private firstPurge: NodeJS.Timeout | null = null;
   private purging: Promise<number> | null = null;
+  /** samples per transaction of the timer's flush, adapted to how fast the last ones were written */
+  private sliceRows = SLICE_ROWS;
   /** samples written since the start */
   written = 0;
   /** samples given up after failed writes */
@@ -76,15 +84,24 @@ export class Historian {
   }
 
   /**
-   * The timer's flush: transactions of at most SLICE_ROWS samples with a turn for the event loop between them,
-   * so 10,000 values a second never hold up requests and the live stream for the whole write.
+   * The timer's flush: transactions of about SLICE_TARGET_MS each with a turn for the event loop between them,
+   * so 10,000 or 50,000 values a second never hold up requests and the live stream for the whole write.
    */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
       while (this.running && (this.samples.length || this.latest.size)) {
-        if (!this.writeSome(SLICE_ROWS)) break;
+        const n = Math.min(this.sliceRows, this.samples.length);
+        const t0 = performance.now();
+        if (!this.writeSome(this.sliceRows)) break;
+        const ms = performance.now() - t0;
+        // a transaction costs about its row count; aim the next one at SLICE_TARGET_MS (moving slowly, and only
+        // from slices worth measuring, so one slow commit on a busy machine does not swing it)
+        if (n >= SLICE_MIN_ROWS && ms > 0) {
+          const aim = Math.round((n / ms) * SLICE_TARGET_MS);
+          this.sliceRows = Math.max(SLICE_MIN_ROWS, Math.min(SLICE_MAX_ROWS, Math.round((this.sliceRows + aim) / 2)));
+        }
         if (this.samples.length) await new Promise((r) => setImmediate(r));
       }
     } finally {
@@ -234,7 +251,7 @@ function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, hist
     historian.flush();
     const bounds = historian.storage.bounds(id, start, end);
     if (!bounds) return { point_id: id, downsampled: false, values: [] };
-    const sampler = new Downsampler(bounds.first, bounds.last, maxPoints ?? MAX_TREND_SAMPLES);
+    const sampler = new Downsampler(bounds.first, bounds.last, maxPoints ?? DEFAULT_TREND_POINTS);
     for (const s of historian.storage.scan(id, start, end)) sampler.add(s);
     const { samples, downsampled } = sampler.result();
     return { point_id: id, downsampled, values: samples.map((s) => ({ utc_date_time: iso(s.ts), value: s.value, quality: s.quality })) };
