@@ -57,6 +57,7 @@ export class EnergyPipeline {
   private started = false;
   private timer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
+  private draining = false;
   private reloadTimer: NodeJS.Timeout | null = null;
   virtuals = new Map<number, VirtualDef>();
   /** meter key -> the virtual meters that read it */
@@ -71,7 +72,7 @@ export class EnergyPipeline {
   start(): void {
     this.started = true;
     this.reload(false);
-    this.timer = setInterval(() => this.writePending(), WRITE_MS);
+    this.timer = setInterval(() => void this.drainPending(), WRITE_MS);
   }
 
   stop(): void {
@@ -448,21 +449,48 @@ export class EnergyPipeline {
     }
   }
 
-  /** writes the hours the live normalizers completed, with their cost and days */
+  /** writes every completed live hour now (stop, settled) */
   writePending(): void {
-    if (!this.pending.size) return;
-    const pending = this.pending;
-    this.pending = new Map();
+    while (this.pending.size) this.writeSlice(Infinity);
+  }
+
+  /**
+   * The timer's write: transactions of at most SLICE_MS of work with a turn for the event loop between them, so
+   * the hour boundary of 10,000 meters never holds up scans or requests for the whole write.
+   */
+  private async drainPending(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.pending.size && this.started) {
+        this.writeSlice(SLICE_MS);
+        if (this.pending.size) await new Promise((r) => setImmediate(r));
+      }
+    } catch (e) {
+      this.d.log(`energy: writing live hours failed: ${(e as Error).message}`);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** writes the completed hours of meters, one transaction, until `budgetMs` is spent */
+  private writeSlice(budgetMs: number): void {
+    const done: [number, HourValue[]][] = [];
+    const t0 = performance.now();
     this.d.db.transaction(() => {
-      for (const [key, hours] of pending) {
+      for (const [key, hours] of this.pending) {
+        done.push([key, hours]);
         const m = this.meters.get(key);
-        if (!m || !hours.length) continue;
-        this.d.storage.put(m.kind, m.id, hours);
-        this.recost(m, hours[0].hour, hours[hours.length - 1].hour + HOUR);
-        this.hoursWritten += hours.length;
+        if (m && hours.length) {
+          this.d.storage.put(m.kind, m.id, hours);
+          this.recost(m, hours[0].hour, hours[hours.length - 1].hour + HOUR);
+          this.hoursWritten += hours.length;
+        }
+        if (performance.now() - t0 > budgetMs) break;
       }
     })();
-    for (const [key, hours] of pending) {
+    for (const [key, hours] of done) {
+      this.pending.delete(key);
       const m = this.meters.get(key);
       if (m && hours.length) this.changed(m.kind, m.id, hours[0].hour, hours[hours.length - 1].hour + HOUR);
     }
