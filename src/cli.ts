@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { PortUnavailableError } from './core/api/port';
 import { createRuntime, defaultDataDir, migrateStore } from './core/runtime';
 import { StoreVersionError } from './core/store/store';
+import { resolveListenSecurity, type ListenSecurity, type TlsFiles } from './core/api/tls';
 import { resetPasswordOffline, unlockUsers } from './core/auth/recovery';
 
 const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--demo | --empty] [--renderer-dir DIR]
+                       [--tls-cert FILE --tls-key FILE | --insecure] [--allowed-host NAME]...
        switchyard migrate [--data-dir DIR]
        switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
        switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
@@ -27,6 +29,9 @@ reset-password  sets a new password for a user of a stopped installation
   --empty            a fresh data directory gets only the defaults (the default for serve)
   --auto             the demo on a fresh data directory, else what the store was seeded with (npm start)
   --renderer-dir DIR the built screens to serve (default out/renderer when built)
+  --tls-cert FILE, --tls-key FILE  serve HTTPS with this PEM certificate and key (needed beyond loopback)
+  --insecure         allow listening beyond loopback without TLS (passwords then cross the network in clear)
+  --allowed-host NAME  a further host name clients may use (Host header); also SWITCHYARD_ALLOWED_HOSTS=a,b
 
 On a fresh data directory the administrator's password is SWITCHYARD_ADMIN_PASSWORD, or a generated one
 printed once and kept in DIR/administrator-password.txt.
@@ -41,13 +46,16 @@ export interface CliArgs {
   dataDir: string;
   seed: 'demo' | 'empty' | 'auto';
   rendererDir: string | undefined;
+  /** TLS and who may reach the server (see api/tls.ts, api/origin.ts) */
+  security?: ListenSecurity & { allowedHosts: string[] };
 }
 
 export function parseArgs(argv: string[]): CliArgs {
   const help = argv.includes('--help') || argv.includes('-h');
   if (help) return { command: 'help', help, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined };
   const [command = 'serve', ...rest] = argv[0]?.startsWith('--') ? ['serve', ...argv] : argv;
-  const args: CliArgs = { command, help, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined };
+  const security = { allowedHosts: [] as string[] } as NonNullable<CliArgs['security']>;
+  const args: CliArgs = { command, help, port: 8787, host: '127.0.0.1', dataDir: defaultDataDir(), seed: 'empty', rendererDir: undefined, security };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = () => {
@@ -55,6 +63,7 @@ export function parseArgs(argv: string[]): CliArgs {
       if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
       return v;
     };
+    if (securityFlag(flag, value, security)) continue;
     switch (flag) {
       case '--port': {
         const p = Number(value());
@@ -127,6 +136,26 @@ function startError(e: unknown): string {
   return `cannot start: ${(e as Error).message}`;
 }
 
+/** The TLS and allowed-host options of `serve`; true when flag was one of them. */
+function securityFlag(flag: string, value: () => string, into: NonNullable<CliArgs['security']>): boolean {
+  switch (flag) {
+    case '--tls-cert':
+      into.tlsCert = path.resolve(value());
+      return true;
+    case '--tls-key':
+      into.tlsKey = path.resolve(value());
+      return true;
+    case '--insecure':
+      into.insecure = true;
+      return true;
+    case '--allowed-host':
+      into.allowedHosts.push(value());
+      return true;
+    default:
+      return false;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const first = argv[0];
   if ((first === 'unlock' || first === 'reset-password') && !argv.includes('--help')) {
@@ -159,7 +188,15 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`unknown command ${args.command}\n${USAGE}\n`);
     process.exit(2);
   }
-  const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer() });
+  let tls: TlsFiles | null;
+  try {
+    tls = resolveListenSecurity(args.host, args.security ?? {});
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const allowedHosts = [...(args.security?.allowedHosts ?? []), ...(process.env.SWITCHYARD_ALLOWED_HOSTS ?? '').split(',').filter(Boolean)];
+  const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer(), allowedHosts, ...(tls ? { tls } : {}) });
   // the handlers are in place before the URL is printed: a supervisor that stops the server as soon as it is ready
   // must not find Node's default (die at once, nothing flushed); a signal during the start stops it right after
   let ready = false;

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   log?: (line: string) => void;
   /** host names accepted in Host besides localhost, IP literals and `host` (see api/origin.ts) */
   allowedHosts?: string[];
+  /** serve HTTPS (PEM certificate and key); cli.ts requires it, or --insecure, beyond loopback */
+  tls?: { cert: Buffer; key: Buffer };
   /** other web origins allowed to call the API from a browser (CORS); none by default */
   allowedOrigins?: string[];
   /** the administrator's password on a fresh store (else SWITCHYARD_ADMIN_PASSWORD, else generated) */
@@ -135,7 +137,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         }
 
         const access = new Access(store, registry);
-        const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins } });
+        const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins }, https: opts.tls });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
         ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
 

@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** which Host names and Origins are answered (DNS rebinding, cross-site requests) */
   origin?: OriginOptions;
+  /** serve HTTPS with these PEM files (see tls.ts) */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -52,6 +54,7 @@ export interface ApiServerOptions {
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
+    ...(opts.https ? { https: opts.https } : {}),
     // one spelling of every path before routing and authentication: //api, /%61pi, /api/./x, /api/x/../y
     rewriteUrl: (req) => normalizePath(req.url ?? '/'),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
