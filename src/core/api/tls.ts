@@ -37,7 +37,7 @@ export function resolveListenSecurity(host: string, opts: ListenSecurity, read: 
       try {
         return read(file);
       } catch (e) {
-        throw new Error(`cannot read the TLS ${what} ${file}: ${(e as Error).message}`);
+        throw new Error(`cannot read the TLS ${what} ${file}: ${(e as Error).message}`, { cause: e });
       }
     };
     return { cert: load(opts.tlsCert, 'certificate'), key: load(opts.tlsKey, 'key') };
