@@ -232,13 +232,18 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
     expect(download.suggestedFilename()).toMatch(/^trend-.*\.csv$/);
   });
 
-  it("Reports: today's energy per demo meter; CSV export", async () => {
+  it('Reports: a report on the demo campus runs and exports to Excel', async () => {
     const main = await open(page, 'Reports');
+    await main.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
+    await main.getByLabel('Subject').selectOption('spaces');
+    const space = main.getByLabel('Space', { exact: true });
+    const campus = space.locator('option', { hasText: 'Demo Campus' }).first();
+    await expect.poll(async () => campus.count(), LIVE).toBe(1);
+    await space.selectOption((await campus.getAttribute('value'))!);
     await main.getByRole('button', { name: 'Run report' }).click();
-    const table = main.getByRole('table', { name: 'Meter consumption' });
-    await table.getByText('Grid Meter').waitFor({ timeout: 60_000 });
-    const [download] = await Promise.all([page.waitForEvent('download'), main.getByRole('button', { name: 'Export CSV' }).click()]);
-    expect(download.suggestedFilename()).toMatch(/^energy-.*\.csv$/);
+    await main.getByLabel('Report result').waitFor({ timeout: 60_000 });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), main.getByRole('button', { name: 'Export Excel' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
   });
 
   it('Configuration: the demo entities, live point values, diagnostics, create, edit and delete (with its confirmation)', async () => {
@@ -426,6 +431,9 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
         await faceplate.getByText(/Open PV breaker/).first().waitFor({ timeout: 20_000 });
         expect(await faceplate.getByRole('button', { name: /^Send/ }).count()).toBe(role === 'operator' ? 2 : 0);
         if (role === 'viewer') await faceplate.getByText('a read-only user cannot send commands').waitFor();
+        // the control requests are shown to both; only the operator may place an override
+        await faceplate.getByTestId('control-outcome').waitFor({ timeout: 20_000 });
+        expect(await faceplate.getByRole('form', { name: 'Override' }).count()).toBe(role === 'operator' ? 1 : 0);
         await p.keyboard.press('Escape');
         await faceplate.waitFor({ state: 'detached' });
       });

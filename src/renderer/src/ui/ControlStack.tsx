@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../app/api';
+import { canOperate } from '../app/session';
 import { useStateLabels } from '../live/pointStates';
 import { stateList } from '../../../shared/states';
 import './control.css';
@@ -114,7 +115,7 @@ export function ControlStack({ pointId, units }: { pointId: number; units?: stri
                 </td>
                 <td>{r.expires ? new Date(r.expires).toLocaleTimeString() : 'released by hand'}</td>
                 <td>
-                  {r.releasable && (
+                  {r.releasable && canOperate() && (
                     <button type="button" onClick={() => void release(r.id)}>
                       Release
                     </button>
@@ -127,6 +128,7 @@ export function ControlStack({ pointId, units }: { pointId: number; units?: stri
       ) : (
         stack && <p>No request holds this point (fallback: {stack.fallback.mode === 'value' ? n(stack.fallback.value) : 'left as it is'}).</p>
       )}
+      {canOperate() && (
       <form
         className="command-row"
         aria-label="Override"
@@ -159,6 +161,7 @@ export function ControlStack({ pointId, units }: { pointId: number; units?: stri
           Override
         </button>
       </form>
+      )}
       {message && <p role="status">{message}</p>}
       {error && (
         <p className="error" role="alert">

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../../app/api';
+import { canConfigure } from '../../app/session';
 import { Faceplate } from '../../ui/Faceplate';
 
 interface ControllerState {
@@ -142,6 +143,7 @@ export function StorageControllers({ container }: { container: number }) {
           void save();
         }}
       >
+        <fieldset disabled={!canConfigure()} className="settings-fields">
         {SWITCHES.map(([k, label]) => (
           <label key={k}>
             <input type="checkbox" checked={Boolean(draft[k])} onChange={(e) => setDraft({ ...draft, [k]: e.target.checked })} /> {label}
@@ -153,9 +155,13 @@ export function StorageControllers({ container }: { container: number }) {
             <input type="number" step="any" value={String(draft[k] ?? '')} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
           </label>
         ))}
-        <button type="submit" className="primary">
-          Save settings
-        </button>
+        </fieldset>
+        {/* the settings are configuration: an administrator's to change */}
+        {canConfigure() && (
+          <button type="submit" className="primary">
+            Save settings
+          </button>
+        )}
       </form>
       {message && <p role="status">{message}</p>}
       {error && (
