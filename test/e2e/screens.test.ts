@@ -24,7 +24,9 @@ function watch(page: Page): string[] {
 }
 
 async function login(page: Page, url: string, name: string, password: string): Promise<void> {
-  await page.goto(url);
+  // a loaded machine can take long to serve the first page to a fresh browser context
+  await page.goto(url, { timeout: 120_000, waitUntil: 'domcontentloaded' });
+  await page.getByLabel('User name or e-mail').waitFor({ timeout: 60_000 });
   await page.getByLabel('User name or e-mail').fill(name);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -370,7 +372,7 @@ describe.skipIf(!haveChromium())('every screen and dialog of the demo in Chromiu
         users[role] = { context, page: p, errors: watch(p), headers: { 'User-UUID': body.user_uuid, Token: body.token, 'Content-Type': 'application/json' } };
         await login(p, e2e.server.url, role, `${role}-Pass-1`);
       }
-    }, 120_000);
+    }, 360_000);
     afterAll(async () => {
       for (const u of Object.values(users)) await u.context.close();
     });
