@@ -142,6 +142,8 @@ export class EnergyPipeline {
     for (const [key, m] of this.meters) {
       const was = old.get(key);
       if (m.kind === METER_KIND.offlinemeters && (!was || was.valueSig !== m.valueSig || was.costSig !== m.costSig)) offline = true;
+      // the roll-ups are keyed by local day and month starts: a new zone rebuilds them all
+      if (was && was.zone !== m.zone) this.d.storage.clearRollups(m.kind, m.id);
       if (!was || was.valueSig !== m.valueSig) {
         if (m.kind !== METER_KIND.meters) continue;
         this.live.delete(key);
@@ -423,6 +425,7 @@ export class EnergyPipeline {
         }
       }
     }
+    storage.clearRollups(m.kind, m.id, dayFrom, dayTo);
     // days, walking the rows once
     let r = 0;
     for (let day = dayFrom; day < dayTo; ) {

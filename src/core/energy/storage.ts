@@ -154,6 +154,12 @@ export class EnergyStorage {
     else this.sql.dayPut.run(kind, meterId, d.day, d.known ? d.value : null, d.cost, d.known, d.estimated, d.flagged);
   }
 
+  /** drops the meter's day and month roll-ups in [from, to) (before they are rebuilt: a changed zone moves their keys) */
+  clearRollups(kind: MeterKind, meterId: number, from = -8.64e15, to = 8.64e15): void {
+    this.db.prepare('DELETE FROM energy_daily WHERE kind = ? AND meter_id = ? AND day >= ? AND day < ?').run(kind, meterId, from, to);
+    this.db.prepare('DELETE FROM energy_monthly WHERE kind = ? AND meter_id = ? AND month >= ? AND month < ?').run(kind, meterId, from, to);
+  }
+
   /** rebuilds the monthly roll-up of the local month [month, next) from its days */
   rollMonth(kind: MeterKind, meterId: number, month: number, next: number): void {
     const a = this.sql.monthAgg.get(kind, meterId, month, next) as { value: number; cost: number; costed: number; valued: number; known: number; estimated: number; flagged: number; n: number };
