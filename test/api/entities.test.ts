@@ -145,7 +145,7 @@ describe('every configuration entity through its generated API', () => {
     ]) expect(paths, p).toContain(p);
   });
 
-  it('creates, reads, lists, updates, exports, imports, clones and deletes every top-level entity', async () => {
+  it('creates, reads, lists, updates, exports, imports, clones and deletes every top-level entity', { timeout: 180_000 }, async () => {
     for (const m of meta.filter((x) => x.path && !OWN_TESTS.has(x.key))) {
       const data = await body(m.key);
       const created = await rt.api<{ id: number }>('POST', `/${m.path}`, data);
@@ -185,7 +185,7 @@ describe('every configuration entity through its generated API', () => {
     }
   });
 
-  it('creates nested children under their parent', async () => {
+  it('creates nested children under their parent', { timeout: 180_000 }, async () => {
     for (const m of meta.filter((x) => x.nestedUnder && !OWN_TESTS.has(x.key))) {
       const nest = m.nestedUnder!;
       const parentPath = byKey.get(nest.entity)!.path;
@@ -198,7 +198,7 @@ describe('every configuration entity through its generated API', () => {
     }
   });
 
-  it('binds and unbinds every relation', async () => {
+  it('binds and unbinds every relation', { timeout: 180_000 }, async () => {
     for (const m of meta.filter((x) => x.path && x.relations.length && !OWN_TESTS.has(x.key))) {
       const id = await create(m.key);
       for (const rel of m.relations) {
@@ -216,7 +216,7 @@ describe('every configuration entity through its generated API', () => {
     }
   });
 
-  it('answers bad input with a 400 naming the field, and writes nothing', async () => {
+  it('answers bad input with a 400 naming the field, and writes nothing', { timeout: 180_000 }, async () => {
     for (const m of meta.filter((x) => x.path && !OWN_TESTS.has(x.key))) {
       const data = await body(m.key);
       const count = async () => (await rt.api<unknown[]>('GET', `/${m.path}`)).body.length;
