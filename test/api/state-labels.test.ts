@@ -45,9 +45,7 @@ describe('state labels of discrete points', () => {
   });
 
   it('sends the command its own state, and the value reaches the point', { timeout: 60_000 }, async () => {
-    // a defined state written directly (momentary, as in commissioning) is accepted
-    expect((await rt.api('PUT', `/points/${point}/write`, { value: 0 })).status).toBe(200);
-    await expect.poll(async () => (await rt.api<{ value: number }>('GET', `/points/${point}/latest`)).body.value, { timeout: 15_000 }).toBe(0);
+    // a hand-entered point has no device to answer: the arbiter writes it without a value read first
     const r = await rt.api<{ ok: boolean }>('PUT', `/commands/${close}/send`, {});
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(true);

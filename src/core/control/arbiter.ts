@@ -58,6 +58,8 @@ export interface PointSettings {
   rampPerSecond: number | null;
   /** a device value within this of the target counts as equal (no write) */
   deadband: number;
+  /** a hand-entered point (a `manual` source): no device answers, so a missing value does not hold back a write */
+  handEntered?: boolean;
 }
 
 export interface WriteOutcome {
@@ -359,9 +361,9 @@ export class Arbiter {
     s.lastTargetAt = now;
     if (s.writing) return null;
     // a device that does not answer is not written (the write would fail); it is re-asserted when it answers
-    if (held === null) return null;
+    if (held === null && !settings.handEntered) return null;
     const tolerance = s.exact ? 1e-6 : settings.deadband;
-    if (Math.abs(held - target) <= tolerance) {
+    if (held !== null && Math.abs(held - target) <= tolerance) {
       s.fallbackPending = false;
       s.exact = false;
       return null;
@@ -377,7 +379,7 @@ export class Arbiter {
     const reason = res.winner ? `${res.winner.source}: ${res.winner.reason}${res.clampedBy ? ` (limited by ${res.clampedBy})` : ''}` : res.why;
     const wasPending = s.fallbackPending;
     const p = this.io
-      .write(pointId, target, by, again ? `${reason}; re-asserted (the device held ${fmt(held)})` : reason)
+      .write(pointId, target, by, again ? `${reason}; re-asserted (the device held ${held === null ? 'nothing' : fmt(held)})` : reason)
       .catch((e: Error): WriteOutcome => ({ ok: false, readback: null, audit_id: 0, error: e.message }))
       .then((out) => {
         s.lastWrite = { value: target, at: this.io.now(), ok: out.ok, error: out.error };

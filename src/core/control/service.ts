@@ -24,6 +24,7 @@ interface PointRow {
   fallback_value: number | null;
   ramp_rate: number | null;
   deadband: number | null;
+  protocol?: string | null;
 }
 
 interface RequestRow {
@@ -92,7 +93,7 @@ export class ControlHub {
   settings(pointId: number): PointSettings | undefined {
     let s = this.pointCache.get(pointId);
     if (s === undefined) {
-      const r = this.store.db.prepare('SELECT p.id, p.name, p.is_virtual, p.high_limit, p.low_limit, c.fallback, c.fallback_value, c.ramp_rate, c.deadband FROM points p LEFT JOIN control_points c ON c.point_id = p.id WHERE p.id = ?').get(pointId) as PointRow | undefined;
+      const r = this.store.db.prepare('SELECT p.id, p.name, p.is_virtual, p.high_limit, p.low_limit, c.fallback, c.fallback_value, c.ramp_rate, c.deadband, d.protocol FROM points p LEFT JOIN control_points c ON c.point_id = p.id LEFT JOIN data_sources d ON d.id = p.data_source_id WHERE p.id = ?').get(pointId) as PointRow | undefined;
       s = r
         ? {
             name: r.name,
@@ -102,6 +103,7 @@ export class ControlHub {
             fallbackValue: r.fallback === 'value' ? r.fallback_value : null,
             rampPerSecond: r.ramp_rate && r.ramp_rate > 0 ? r.ramp_rate : null,
             deadband: Math.max(r.deadband ?? 0, 1e-6),
+            handEntered: r.protocol === 'manual',
           }
         : null;
       this.pointCache.set(pointId, s);
