@@ -13,7 +13,8 @@ import type { RegisteredRoute } from '../../src/core/api/server';
  * - administrator: no 401/403 and no 5xx anywhere.
  * Requests go through fastify's inject (in process, no sockets), so the whole matrix takes seconds.
  */
-const PUBLIC = ['GET /api/health', 'PUT /api/users/login', 'PUT /api/users/logout', 'GET /api/live'];
+// OpenADR 3's /auth/server tells any client where the token endpoint is (public in the specification)
+const PUBLIC = ['GET /api/health', 'PUT /api/users/login', 'PUT /api/users/logout', 'GET /api/live', 'GET /api/openadr/3/auth/server'];
 /** OAuth2's token endpoint takes its client credentials in the body: without them a 400 invalid_request (RFC 6749 5.2). */
 const CREDENTIALS_IN_BODY = ['POST /api/partner/v1/oauth/token'];
 

@@ -111,6 +111,8 @@ describe('demand response APIs', () => {
       const setpoint = points.find((p) => p.name === 'Battery Setpoint')!.id;
       const battery = (await rt.api<{ id: number }>('POST', '/dr/resources', { resource_id: 'Yard battery', point_id: setpoint })).body.id;
       const program = (await rt.api<{ id: number }>('POST', '/dr/programs', { name: 'Peak shaving' })).body.id;
+      // the partner hears of events that target one of its resources (its EV), not of the others
+      const ev1 = (await rt.api<{ id: number; resource_id: string; partner: { name: string } | null }[]>('GET', '/dr/resources')).body.find((r) => r.resource_id === 'ev-1' && r.partner?.name === 'Fleet operator')!.id;
       const bad = await rt.api<{ field: string }>('POST', '/dr/events', { name: 'x', interval_period: { start: '2026-07-01T17:00:00', duration: 'PT1H' }, payload: { type: 'PowerLevel', value: 1 } });
       expect(bad.body.field).toBe('interval_period');
       const start = new Date(Date.now() + 500).toISOString();
@@ -118,7 +120,7 @@ describe('demand response APIs', () => {
         name: 'Evening peak',
         program_id: program,
         priority: 1,
-        target_resources: [battery],
+        target_resources: [battery, ev1],
         interval_period: { start, duration: 'PT1H', randomizeStart: null },
         payload: { type: 'PowerLevel', value: 60 },
         status: 'scheduled',
@@ -179,7 +181,8 @@ describe('demand response APIs', () => {
     try {
       const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`;
       const s = await partnerApi<{ id: string }>('POST', '/subscriptions', { webhookUrl: url, webhookSecret: 'another-secret-0123456', operationTypes: ['Create'] });
-      await rt.api('POST', '/dr/events', { name: 'Redirect test', interval_period: { start: '2030-01-01T10:00:00Z', duration: 'PT15M' }, payload: { type: 'SIMPLE', value: 1 }, status: 'scheduled' });
+      const ev1 = (await rt.api<{ id: number; resource_id: string; partner: { name: string } | null }[]>('GET', '/dr/resources')).body.find((r) => r.resource_id === 'ev-1' && r.partner?.name === 'Fleet operator')!.id;
+      await rt.api('POST', '/dr/events', { name: 'Redirect test', target_resources: [ev1], interval_period: { start: '2030-01-01T10:00:00Z', duration: 'PT15M' }, payload: { type: 'SIMPLE', value: 1 }, status: 'scheduled' });
       await waitFor(async () => (await rt.api<{ last_error: string }[]>('GET', `/dr/subscriptions/${s.body.id}/deliveries`)).body[0]?.last_error === 'redirects are not followed', 'a refused redirect', 10_000);
     } finally {
       await new Promise<void>((r) => redirecting.close(() => r()));

@@ -140,10 +140,14 @@ export function toOperator(e: EventRow) {
 }
 
 /** The partner API's (OpenADR-style) view of an event. */
-export function toPartner(store: Store, e: EventRow) {
+export function toPartner(store: Store, e: EventRow, viewer: number | null = null) {
   const o = toOperator(e);
   const program = e.program_id ? (store.db.prepare('SELECT uuid FROM dr_programs WHERE id = ?').get(e.program_id) as { uuid: string } | undefined) : undefined;
-  const targets = o.target_resources.map((id) => (store.db.prepare('SELECT resource_id FROM dr_resources WHERE id = ?').get(id) as { resource_id: string } | undefined)?.resource_id).filter(Boolean);
+  // a partner sees the names of its own targeted resources only
+  const targets = o.target_resources
+    .map((id) => store.db.prepare('SELECT resource_id, partner_id FROM dr_resources WHERE id = ?').get(id) as { resource_id: string; partner_id: number | null } | undefined)
+    .filter((r) => r && (viewer === null || r.partner_id === viewer))
+    .map((r) => r!.resource_id);
   return {
     id: e.uuid,
     name: e.name,

@@ -6,6 +6,7 @@
 import type { Feature } from '../feature';
 import { registerEcosuite } from './ecosuite';
 import { registerPartnerApi } from './partner';
+import { registerOpenAdr } from './openadr';
 import { registerOperatorApi } from './routes';
 import { DemandResponse } from './service';
 import { drMigrations } from './store';
@@ -24,6 +25,7 @@ export const drFeature: Feature = {
     registerOperatorApi(ctx.app, ctx, dr);
     registerEcosuite(ctx.app, ctx);
     registerPartnerApi(ctx.app, ctx);
+    registerOpenAdr(ctx.app, ctx, dr);
     let timer: NodeJS.Timeout | null = null;
     return [
       {

@@ -8,6 +8,7 @@ import { ApiError } from '../api/errors';
 import { newSecret, secretHash } from '../auth/passwords';
 import type { RuntimeContext } from '../feature';
 import { type EventRow, toPartner } from './events';
+import { canSee, visibleEvents } from './visibility';
 import { isWebhookUrl } from './webhooks';
 import { now } from './service';
 
@@ -129,15 +130,16 @@ export function registerPartnerApi(app: FastifyInstance, ctx: RuntimeContext): v
   app.get(
     `${base}/events`,
     own,
-    handle((req) => page(req, (db.prepare("SELECT * FROM dr_events WHERE status != 'draft' ORDER BY id").all() as EventRow[]).map((e) => toPartner(ctx.store, e)))),
+    // newest first; a partner sees only the events aimed at it (visibility.ts)
+    handle((req, partner) => page(req, visibleEvents(db, partner)).map((e) => toPartner(ctx.store, e, partner))),
   );
   app.get(
     `${base}/events/:eventId`,
     own,
-    handle((req) => {
+    handle((req, partner) => {
       const e = db.prepare("SELECT * FROM dr_events WHERE uuid = ? AND status != 'draft'").get((req.params as { eventId: string }).eventId) as EventRow | undefined;
-      if (!e) throw new Problem(404, 'Not Found', 'no such event');
-      return toPartner(ctx.store, e);
+      if (!e || !canSee(db, partner, e)) throw new Problem(404, 'Not Found', 'no such event');
+      return toPartner(ctx.store, e, partner);
     }),
   );
 
@@ -145,14 +147,15 @@ export function registerPartnerApi(app: FastifyInstance, ctx: RuntimeContext): v
     `${base}/reports`,
     own,
     handle((req, partner, reply) => {
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      let eventId: number | null = null;
-      if (b.eventId !== undefined && b.eventId !== null) {
-        const e = db.prepare('SELECT id FROM dr_events WHERE uuid = ?').get(String(b.eventId)) as { id: number } | undefined;
-        if (!e) throw invalid('eventId', 'eventId names no event');
-        eventId = e.id;
-      }
-      if (b.payloads !== undefined && b.payloads !== null && !Array.isArray(b.payloads)) throw invalid('payloads', 'payloads must be a list of VehicleChargeActionPayload');
+      const b = req.body as Record<string, unknown> | undefined;
+      if (!b || typeof b !== 'object' || Array.isArray(b)) throw invalid('body', 'the body must be a report {"eventId","name","payloads"}');
+      if (typeof b.eventId !== 'string' || !b.eventId) throw invalid('eventId', 'eventId (the event reported on) is required');
+      const ev = db.prepare('SELECT * FROM dr_events WHERE uuid = ?').get(b.eventId) as EventRow | undefined;
+      // an event the partner cannot see does not exist for it
+      if (!ev || !canSee(db, partner, ev)) throw invalid('eventId', 'eventId names no event of yours');
+      const eventId = ev.id;
+      if (b.name !== undefined && b.name !== null && typeof b.name !== 'string') throw invalid('name', 'name must be a string');
+      if (!Array.isArray(b.payloads) || b.payloads.length === 0 || !b.payloads.every((x) => x && typeof x === 'object' && !Array.isArray(x))) throw invalid('payloads', 'payloads must be a non-empty list of VehicleChargeActionPayload objects');
       const uuid = randomUUID();
       db.prepare('INSERT INTO dr_reports (uuid, partner_id, event_id, name, payloads, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(uuid, partner, eventId, typeof b.name === 'string' ? b.name : null, JSON.stringify(b.payloads ?? []), now(), now());
       const program = eventId ? (db.prepare('SELECT p.uuid FROM dr_events e LEFT JOIN dr_programs p ON p.id = e.program_id WHERE e.id = ?').get(eventId) as { uuid: string | null }) : null;
@@ -219,11 +222,11 @@ export function registerPartnerApi(app: FastifyInstance, ctx: RuntimeContext): v
   );
 
   const sub = (partner: number, id: string) => {
-    const s = db.prepare('SELECT * FROM dr_subscriptions WHERE partner_id = ? AND uuid = ?').get(partner, id) as SubscriptionRow | undefined;
+    const s = db.prepare('SELECT * FROM dr_subscriptions WHERE partner_id = ? AND uuid = ? AND openadr IS NULL').get(partner, id) as SubscriptionRow | undefined;
     if (!s) throw new Problem(404, 'Not Found', 'no such subscription');
     return s;
   };
-  app.get(`${base}/subscriptions`, own, handle((req, partner) => page(req, (db.prepare('SELECT * FROM dr_subscriptions WHERE partner_id = ? ORDER BY id').all(partner) as SubscriptionRow[]).map(subscriptionOut))));
+  app.get(`${base}/subscriptions`, own, handle((req, partner) => page(req, (db.prepare('SELECT * FROM dr_subscriptions WHERE partner_id = ? AND openadr IS NULL ORDER BY id').all(partner) as SubscriptionRow[]).map(subscriptionOut))));
   app.get(`${base}/subscriptions/:id`, own, handle((req, partner) => subscriptionOut(sub(partner, (req.params as { id: string }).id))));
   app.post(
     `${base}/subscriptions`,

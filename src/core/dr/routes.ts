@@ -35,22 +35,40 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return db.prepare('SELECT id, uuid, name, description FROM dr_programs WHERE id = ?').get(id);
   });
 
+  // the partners enrolled in a program (they see it and its untargeted events)
+  app.put('/api/dr/programs/:id/partners', async (req) => {
+    const p = requireAdmin(req);
+    const id = idParam((req.params as { id: string }).id);
+    if (!db.prepare('SELECT 1 FROM dr_programs WHERE id = ?').get(id)) throw new ApiError(404, 'API.NOT_FOUND', 'API.PROGRAM_NOT_FOUND', `program ${id} does not exist`);
+    const ids = ((dataOf(req.body) ?? {}) as Record<string, unknown>).partner_ids;
+    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && db.prepare('SELECT 1 FROM dr_partners WHERE id = ?').get(x))) throw badRequest('API.INVALID_PARTNER_IDS', 'partner_ids must be a list of partner ids', 'partner_ids');
+    ctx.store.tx(() => {
+      db.prepare('DELETE FROM dr_program_partners WHERE program_id = ?').run(id);
+      for (const x of new Set(ids as number[])) db.prepare('INSERT INTO dr_program_partners (program_id, partner_id) VALUES (?, ?)').run(id, x);
+    });
+    audit(p, 'dr.program.partners', `dr_programs:${id}`, ids);
+    return { partner_ids: [...new Set(ids)] };
+  });
+
   app.get('/api/dr/partners', async (req) => {
     requireAdmin(req);
-    return db.prepare('SELECT id, uuid, name, client_id, created_at AS created_datetime FROM dr_partners ORDER BY id').all();
+    return db.prepare('SELECT id, uuid, name, role, client_id, ven_name, created_at AS created_datetime FROM dr_partners ORDER BY id').all();
   });
   app.post('/api/dr/partners', async (req, reply) => {
     const p = requireAdmin(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (typeof d.name !== 'string' || !d.name.trim()) throw badRequest('API.INVALID_NAME', 'name is required', 'name');
     if (db.prepare('SELECT 1 FROM dr_partners WHERE name = ?').get(d.name.trim())) throw badRequest('API.PARTNER_NAME_IS_ALREADY_IN_USE', `partner ${d.name} exists already`, 'name');
+    const role = d.role ?? 'ven';
+    // 'ven': a partner's VEN; 'bl': the operator's own business logic client of the OpenADR VTN (reads and writes all)
+    if (role !== 'ven' && role !== 'bl') throw badRequest('API.INVALID_ROLE', 'role must be ven or bl', 'role');
     const key = newSecret();
     const clientId = `partner-${randomUUID()}`;
-    const id = Number(db.prepare('INSERT INTO dr_partners (uuid, name, key_hash, client_id, created_at) VALUES (?, ?, ?, ?, ?)').run(randomUUID(), d.name.trim(), secretHash(key), clientId, now()).lastInsertRowid);
+    const id = Number(db.prepare('INSERT INTO dr_partners (uuid, name, key_hash, client_id, created_at, role) VALUES (?, ?, ?, ?, ?, ?)').run(randomUUID(), d.name.trim(), secretHash(key), clientId, now(), role).lastInsertRowid);
     audit(p, 'dr.partner.create', `dr_partners:${id}`, { name: d.name });
     reply.code(201).header('Location', `/api/dr/partners/${id}`);
     // shown once: the API key (a bearer key, also the OAuth2 client secret)
-    return { id, name: d.name.trim(), client_id: clientId, api_key: key };
+    return { id, name: d.name.trim(), role, client_id: clientId, api_key: key };
   });
   app.delete('/api/dr/partners/:id', async (req, reply) => {
     const p = requireAdmin(req);

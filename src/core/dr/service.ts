@@ -5,6 +5,8 @@
 import { ApiError } from '../api/errors';
 import type { RuntimeContext } from '../feature';
 import { endOf, type EventRow, toPartner } from './events';
+import { eventOut } from './openadr-wire';
+import { canSee } from './visibility';
 import { WebhookOutbox } from './webhooks';
 import { DrDispatch } from './dispatch';
 
@@ -30,8 +32,18 @@ export class DemandResponse {
   /** Announces a change of an event to the partners' subscriptions (never waits for them). */
   announce(e: EventRow, op: 'Create' | 'Update' | 'Delete'): void {
     if (e.status === 'draft' && op !== 'Delete') return;
+    const db = this.ctx.store.db;
     const body = toPartner(this.ctx.store, e);
-    this.outbox.enqueue(body, op, { operation: op, event: body });
+    const program = e.program_id ? (db.prepare('SELECT uuid FROM dr_programs WHERE id = ?').get(e.program_id) as { uuid: string } | undefined) : undefined;
+    // a deleted event is announced to those who could see it: its row is gone, the snapshot is what they saw
+    this.outbox.enqueue(body, op, { operation: op, event: body }, {
+      sees: (partner) => canSee(db, partner, { ...e, status: e.status === 'draft' ? 'cancelled' : e.status }),
+      programId: program?.uuid ?? null,
+      notification: (partner) => {
+        const object = eventOut(db, e, partner);
+        return { objectType: 'EVENT', operation: op.toUpperCase(), object, targets: object.targets };
+      },
+    });
   }
 
   /** Starts and ends events on the clock; running events hold requests on their assets through the arbiter. */

@@ -57,5 +57,23 @@ export const drMigrations: FeatureMigrations = {
             last_status_code INTEGER, last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT);
           CREATE INDEX ix_dr_deliveries_due ON dr_deliveries(status, next_attempt_at);`),
     },
+    {
+      version: 2,
+      name: 'OpenADR 3: VEN registration, program enrolment, OpenADR subscriptions and reports',
+      up: (db) =>
+        db.exec(`
+          ALTER TABLE dr_partners ADD COLUMN role TEXT NOT NULL DEFAULT 'ven';
+          ALTER TABLE dr_partners ADD COLUMN ven_name TEXT;
+          ALTER TABLE dr_partners ADD COLUMN ven_registered_at TEXT;
+          CREATE TABLE dr_program_partners (
+            program_id INTEGER NOT NULL REFERENCES dr_programs(id) ON DELETE CASCADE,
+            partner_id INTEGER NOT NULL REFERENCES dr_partners(id) ON DELETE CASCADE,
+            PRIMARY KEY (program_id, partner_id));
+          ALTER TABLE dr_subscriptions ADD COLUMN openadr TEXT;
+          ALTER TABLE dr_deliveries ADD COLUMN url TEXT;
+          ALTER TABLE dr_deliveries ADD COLUMN bearer TEXT;
+          ALTER TABLE dr_reports ADD COLUMN openadr TEXT;
+          CREATE INDEX ix_dr_partner_tokens_expiry ON dr_partner_tokens(expires_at);`),
+    },
   ],
 };

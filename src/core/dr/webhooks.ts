@@ -39,6 +39,7 @@ interface DeliveryRow {
   attempts: number;
   webhook_url: string;
   webhook_secret: string;
+  bearer: string | null;
 }
 
 export class WebhookOutbox {
@@ -50,19 +51,46 @@ export class WebhookOutbox {
     private readonly backoffBaseMs = 1000,
   ) {}
 
-  /** Queues the event for every subscription matching its payload type and the operation. */
-  enqueue(event: { id: string; payload?: { type?: string } }, operation: 'Create' | 'Update' | 'Delete', body: unknown): number {
+  /**
+   * Queues the event for every subscription matching its payload type and the operation, and allowed to see it
+   * (`audience.sees(partnerId)`); OpenADR subscriptions (`openadr` set) get the OpenADR notification
+   * (`audience.notification(partnerId)`) at each matching objectOperation's callbackUrl with its bearer token.
+   */
+  enqueue(
+    event: { id: string; payload?: { type?: string } },
+    operation: 'Create' | 'Update' | 'Delete',
+    body: unknown,
+    audience: { sees(partner: number): boolean; programId?: string | null; notification?(partner: number): unknown } = { sees: () => true },
+  ): number {
     const payloadType = ['CurrentLevel', 'PowerLevel'].includes(String(event.payload?.type)) ? String(event.payload!.type) : 'Unknown';
-    const subs = this.store.db.prepare('SELECT id, event_payload_types, operation_types FROM dr_subscriptions').all() as { id: number; event_payload_types: string; operation_types: string }[];
+    const subs = this.store.db.prepare('SELECT id, partner_id, event_payload_types, operation_types, openadr FROM dr_subscriptions').all() as {
+      id: number;
+      partner_id: number;
+      event_payload_types: string;
+      operation_types: string;
+      openadr: string | null;
+    }[];
     const text = JSON.stringify(body);
-    const insert = this.store.db.prepare("INSERT INTO dr_deliveries (subscription_id, event_uuid, operation, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)");
+    const insert = this.store.db.prepare("INSERT INTO dr_deliveries (subscription_id, event_uuid, operation, body, status, next_attempt_at, created_at, url, bearer) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
     let n = 0;
     for (const s of subs) {
+      if (!audience.sees(s.partner_id)) continue;
+      if (s.openadr) {
+        const sub = JSON.parse(s.openadr) as { programID?: string; objectOperations: { objects: string[]; operations: string[]; callbackUrl: string; bearerToken?: string | null }[] };
+        if (sub.programID && sub.programID !== audience.programId) continue;
+        const note = audience.notification ? JSON.stringify(audience.notification(s.partner_id)) : text;
+        for (const o of sub.objectOperations) {
+          if (!o.objects.includes('EVENT') || !o.operations.includes(operation.toUpperCase())) continue;
+          insert.run(s.id, event.id, operation, note, Date.now(), new Date().toISOString(), o.callbackUrl, o.bearerToken ?? null);
+          n++;
+        }
+        continue;
+      }
       const types = JSON.parse(s.event_payload_types) as string[];
       const ops = JSON.parse(s.operation_types) as string[];
       if (types.length && !types.includes(payloadType)) continue;
       if (ops.length && !ops.includes(operation)) continue;
-      insert.run(s.id, event.id, operation, text, Date.now(), new Date().toISOString());
+      insert.run(s.id, event.id, operation, text, Date.now(), new Date().toISOString(), null, null);
       n++;
     }
     if (n) setImmediate(() => this.tick());
@@ -84,7 +112,7 @@ export class WebhookOutbox {
     if (free <= 0) return;
     const due = this.store.db
       .prepare(
-        `SELECT d.id, d.subscription_id, d.event_uuid, d.operation, d.body, d.attempts, s.webhook_url, s.webhook_secret
+        `SELECT d.id, d.subscription_id, d.event_uuid, d.operation, d.body, d.attempts, COALESCE(d.url, s.webhook_url) AS webhook_url, s.webhook_secret, d.bearer
          FROM dr_deliveries d JOIN dr_subscriptions s ON s.id = d.subscription_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?`,
       )
@@ -106,7 +134,7 @@ export class WebhookOutbox {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
-        headers: { 'Content-Type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: sign(d.webhook_secret, timestamp, d.body), [EVENT_HEADER]: d.operation },
+        headers: { 'Content-Type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: sign(d.webhook_secret, timestamp, d.body), [EVENT_HEADER]: d.operation, ...(d.bearer ? { Authorization: `Bearer ${d.bearer}` } : {}) },
         body: d.body,
       });
       code = res.status;
