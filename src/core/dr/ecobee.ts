@@ -35,8 +35,11 @@ export interface EcobeeRequest {
       startTime: string;
       endDate: string;
       endTime: string;
-      heatHoldTemp: number;
-      coolHoldTemp: number;
+      heatHoldTemp?: number;
+      coolHoldTemp?: number;
+      heatRelativeTemp?: number;
+      coolRelativeTemp?: number;
+      isOptional: boolean;
       isTemperatureAbsolute: boolean;
       isTemperatureRelative: boolean;
     };
@@ -54,9 +57,9 @@ export function checkEcobeeRequest(r: EcobeeRequest): { field: string; message: 
   for (const f of ['startDate', 'endDate'] as const) if (!/^\d{4}-\d{2}-\d{2}$/.test(e[f] ?? '')) return { field: f, message: `${f} must have length 10 in format YYYY-MM-DD` };
   for (const f of ['startTime', 'endTime'] as const) if (!/^\d{2}:\d{2}:\d{2}$/.test(e[f] ?? '')) return { field: f, message: `${f} must have length 8 in format HH:MM:SS` };
   if (e.isTemperatureAbsolute === e.isTemperatureRelative) return { field: 'temperature', message: 'exactly one of isTemperatureAbsolute and isTemperatureRelative must be true' };
-  for (const f of ['heatHoldTemp', 'coolHoldTemp'] as const) {
+  for (const f of e.isTemperatureRelative ? (['heatRelativeTemp', 'coolRelativeTemp'] as const) : (['heatHoldTemp', 'coolHoldTemp'] as const)) {
     if (!Number.isInteger(e[f])) return { field: f, message: `${f} must be an integer in tenths of °F` };
-    if (e.isTemperatureAbsolute && (e[f] < 0 || e[f] > 1200)) return { field: f, message: `${f} must be an absolute temperature in tenths of °F (e.g. 790 = 79.0 °F)` };
+    if (e.isTemperatureAbsolute && ((e[f] as number) < 0 || (e[f] as number) > 1200)) return { field: f, message: `${f} must be an absolute temperature in tenths of °F (e.g. 790 = 79.0 °F)` };
   }
   if (r.operation !== 'create') return { field: 'operation', message: 'operation is always "create"' };
   return null;
@@ -83,8 +86,9 @@ export function ecobeeRequest(event: EventRow, o: EcobeeOptions): EcobeeRequest 
         startTime: start.toFormat('HH:mm:ss'),
         endDate: end.toFormat('yyyy-MM-dd'),
         endTime: end.toFormat('HH:mm:ss'),
-        heatHoldTemp: o.heat_hold_temp,
-        coolHoldTemp: o.cool_hold_temp,
+        // a relative event moves the setpoints by the given tenths of °F: ecobee's relative fields, not the hold ones
+        ...(o.temperature === 'relative' ? { heatRelativeTemp: o.heat_hold_temp, coolRelativeTemp: o.cool_hold_temp } : { heatHoldTemp: o.heat_hold_temp, coolHoldTemp: o.cool_hold_temp }),
+        isOptional: event.mandatory !== 1,
         isTemperatureAbsolute: o.temperature === 'absolute',
         isTemperatureRelative: o.temperature === 'relative',
       },

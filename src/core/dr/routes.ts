@@ -146,6 +146,14 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     db.prepare("UPDATE dr_events SET status = 'cancelled', modified_at = ? WHERE id = ?").run(now(), e.id);
     await dr.dispatch.apply();
     audit(p, 'dr.event.cancel', `dr_events:${e.id}`);
+    // sent to ecobee: cancelled there too, under every reference (its answers are shown on the event)
+    if (e.ecobee_ref) {
+      try {
+        audit(p, 'dr.ecobee.cancel', `dr_events:${e.id}`, await cancelAtEcobee(e));
+      } catch (err) {
+        ctx.log(`dr: ecobee cancel of event ${e.id}: ${(err as Error).message}`);
+      }
+    }
     const after = dr.event(e.id);
     dr.announce(after, 'Update');
     return toOperator(after);
@@ -202,6 +210,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
   app.post('/api/dr/events/:id/ecobee', async (req) => {
     const p = requireAdmin(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
+    if (e.status !== 'scheduled' && e.status !== 'active') throw badRequest('API.DR_EVENT_NOT_SENDABLE', `event ${e.name} is ${e.status}: only a scheduled or running event can be sent to ecobee`, 'status');
     const request = ecobeeRequest(e, dataOf(req.body) as EcobeeOptions);
     const account = ecobeeAccount();
     let result;
@@ -210,7 +219,10 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     } catch (err) {
       throw new ApiError(502, 'API.BAD_GATEWAY', 'API.ECOBEE_UNREACHABLE', `ecobee could not be reached: ${(err as Error).message}`);
     }
-    db.prepare('UPDATE dr_events SET ecobee_ref = COALESCE(?, ecobee_ref), ecobee_status = ?, modified_at = ? WHERE id = ?').run(result.answer.demandResponseRef ?? null, JSON.stringify(result.answer.status), now(), e.id);
+    // a re-send adds a reference: cancelling later cancels every one of them
+    const ref = result.answer.demandResponseRef ?? null;
+    const refs = [...new Set([...(JSON.parse(e.ecobee_refs ?? '[]') as string[]), ...(e.ecobee_ref ? [e.ecobee_ref] : []), ...(ref ? [ref] : [])])];
+    db.prepare('UPDATE dr_events SET ecobee_ref = COALESCE(?, ecobee_ref), ecobee_refs = ?, ecobee_status = ?, modified_at = ? WHERE id = ?').run(ref, JSON.stringify(refs), JSON.stringify(result.answer.status), now(), e.id);
     audit(p, 'dr.ecobee.send', `dr_events:${e.id}`, { request, status: result.answer.status });
     return { http_status: result.http, status: result.answer.status, demandResponseRef: result.answer.demandResponseRef ?? null, request };
   });
@@ -218,12 +230,27 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     const p = requireAdmin(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (!e.ecobee_ref) throw badRequest('API.ECOBEE_NOT_SENT', 'this event was not sent to ecobee (no demandResponseRef)', 'id');
-    const account = ecobeeAccount();
-    const result = await sendToEcobee(account.base, account.token, { operation: 'cancel', demandResponseRef: e.ecobee_ref });
-    db.prepare('UPDATE dr_events SET ecobee_status = ?, modified_at = ? WHERE id = ?').run(JSON.stringify(result.answer.status), now(), e.id);
-    audit(p, 'dr.ecobee.cancel', `dr_events:${e.id}`, { demandResponseRef: e.ecobee_ref, status: result.answer.status });
-    return { http_status: result.http, status: result.answer.status, demandResponseRef: e.ecobee_ref };
+    const results = await cancelAtEcobee(e);
+    audit(p, 'dr.ecobee.cancel', `dr_events:${e.id}`, results);
+    const last = results[results.length - 1];
+    return { http_status: last.http_status, status: last.status, demandResponseRef: e.ecobee_ref, results };
   });
+  /** Cancels the event at ecobee under every reference it was sent with; ecobee's answers are kept on the event. */
+  async function cancelAtEcobee(e: EventRow) {
+    const account = ecobeeAccount();
+    const refs = [...new Set([...(JSON.parse(e.ecobee_refs ?? '[]') as string[]), ...(e.ecobee_ref ? [e.ecobee_ref] : [])])];
+    const results: { demandResponseRef: string; http_status: number | null; status: { code: number; message: string } }[] = [];
+    for (const ref of refs) {
+      try {
+        const r = await sendToEcobee(account.base, account.token, { operation: 'cancel', demandResponseRef: ref });
+        results.push({ demandResponseRef: ref, http_status: r.http, status: r.answer.status });
+      } catch (err) {
+        results.push({ demandResponseRef: ref, http_status: null, status: { code: -1, message: `ecobee could not be reached: ${(err as Error).message}` } });
+      }
+    }
+    db.prepare('UPDATE dr_events SET ecobee_status = ?, modified_at = ? WHERE id = ?').run(JSON.stringify(results[results.length - 1]?.status ?? null), now(), e.id);
+    return results;
+  }
 
   const performance = (id: number) => {
     const e = dr.event(id);

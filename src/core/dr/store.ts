@@ -75,5 +75,10 @@ export const drMigrations: FeatureMigrations = {
           ALTER TABLE dr_reports ADD COLUMN openadr TEXT;
           CREATE INDEX ix_dr_partner_tokens_expiry ON dr_partner_tokens(expires_at);`),
     },
+    {
+      version: 3,
+      name: 'every ecobee reference an event was sent under',
+      up: (db) => db.exec("ALTER TABLE dr_events ADD COLUMN ecobee_refs TEXT NOT NULL DEFAULT '[]'"),
+    },
   ],
 };
