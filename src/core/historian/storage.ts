@@ -2,7 +2,6 @@
  * Where samples live. SQLite here (one WITHOUT ROWID table keyed by point and time); the interface is small so
  * that a PostgreSQL/Timescale backend can take its place.
  */
-import type { Statement } from 'better-sqlite3';
 import type { FeatureMigrations, Store } from '../store/store';
 import type { PointValue, Quality } from '../values/bus';
 
@@ -12,10 +11,6 @@ const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
 const SCAN_PAGE = 8192;
 /** samples deleted per purge step */
 const PURGE_STEP = 5000;
-/** samples per INSERT statement (5 parameters each, far below SQLite's limit of 32,766)... */
-const ROWS_PER_INSERT = 250;
-/** ...and for the rest of a batch, before single rows */
-const SMALL_INSERT = 25;
 /** SQLite page cache of the store's connection, KiB */
 export const CACHE_KIB = 32 * 1024;
 
@@ -82,42 +77,18 @@ export function sqliteStorage(store: Store): SampleStorage {
   const db = store.db;
   // a page cache that holds the leaf pages one scan of thousands of points touches (SQLite's default is 2 MB)
   db.pragma(`cache_size = -${CACHE_KIB}`);
-  // multi-row statements: one statement per ROWS_PER_INSERT samples binds and steps far less often than one per sample
-  const insertOf = new Map<number, Statement>();
-  const insertRows = (n: number) => {
-    let st = insertOf.get(n);
-    if (!st) {
-      st = db.prepare(`INSERT OR REPLACE INTO samples (point_id, ts, value, text_value, quality) VALUES ${Array(n).fill('(?,?,?,?,?)').join(',')}`);
-      insertOf.set(n, st);
-    }
-    return st;
-  };
+  // one row per statement: a multi-row INSERT (250 rows) needs a statement journal, which spills to a temp file
+  // beyond 64 KB and wrote 1.55x the bytes for about the same CPU (see docs/historian.md)
+  const insert = db.prepare('INSERT OR REPLACE INTO samples (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?)');
   const upsert = db.prepare(
     'INSERT INTO point_latest (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT(point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, text_value = excluded.text_value, quality = excluded.quality WHERE excluded.ts >= point_latest.ts',
   );
   const args = (v: PointValue) => [v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1] as const;
-  const params: (number | string | null)[] = [];
   const insertAll = (samples: readonly PointValue[]) => {
     // in primary-key order (a stable sort, so of two samples with the same key the later still wins): the B-tree
     // is walked left to right and each leaf page is visited once per transaction
     const sorted = isKeyOrdered(samples) ? samples : [...samples].sort(byKey);
-    let i = 0;
-    while (i < sorted.length) {
-      const left = sorted.length - i;
-      const n = left >= ROWS_PER_INSERT ? ROWS_PER_INSERT : left >= SMALL_INSERT ? SMALL_INSERT : 1;
-      params.length = n * 5;
-      for (let k = 0; k < n; k++) {
-        const v = sorted[i + k];
-        const o = k * 5;
-        params[o] = v.point_id;
-        params[o + 1] = v.ts;
-        params[o + 2] = typeof v.value === 'number' ? v.value : null;
-        params[o + 3] = typeof v.value === 'string' ? v.value : null;
-        params[o + 4] = QUALITY_CODE.get(v.quality) ?? 1;
-      }
-      insertRows(n).run(params);
-      i += n;
-    }
+    for (const v of sorted) insert.run(v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1);
   };
   const write = db.transaction((samples: readonly PointValue[], latest: readonly PointValue[]) => {
     insertAll(samples);
