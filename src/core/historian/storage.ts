@@ -11,8 +11,6 @@ const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
 const SCAN_PAGE = 8192;
 /** samples deleted per purge step */
 const PURGE_STEP = 5000;
-/** SQLite page cache of the store's connection, KiB */
-export const CACHE_KIB = 32 * 1024;
 
 const byKey = (a: PointValue, b: PointValue) => a.point_id - b.point_id || a.ts - b.ts;
 function isKeyOrdered(xs: readonly PointValue[]): boolean {
@@ -75,10 +73,8 @@ const toSample = (r: Row): Sample => ({ ts: r.ts, value: r.text_value ?? r.value
 
 export function sqliteStorage(store: Store): SampleStorage {
   const db = store.db;
-  // a page cache that holds the leaf pages one scan of thousands of points touches (SQLite's default is 2 MB)
-  db.pragma(`cache_size = -${CACHE_KIB}`);
   // one row per statement: a multi-row INSERT (250 rows) needs a statement journal, which spills to a temp file
-  // beyond 64 KB and wrote 1.55x the bytes for about the same CPU (see docs/historian.md)
+  // beyond 64 KB and wrote 1.55x the bytes for about the same CPU (docs/historian.md)
   const insert = db.prepare('INSERT OR REPLACE INTO samples (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?)');
   const upsert = db.prepare(
     'INSERT INTO point_latest (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT(point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, text_value = excluded.text_value, quality = excluded.quality WHERE excluded.ts >= point_latest.ts',
