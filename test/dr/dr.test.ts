@@ -56,7 +56,8 @@ describe('demand response APIs', () => {
     const eco = (method: string, route: string, body?: unknown, key = apiKey) => fetch(`${rt.url}/api${route}`, { method, headers: { Authorization: key, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const created = await eco('POST', '/dr/participants', { code: 'text', contactUser: 'text', phoneContact: 'text' });
     expect(created.status).toBe(200);
-    const id = await created.text();
+    expect(created.headers.get('content-type')).toMatch(/^application\/json/);
+    const id = (await created.json()) as string;
     expect(id).toMatch(/^\d+$/);
     expect(await (await eco('GET', `/dr/participants/${id}`)).json()).toEqual({ code: 'text', contactUser: 'text', phoneContact: 'text' });
     expect(await (await eco('GET', '/dr/participants')).json()).toEqual({ events: [{ code: 'text', contactUser: 'text', phoneContact: 'text' }] });
@@ -66,7 +67,9 @@ describe('demand response APIs', () => {
     expect((await eco('GET', '/dr/participants', undefined, 'wrong-key')).status).toBe(401);
     const missing = await eco('POST', '/dr/participants', { code: 'x', contactUser: 'y' });
     expect(((await missing.json()) as { field: string }).field).toBe('phoneContact');
-    expect((await eco('DELETE', `/dr/participants/${id}`)).status).toBe(200);
+    const deleted = await eco('DELETE', `/dr/participants/${id}`);
+    expect(deleted.status).toBe(200);
+    expect(await deleted.text()).toBe('');
     expect((await eco('GET', `/dr/participants/${id}`)).status).toBe(400);
   });
 

@@ -11,7 +11,7 @@ describe('DR performance against a 10-of-10 baseline', () => {
     const gw = (await rt.api<{ id: number }>('POST', '/gateways', { name: 'GW' })).body.id;
     const ds = (await rt.api<{ id: number }>('POST', '/datasources', { name: 'Meters', gateway_id: gw, protocol: 'manual', connection: '{}' })).body.id;
     const load = (await rt.api<{ id: number }>('POST', '/points', { name: 'Building load', data_source_id: ds, object_type: 'ANALOG_VALUE', units: 'kW', is_trend: true, address: '{}' })).body.id;
-    const participant = Number(await (await fetch(`${rt.url}/api/dr/participants`, { method: 'POST', headers: rt.headers, body: JSON.stringify({ code: 'CAMPUS-1', contactUser: 'Facilities', phoneContact: '+1 555 0100' }) })).text());
+    const participant = Number(await (await fetch(`${rt.url}/api/dr/participants`, { method: 'POST', headers: rt.headers, body: JSON.stringify({ code: 'CAMPUS-1', contactUser: 'Facilities', phoneContact: '+1 555 0100' }) })).json());
     const tz = (await rt.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
     const site = (await rt.api<{ id: number }>('POST', '/spaces', { name: 'Campus', area: 1, timezone_id: tz })).body.id;
     expect((await rt.api('PUT', `/dr/participants/${participant}/spaces`, { space_ids: [site] })).status).toBe(200);

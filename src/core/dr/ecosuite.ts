@@ -37,15 +37,16 @@ export function registerEcosuite(app: FastifyInstance, ctx: RuntimeContext): voi
     if (db.prepare('SELECT 1 FROM dr_participants WHERE code = ?').get(body.code)) throw badRequest('API.CODE_IS_ALREADY_IN_USE', `participant ${String(body.code)} exists already`, 'code');
     const id = db.prepare('INSERT INTO dr_participants (code, contact_user, phone_contact, created_at) VALUES (?, ?, ?, ?)').run(body.code, body.contactUser, body.phoneContact, now()).lastInsertRowid;
     ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'dr.participant.create', target: `dr_participants:${id}`, newValue: body, result: 'ok' });
-    // the document answers the new participant's id as text
-    return reply.type('text/plain').send(String(id));
+    // the document: 200, application/json, a string (the participant id)
+    return reply.type('application/json').send(JSON.stringify(String(id)));
   });
-  app.delete('/api/dr/participants/:participantId', own, async (req) => {
+  app.delete('/api/dr/participants/:participantId', own, async (req, reply) => {
     const p = who(req);
     if (p.isReadOnly) throw new ApiError(403, 'API.FORBIDDEN', 'API.READ_ONLY_USER', 'a read-only key cannot delete participants');
     const row = participant((req.params as { participantId: string }).participantId);
     db.prepare('DELETE FROM dr_participants WHERE id = ?').run(row.id);
     ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'dr.participant.delete', target: `dr_participants:${row.id}`, oldValue: out(row), result: 'ok' });
-    return { message: 'deleted' };
+    // the document: 200 with no content
+    return reply.code(200).send();
   });
 }
