@@ -230,3 +230,25 @@ describe('OpenADR 3 VTN', () => {
     problem(await call('POST', '/programs', t, { programName: 'mine' }), 403);
   });
 });
+
+describe('multi-interval dispatch', () => {
+  it('holds each interval\'s payload during its own time', async () => {
+    const { currentSignal } = await import('../../src/core/dr/dispatch');
+    const start = Date.parse('2027-01-01T16:00:00Z');
+    const q = (i: number) => ({ id: i, payloads: [{ type: 'PowerLevel', values: [10 * (i + 1)] }] });
+    // four 15-minute steps of a one-hour event, without their own intervalPeriod: equal shares in order
+    const e = { interval_period: { start: '2027-01-01T16:00:00Z', duration: 'PT1H' }, intervals: [q(0), q(1), q(2), q(3)], payload: { type: 'PowerLevel', value: 0 } };
+    expect(currentSignal(e, start - 1)).toBeNull();
+    expect(currentSignal(e, start)).toEqual({ type: 'PowerLevel', value: 10, end: start + 900_000 });
+    expect(currentSignal(e, start + 900_000)).toEqual({ type: 'PowerLevel', value: 20, end: start + 1_800_000 });
+    expect(currentSignal(e, start + 3_599_999)).toEqual({ type: 'PowerLevel', value: 40, end: start + 3_600_000 });
+    expect(currentSignal(e, start + 3_600_000)).toBeNull();
+    // intervals with their own periods (a gap between them holds nothing)
+    const own = { ...e, intervals: [{ ...q(0), intervalPeriod: { start: '2027-01-01T16:00:00Z', duration: 'PT10M' } }, { ...q(1), intervalPeriod: { start: '2027-01-01T16:30:00Z', duration: 'PT30M' } }] };
+    expect(currentSignal(own, start + 5 * 60_000)?.value).toBe(10);
+    expect(currentSignal(own, start + 15 * 60_000)).toBeNull();
+    expect(currentSignal(own, start + 45 * 60_000)).toEqual({ type: 'PowerLevel', value: 20, end: start + 3_600_000 });
+    // no intervals: the event's one payload throughout
+    expect(currentSignal({ ...e, intervals: [], payload: { type: 'PowerLevel', value: 60 } }, start + 1000)).toEqual({ type: 'PowerLevel', value: 60, end: start + 3_600_000 });
+  });
+});

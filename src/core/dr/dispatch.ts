@@ -45,6 +45,36 @@ export function mapSignal(type: string, value: number, metadata: Record<string, 
   return { kind: 'none', why: `the resource has no mapping for ${type} signals (metadata.signals.${type}: {"levels":{...}} or {"scale":...})` };
 }
 
+interface Interval {
+  id?: number;
+  intervalPeriod?: { start?: string; duration?: string };
+  payloads?: { type?: unknown; values?: unknown[] }[];
+}
+
+/**
+ * The signal in force at `now`: the event's intervals (OpenADR: each from its own intervalPeriod.start, else
+ * where the previous one ended, the first at the event's start; lasting its own duration, else an equal share of
+ * the event's), each dispatched at its time; an event without intervals holds its one payload throughout.
+ */
+export function currentSignal(o: { interval_period: { start: string; duration: string }; intervals: unknown[]; payload: { type: string; value: unknown } }, now: number): { type: string; value: number; end: number } | null {
+  const start = Date.parse(o.interval_period.start);
+  const total = durationMs(o.interval_period.duration) ?? 0;
+  const end = start + total;
+  if (now < start || now >= end) return null;
+  const list = o.intervals as Interval[];
+  if (!list.length) return typeof o.payload.value === 'number' ? { type: o.payload.type, value: o.payload.value, end } : null;
+  let at = start;
+  for (const iv of list) {
+    const s = iv.intervalPeriod?.start ? Date.parse(iv.intervalPeriod.start) : at;
+    const e = Math.min(end, s + (durationMs(iv.intervalPeriod?.duration) ?? total / list.length));
+    at = e;
+    if (now < s || now >= e) continue;
+    const p = (iv.payloads ?? []).find((x) => typeof x.type === 'string' && typeof x.values?.[0] === 'number');
+    return p ? { type: p.type as string, value: p.values![0] as number, end: e } : null;
+  }
+  return null;
+}
+
 interface ResourceRow {
   id: number;
   point_id: number | null;
@@ -68,9 +98,11 @@ export class DrDispatch {
     const events = this.ctx.store.db.prepare("SELECT * FROM dr_events WHERE status = 'active'").all() as EventRow[];
     for (const e of events) {
       const o = toOperator(e);
-      const end = endOf(e);
       const start = Date.parse(o.interval_period.start);
-      if (now < start || now >= end || typeof o.payload.value !== 'number') continue;
+      const signal = currentSignal(o, now);
+      if (!signal) continue;
+      // the request is leased until the current interval ends: the next interval replaces it at its time
+      const end = Math.min(endOf(e), signal.end);
       const spread = durationMs(o.interval_period.randomizeStart ?? '') ?? 0;
       const dispatched: Record<string, number | string> = {};
       for (const rid of o.target_resources) {
@@ -87,8 +119,8 @@ export class DrDispatch {
           metadata = {};
         }
         const owner = `dr:${e.uuid}:${rid}`;
-        const m = mapSignal(o.payload.type, o.payload.value, metadata);
-        const reason = `DR event ${e.name} (${o.payload.type} ${o.payload.value})`;
+        const m = mapSignal(signal.type, signal.value, metadata);
+        const reason = `DR event ${e.name} (${signal.type} ${signal.value})`;
         if (m.kind === 'setpoint') {
           keep.add(owner);
           hub.arbiter.upsert({ pointId: r.point_id, value: m.value, priority: PRIORITY.dr - Math.min(99, e.priority), source: 'dr', owner, actor: { userId: null, name: `demand response event ${e.name}` }, reason, start: begins, expires: end });

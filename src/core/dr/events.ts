@@ -83,6 +83,17 @@ export function parseEvent(store: Store, data: unknown, existing: EventRow | nul
   if (typeof payload.value !== 'number' || !Number.isFinite(payload.value)) throw field('payload', 'payload.value must be a number');
   const intervals = d.intervals ?? prev?.intervals ?? [];
   if (!Array.isArray(intervals)) throw field('intervals', 'intervals must be a list');
+  // OpenADR intervals: each dispatched at its time (dispatch.ts currentSignal)
+  for (const iv of intervals as Record<string, unknown>[]) {
+    const ok =
+      iv && typeof iv === 'object' && Number.isInteger(iv.id) && Array.isArray(iv.payloads) && iv.payloads.length > 0 &&
+      (iv.payloads as Record<string, unknown>[]).every((p) => p && typeof p.type === 'string' && Array.isArray(p.values)) &&
+      (iv.intervalPeriod === undefined || (typeof iv.intervalPeriod === 'object' && iv.intervalPeriod !== null));
+    if (!ok) throw field('intervals', 'each interval must be {"id": integer, "intervalPeriod"?: {"start","duration"}, "payloads": [{"type","values":[...]}]}');
+    const ip2 = iv.intervalPeriod as Record<string, unknown> | undefined;
+    if (ip2?.start !== undefined && (typeof ip2.start !== 'string' || Number.isNaN(Date.parse(ip2.start)))) throw field('intervals', 'an interval\'s intervalPeriod.start must be an ISO 8601 date and time');
+    if (ip2?.duration !== undefined && durationMs(ip2.duration) === null) throw field('intervals', 'an interval\'s intervalPeriod.duration must be an ISO 8601 duration');
+  }
   const mandatory = d.mandatory ?? prev?.mandatory ?? true;
   if (typeof mandatory !== 'boolean') throw field('mandatory', 'mandatory must be true or false');
   const status = d.status ?? prev?.status ?? 'draft';
