@@ -13,8 +13,8 @@ const MIN = 60_000;
 function setup(points: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-perf-'));
   const store = openStore(dir, [alarmMigrations]);
-  store.db.exec(`CREATE TABLE data_sources (id INTEGER PRIMARY KEY, name TEXT, protocol TEXT, status TEXT);
-    INSERT INTO data_sources VALUES (1, 'PLC', 'modbus-tcp', 'online');
+  store.db.exec(`CREATE TABLE data_sources (id INTEGER PRIMARY KEY, name TEXT, protocol TEXT, status TEXT, connection TEXT);
+    INSERT INTO data_sources VALUES (1, 'PLC', 'modbus-tcp', 'online', '{"interval_in_seconds":1}');
     CREATE TABLE points (id INTEGER PRIMARY KEY, name TEXT, units TEXT, object_type TEXT, data_source_id INTEGER,
       high_limit REAL, low_limit REAL, higher_limit REAL, lower_limit REAL);`);
   const ins = store.db.prepare("INSERT INTO points VALUES (?, ?, 'kW', 'ANALOG_VALUE', 1, 10, NULL, NULL, NULL)");
