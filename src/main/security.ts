@@ -4,24 +4,11 @@
  * the system browser after the user confirms.
  */
 import type { Session, WebContents } from 'electron';
+import { appContentSecurityPolicy } from '../shared/csp';
 
 /** The Content-Security-Policy of the app's pages: only the runtime's own origin and its WebSocket. */
 export function contentSecurityPolicy(origin: string): string {
-  const ws = origin.replace(/^http/, 'ws');
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    `connect-src 'self' ${ws}`,
-    "img-src 'self' data: blob:",
-    "style-src 'self' 'unsafe-inline'",
-    "font-src 'self' data:",
-    "media-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-  ].join('; ');
+  return appContentSecurityPolicy([origin.replace(/^http/, 'ws')]);
 }
 
 export function isAppUrl(url: string, origin: string): boolean {

@@ -1,27 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { appContentSecurityPolicy } from '../../shared/csp';
 
-/**
- * Security headers on every answer, and a Content-Security-Policy on the served UI's pages: scripts only
- * from the server itself (the built renderer has no inline script), connections only to itself and its
- * WebSocket, no plugins, no framing. Styles allow 'unsafe-inline' because echarts and React's style
- * attributes set inline styles; user SVGs are sanitized before they are shown (renderer diagram/).
- */
+/** Security headers on every answer, and the app's Content-Security-Policy (src/shared/csp.ts) on the served UI's pages. */
 export function contentSecurityPolicy(host: string | undefined): string {
-  const ws = host ? ` ws://${host} wss://${host}` : '';
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    `connect-src 'self'${ws}`,
-    "img-src 'self' data: blob:",
-    "style-src 'self' 'unsafe-inline'",
-    "font-src 'self' data:",
-    "media-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-  ].join('; ');
+  return appContentSecurityPolicy(host ? [`ws://${host}`, `wss://${host}`] : []);
 }
 
 export function registerSecurityHeaders(app: FastifyInstance): void {
