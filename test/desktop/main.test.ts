@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../src/core/runtime';
 
 vi.mock('electron', async () => (await import('./fake-electron')).electronModule());
@@ -39,6 +39,7 @@ describe('desktop main process (against a stand-in electron)', () => {
     await flush();
     win = fake.FakeBrowserWindow.instances[0];
   });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts the runtime and opens one sandboxed, isolated window on its origin', () => {
     expect(desktop).not.toBeNull();
