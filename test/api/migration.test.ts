@@ -35,6 +35,8 @@ describe('store versions', () => {
       expect(again.ctx.store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'samples'").get()).toBeTruthy();
     } finally {
       await again.stop();
+      // the directory was given to the runtime, so the test removes it
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
