@@ -5,6 +5,7 @@ import type { Query, ReportParams, Span } from './params';
 import type { Principal } from '../auth/service';
 import type { Subject } from './subjects';
 import { periodLabel } from './time';
+import type { ReportDoc } from './doc';
 
 export interface BuildCtx {
   store: Store;
@@ -84,3 +85,16 @@ export function categoryOf(store: Store, id: number): { id: number; name: string
 
 /** the reporting-period span's local strings for documents */
 export const spanText = (s: Span | null) => (s ? { start: s.startLocal, end: s.endLocal } : null);
+
+/** The head every report's document starts with: its title, subject, periods and zone. */
+export function docHeader(ctx: BuildCtx, title: string): Pick<ReportDoc, 'title' | 'subjectLabel' | 'subjectName' | 'periodType' | 'reporting' | 'base' | 'timezone'> {
+  return {
+    title: `${ctx.subject.info.label} ${title}`,
+    subjectLabel: ctx.subject.info.label,
+    subjectName: String(ctx.subject.row.name),
+    periodType: ctx.params.periodType,
+    reporting: spanText(ctx.params.reporting),
+    base: spanText(ctx.params.base),
+    timezone: ctx.params.zone,
+  };
+}

@@ -5,7 +5,7 @@
  * not (MyEMS shows gaps as zeros).
  */
 import type { EnergyResult, EnergySeries } from '../../energy/contract';
-import { labels, missing, missingHours, perArea, query, rate, rates, spanText, sum, type BuildCtx, type Values } from '../common';
+import { labels, missing, missingHours, perArea, query, rate, rates, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built, ChartSpec, KeyFigure, TableSpec } from '../doc';
 
 export type CategoryFamily = 'energycategory' | 'energyitem' | 'cost' | 'carbon';
@@ -168,13 +168,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
   return {
     json,
     doc: {
-      title: `${ctx.subject.info.label} ${TITLES[family]}`,
-      subjectLabel: ctx.subject.info.label,
-      subjectName: String(ctx.subject.row.name),
-      periodType: params.periodType,
-      reporting: spanText(params.reporting),
-      base: spanText(params.base),
-      timezone: params.zone,
+      ...docHeader(ctx, TITLES[family]),
       figures,
       charts,
       tables,

@@ -5,7 +5,7 @@
  */
 import type { EnergyResult, EnergySeries } from '../../energy/contract';
 import type { Span } from '../params';
-import { labels, perArea, query, rate, rates, spanText, type BuildCtx } from '../common';
+import { labels, perArea, query, rate, rates, docHeader, type BuildCtx } from '../common';
 import type { Built, KeyFigure } from '../doc';
 import { subjectJson } from './categories';
 
@@ -123,13 +123,7 @@ export function buildLoad(ctx: BuildCtx): Built {
   return {
     json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: basePeriod, reporting_period: reporting, parameters: { names: [], timestamps: [], values: [] } },
     doc: {
-      title: `${ctx.subject.info.label} Load`,
-      subjectLabel: ctx.subject.info.label,
-      subjectName: String(row.name),
-      periodType: params.periodType,
-      reporting: spanText(params.reporting),
-      base: spanText(params.base),
-      timezone: params.zone,
+      ...docHeader(ctx, 'Load'),
       figures,
       charts: rep.map((x) => ({ title: `${x.name} load (${x.unit})`, categories: ts, series: [{ name: 'Average', values: x.subAverages }, { name: 'Maximum', values: x.subMaximums }], unit: x.unit, kind: 'line' as const, stacked: false })),
       tables: [{ title: 'Reporting Period', columns: ['Datetime', ...rep.flatMap((x) => [`${x.name} average (${x.unit})`, `${x.name} maximum (${x.unit})`])], rows: ts.map((t, k) => [t, ...rep.flatMap((x) => [x.subAverages[k], x.subMaximums[k]])]) }],

@@ -4,7 +4,7 @@
  * period) and realtime (latest point values and today's hourly energy).
  */
 import type { PointValue } from '../../values/bus';
-import { categoryOf, labels, missing, missingHours, query, rate, spanText, sum, type BuildCtx, type Values } from '../common';
+import { categoryOf, labels, missing, missingHours, query, rate, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built, ReportDoc } from '../doc';
 import { periodStart, nextPeriod } from '../time';
 
@@ -28,13 +28,7 @@ function meterJson(ctx: BuildCtx) {
 
 function doc(ctx: BuildCtx, title: string, partial: Partial<ReportDoc>): ReportDoc {
   return {
-    title: `${ctx.subject.info.label} ${title}`,
-    subjectLabel: ctx.subject.info.label,
-    subjectName: String(ctx.subject.row.name),
-    periodType: ctx.params.periodType,
-    reporting: spanText(ctx.params.reporting),
-    base: spanText(ctx.params.base),
-    timezone: ctx.params.zone,
+    ...docHeader(ctx, title),
     figures: [],
     charts: [],
     tables: [],

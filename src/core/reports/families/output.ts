@@ -4,7 +4,7 @@
  * output / input per period and cumulatively, for each pair of output and input category.
  */
 import type { EnergyService } from '../../energy/contract';
-import { labels, query, rate, spanText, sum, type BuildCtx, type Values } from '../common';
+import { labels, query, rate, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built } from '../doc';
 import { buildCategories, subjectJson } from './categories';
 
@@ -55,13 +55,7 @@ export function buildEfficiency(ctx: BuildCtx): Built {
   return {
     json,
     doc: {
-      title: `${ctx.subject.info.label} Efficiency`,
-      subjectLabel: ctx.subject.info.label,
-      subjectName: String(ctx.subject.row.name),
-      periodType: params.periodType,
-      reporting: spanText(params.reporting),
-      base: spanText(params.base),
-      timezone: params.zone,
+      ...docHeader(ctx, 'Efficiency'),
       figures: rep.names.map((n, k) => ({ label: n, unit: rep.units[k], value: rep.cumulations[k], rate: json.reporting_period_efficiency.increment_rates[k] })),
       charts: [{ title: 'Efficiency', categories: rep.ts, series: rep.names.map((n, k) => ({ name: n, values: rep.values[k] })), unit: '', kind: 'line', stacked: false }],
       tables: [{ title: 'Reporting Period', columns: ['Datetime', ...rep.names], rows: rep.ts.map((t, j) => [t, ...rep.values.map((v) => v[j])]) }],

@@ -3,7 +3,7 @@
  * energy category) of any subject kind, in MyEMS's spacestatistics shape. Periods without data are left out
  * of the statistics (never counted as 0).
  */
-import { known, labels, max, mean, median, min, missing, perArea, query, rate, spanText, stdev, sum, variance, type BuildCtx, type Values } from '../common';
+import { known, labels, max, mean, median, min, missing, perArea, query, rate, docHeader, stdev, sum, variance, type BuildCtx, type Values } from '../common';
 import type { Built, KeyFigure } from '../doc';
 import { subjectJson } from './categories';
 
@@ -58,13 +58,7 @@ export function buildStatistics(ctx: BuildCtx): Built {
   return {
     json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: base, reporting_period: rep, parameters: { names: [], timestamps: [], values: [] } },
     doc: {
-      title: `${ctx.subject.info.label} Statistics`,
-      subjectLabel: ctx.subject.info.label,
-      subjectName: String(ctx.subject.row.name),
-      periodType: params.periodType,
-      reporting: spanText(params.reporting),
-      base: spanText(params.base),
-      timezone: params.zone,
+      ...docHeader(ctx, 'Statistics'),
       figures,
       charts: [{ title: 'Reporting Period Consumption', categories: ts, series: names.map((n, i) => ({ name: n, values: values[i] })), unit: [...new Set(repR.categories.map((s) => s.unit))].join(', '), kind: 'line', stacked: false }],
       tables: [
