@@ -6,6 +6,7 @@ import type { Principal } from '../auth/service';
 import type { Subject } from './subjects';
 import { periodLabel } from './time';
 import type { ReportDoc } from './doc';
+import type { HistoryReader } from './parameters';
 
 export interface BuildCtx {
   store: Store;
@@ -16,6 +17,8 @@ export interface BuildCtx {
   /** the caller and the raw query, for builders that resolve a second subject (comparison) */
   principal?: Principal;
   query?: Query;
+  /** the historian's samples of a point, downsampled (the `parameters` of a report) */
+  history?: HistoryReader;
 }
 
 export type Values = (number | null)[];

@@ -16,6 +16,8 @@ import { buildMeterRealtime } from './families/meter';
 import { parseBool, parseLanguage, parsePeriodType, parseReportParams, parseSpan, str, type Query, type ReportParams } from './params';
 import { buildEnergyFlow } from './families/flow';
 import { authorize, requireEnergy, resolveSubject } from './subjects';
+import type { HistoryReader } from './parameters';
+import { Downsampler, type SampleStorage } from '../historian/storage';
 
 export interface ReportDeps {
   store: Store;
@@ -42,6 +44,24 @@ function guarded<T>(fn: () => T): T {
     if (e instanceof EnergyQueryError) throw badRequest('API.INVALID_REPORT_PARAMETER', e.message, e.field);
     throw e;
   }
+}
+
+/** The historian's samples of a point for a report's `parameters`, downsampled; none without a historian. */
+function historyOf(deps: ReportDeps): HistoryReader | undefined {
+  const h = deps.services.get('historian') as { storage: SampleStorage; flush(): void } | undefined;
+  if (!h) return undefined;
+  let flushed = false;
+  return (pointId, start, end, maxPoints) => {
+    if (!flushed) {
+      h.flush();
+      flushed = true;
+    }
+    const bounds = h.storage.bounds(pointId, start, end);
+    if (!bounds) return [];
+    const d = new Downsampler(bounds.first, bounds.last, maxPoints);
+    for (const s of h.storage.scan(pointId, start, end)) d.add(s);
+    return d.result().samples.map((s) => ({ ts: s.ts, value: s.value }));
+  };
 }
 
 function installationZone(deps: ReportDeps, energy: EnergyService): string {
@@ -110,7 +130,7 @@ export function runReport(deps: ReportDeps, p: Principal, name: string, q: Query
     params = parseReportParams(q, zone);
     if (entry.noBase) params.base = null;
   }
-  const ctx: BuildCtx = { store: deps.store, energy, subject, params, currency: currencyOf(deps.store, subject.row.cost_center_id), principal: p, query: q };
+  const ctx: BuildCtx = { store: deps.store, energy, subject, params, currency: currencyOf(deps.store, subject.row.cost_center_id), principal: p, query: q, history: historyOf(deps) };
   const built = guarded(() => ('realtime' in entry ? buildMeterRealtime(ctx, (id) => deps.values.latest(id), now) : (entry as { build: (c: BuildCtx) => Built }).build(ctx)));
   return { built, quickMode: params.quickMode };
 }

@@ -7,6 +7,8 @@
 import type { EnergyResult, EnergySeries } from '../../energy/contract';
 import { labels, missing, missingHours, perArea, query, rate, rates, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built, ChartSpec, KeyFigure, TableSpec } from '../doc';
+import { parametersOf } from '../parameters';
+import { peakArrays, peakSplits, peakTable } from '../peaks';
 
 export type CategoryFamily = 'energycategory' | 'energyitem' | 'cost' | 'carbon';
 
@@ -83,6 +85,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
   const repR = query(ctx, params.reporting);
   const baseR = query(ctx, params.base);
   const rep = side(ctx, repR, family);
+  const peaks = peakSplits(ctx, params.reporting, family === 'energyitem' ? 'items' : 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values');
   const base = side(ctx, baseR, family);
   const area = ctx.subject.row.area;
   const baseSub = (i: number) => {
@@ -103,10 +106,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
     rates: rep.values.map((v, i) => rates(v, baseVals(i))),
     subtotals: rep.subtotals,
     increment_rates: rep.subtotals.map((s, i) => rate(s, baseSub(i))),
-    toppeaks: rep.ids.map(() => null),
-    onpeaks: rep.ids.map(() => null),
-    midpeaks: rep.ids.map(() => null),
-    offpeaks: rep.ids.map(() => null),
+    ...peakArrays(peaks, rep.ids),
     missing_periods: rep.missingPeriods,
     missing_hours: rep.missingHours,
   };
@@ -146,7 +146,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
     [ctx.subject.info.key]: subjectJson(ctx),
     base_period: basePeriod,
     reporting_period: reporting,
-    parameters: { names: [], timestamps: [], values: [] },
+    parameters: parametersOf(ctx, repR.categories),
   };
   const child = childSpaces(ctx, family, rep);
   if (child) json.child_space = child;
@@ -161,6 +161,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
       rows: [...ts.map((t, k) => [t, ...rep.values.map((v) => v[k])]), ['Subtotal', ...rep.subtotals], ['Missing periods', ...rep.missingPeriods]],
     },
   ];
+  tables.push(peakTable(rep.names, rep.units, rep.ids, peaks));
   if (params.base) {
     const bts = labels(baseR, params.periodType);
     tables.push({ title: 'Base Period', columns: ['Datetime', ...base.names.map((n, i) => `${n} (${base.units[i]})`)], rows: [...bts.map((t, k) => [t, ...base.values.map((v) => v[k])]), ['Subtotal', ...base.subtotals]] });

@@ -8,6 +8,7 @@ import type { Span } from '../params';
 import { labels, perArea, query, rate, rates, docHeader, type BuildCtx } from '../common';
 import type { Built, KeyFigure } from '../doc';
 import { subjectJson } from './categories';
+import { parametersOf } from '../parameters';
 
 const CHUNK = 31 * 86_400_000;
 
@@ -121,7 +122,7 @@ export function buildLoad(ctx: BuildCtx): Built {
     { label: `${x.name} Load Factor`, unit: '', value: x.factor, base: b(x.id)?.factor, rate: rate(x.factor, b(x.id)?.factor) },
   ]);
   return {
-    json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: basePeriod, reporting_period: reporting, parameters: { names: [], timestamps: [], values: [] } },
+    json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: basePeriod, reporting_period: reporting, parameters: parametersOf(ctx, repR.categories) },
     doc: {
       ...docHeader(ctx, 'Load'),
       figures,

@@ -7,6 +7,8 @@ import type { PointValue } from '../../values/bus';
 import { categoryOf, labels, missing, missingHours, query, rate, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built, ReportDoc } from '../doc';
 import { periodStart, nextPeriod } from '../time';
+import { parametersOf } from '../parameters';
+import { PEAK_TYPES, peakSplits, peakTable } from '../peaks';
 
 export type MeterFamily = 'energy' | 'cost' | 'carbon';
 
@@ -53,14 +55,14 @@ export function buildMeter(ctx: BuildCtx, family: MeterFamily): Built {
   const repTotal = sum(rep.values);
   const baseTotal = sum(base.values);
   const ts = labels(repR, params.periodType);
+  const cat = repR.categories[0];
+  const peak = cat ? peakSplits(ctx, params.reporting, 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values').get(cat.id) : undefined;
+  const categoryList = meter.energy_category_id ? [{ id: meter.energy_category_id as number, name: String(meter.energy_category_name ?? '') }] : [];
   const basePeriod: Record<string, unknown> = { total_in_category: baseTotal, timestamps: labels(baseR, params.periodType), values: base.values, missing_periods: missing(base.values), missing_hours: params.base ? base.missingHours : 0 };
   const reporting: Record<string, unknown> = {
     increment_rate: rate(repTotal, params.base ? baseTotal : null),
     total_in_category: repTotal,
-    toppeak: null,
-    onpeak: null,
-    midpeak: null,
-    offpeak: null,
+    ...Object.fromEntries(PEAK_TYPES.map((t) => [t, peak?.[t] ?? 0])),
     timestamps: ts,
     values: rep.values,
     missing_periods: missing(rep.values),
@@ -79,11 +81,11 @@ export function buildMeter(ctx: BuildCtx, family: MeterFamily): Built {
     figures.push({ label: 'Ton of Carbon Dioxide Emissions', unit: 'kgCO2e', value: sum(rep.kgco2e), base: params.base ? sum(base.kgco2e) : undefined, rate: rate(sum(rep.kgco2e), params.base ? sum(base.kgco2e) : null) });
   }
   return {
-    json: { [ctx.subject.info.key]: meter, base_period: basePeriod, reporting_period: reporting, parameters: { names: [], timestamps: [], values: [] } },
+    json: { [ctx.subject.info.key]: meter, base_period: basePeriod, reporting_period: reporting, parameters: parametersOf(ctx, categoryList) },
     doc: doc(ctx, family === 'energy' ? 'Energy' : family === 'cost' ? 'Cost' : 'Carbon', {
       figures,
       charts: [{ title: `${label} (${unit})`, categories: ts, series: [{ name: label, values: rep.values }], unit, kind: 'bar', stacked: false }],
-      tables: [{ title: 'Reporting Period', columns: ['Datetime', `${label} (${unit})`], rows: [...ts.map((t, k) => [t, rep.values[k]]), ['Total', repTotal], ['Missing periods', missing(rep.values)]] }],
+      tables: [{ title: 'Reporting Period', columns: ['Datetime', `${label} (${unit})`], rows: [...ts.map((t, k) => [t, rep.values[k]]), ['Total', repTotal], ['Missing periods', missing(rep.values)]] }, ...(cat ? [peakTable([label], [unit], [cat.id], new Map([[cat.id, peak!]]))] : [])],
     }),
   };
 }
@@ -97,7 +99,7 @@ export function buildMeterTrend(ctx: BuildCtx): Built {
   const ts = labels(r, 'hourly');
   const name = `${meter.energy_category_name ?? 'Energy'} (${meter.unit_of_measure ?? ''})`;
   return {
-    json: { [ctx.subject.info.key]: meter, reporting_period: { names: [name], timestamps: [ts], values: [values], missing_periods: [missing(values)] }, parameters: { names: [], timestamps: [], values: [] } },
+    json: { [ctx.subject.info.key]: meter, reporting_period: { names: [name], timestamps: [ts], values: [values], missing_periods: [missing(values)] }, parameters: parametersOf(ctx, [], false) },
     doc: doc(ctx, 'Trend', {
       periodType: 'hourly',
       charts: [{ title: name, categories: ts, series: [{ name, values }], unit: meter.unit_of_measure ?? '', kind: 'line', stacked: false }],

@@ -7,6 +7,7 @@ import type { EnergyService } from '../../energy/contract';
 import { labels, query, rate, docHeader, sum, type BuildCtx, type Values } from '../common';
 import type { Built } from '../doc';
 import { buildCategories, subjectJson } from './categories';
+import { parametersOf } from '../parameters';
 
 /** the context whose energy queries read the output direction */
 const outputCtx = (ctx: BuildCtx): BuildCtx => {
@@ -50,7 +51,7 @@ export function buildEfficiency(ctx: BuildCtx): Built {
       cumulations: rep.cumulations,
       increment_rates: rep.cumulations.map((c, k) => rate(c, base.cumulations[base.names.indexOf(rep.names[k])] ?? null)),
     },
-    parameters: { names: [], timestamps: [], values: [] },
+    parameters: parametersOf(ctx, [], false),
   };
   return {
     json,

@@ -6,6 +6,7 @@
 import { known, labels, max, mean, median, min, missing, perArea, query, rate, docHeader, stdev, sum, variance, type BuildCtx, type Values } from '../common';
 import type { Built, KeyFigure } from '../doc';
 import { subjectJson } from './categories';
+import { parametersOf } from '../parameters';
 
 const STATS = [
   ['means', mean],
@@ -56,7 +57,7 @@ export function buildStatistics(ctx: BuildCtx): Built {
   const names = repR.categories.map((s) => s.name);
   const values = repR.categories.map((s) => s.values) as Values[];
   return {
-    json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: base, reporting_period: rep, parameters: { names: [], timestamps: [], values: [] } },
+    json: { [ctx.subject.info.key]: subjectJson(ctx), base_period: base, reporting_period: rep, parameters: parametersOf(ctx, repR.categories) },
     doc: {
       ...docHeader(ctx, 'Statistics'),
       figures,

@@ -1,0 +1,92 @@
+/**
+ * The peak-type split of a report (MyEMS `toppeak`/`onpeak`/`midpeak`/`offpeak`, plus `deep` for the valley
+ * type this product's tariffs also have): each hour of the reporting period is given the peak type of the
+ * time-of-use tariff that the subject's cost center has for the series' energy category at that local hour,
+ * and the hour's value (energy, cost or carbon) is added to that type. Hours without a value, without a
+ * time-of-use tariff (none valid, or a block tariff) or outside every tariff period count in no type, so the
+ * types may sum to less than the total. Read from the pipeline's hourly values, in chunks of at most 31 days.
+ */
+import type { EnergySeries } from '../energy/contract';
+import { LocalClock, loadTariffs, touPrice, type Tariff } from '../energy/tariffs';
+import type { BuildCtx } from './common';
+import type { Span } from './params';
+
+export const PEAK_TYPES = ['toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep'] as const;
+export type PeakType = (typeof PEAK_TYPES)[number];
+export type PeakSplit = Record<PeakType, number>;
+
+export type PeakSource = 'values' | 'cost' | 'kgco2e';
+export type PeakSeriesKind = 'categories' | 'items';
+
+const CHUNK = 31 * 86_400_000;
+const empty = (): PeakSplit => ({ toppeak: 0, onpeak: 0, midpeak: 0, offpeak: 0, deep: 0 });
+
+/** the energy category of a series: its own id for categories, the item's category for items */
+function categoryIdOf(ctx: BuildCtx, kind: PeakSeriesKind, id: number): number | null {
+  if (kind === 'categories') return id;
+  const r = ctx.store.db.prepare('SELECT energy_category_id AS c FROM energy_items WHERE id = ?').get(id) as { c: number } | undefined;
+  return r?.c ?? null;
+}
+
+/** The peak type of a UTC hour for a category's tariffs, or null. */
+export function peakTypeAt(tariffs: readonly Tariff[], clock: LocalClock, hour: number): PeakType | null {
+  const text = clock.text(hour);
+  const t = tariffs.find((x) => x.type === 'timeofuse' && x.from <= text && text < x.through);
+  if (!t) return null;
+  const p = touPrice(t, Number(text.slice(11, 13)) * 3600 + Number(text.slice(14, 16)) * 60 + Number(text.slice(17, 19)));
+  return p && (PEAK_TYPES as readonly string[]).includes(p.peak) ? (p.peak as PeakType) : null;
+}
+
+/**
+ * The split per series id of the span (the reporting period) for the subject's series of `kind`, summing
+ * `source` values. Series the span has no hour of get zeros.
+ */
+export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKind, source: PeakSource, direction?: 'input' | 'output'): Map<number, PeakSplit> {
+  const out = new Map<number, PeakSplit>();
+  if (!span) return out;
+  const costCenter = typeof ctx.subject.row.cost_center_id === 'number' ? (ctx.subject.row.cost_center_id as number) : null;
+  const clock = new LocalClock(ctx.params.zone);
+  const tariffsOf = new Map<number, Tariff[]>();
+  const tariffs = (seriesId: number) => {
+    let t = tariffsOf.get(seriesId);
+    if (!t) {
+      const c = categoryIdOf(ctx, kind, seriesId);
+      tariffsOf.set(seriesId, (t = c === null ? [] : loadTariffs(ctx.store.db, costCenter, c)));
+    }
+    return t;
+  };
+  for (let s = span.start; s < span.end; s += CHUNK) {
+    const e = Math.min(span.end, s + CHUNK);
+    const r = ctx.energy.query({ kind: ctx.subject.info.kind, id: ctx.subject.id, start: s, end: e, periodType: 'hourly', ...(direction ? { direction } : {}) });
+    for (const series of r[kind] as EnergySeries[]) {
+      let split = out.get(series.id);
+      if (!split) out.set(series.id, (split = empty()));
+      const t = tariffs(series.id);
+      if (!t.length) continue;
+      const v = source === 'cost' ? series.cost : source === 'kgco2e' ? series.kgco2e : series.values;
+      r.periods.forEach((p, i) => {
+        const x = v[i];
+        if (x === null || x === undefined) return;
+        const type = peakTypeAt(t, clock, p.start);
+        if (type) split[type] += x;
+      });
+    }
+  }
+  return out;
+}
+
+/** MyEMS's per-series arrays (`toppeaks`, `onpeaks`, ...) for the series ids in order. */
+export function peakArrays(splits: Map<number, PeakSplit>, ids: readonly number[]): Record<`${PeakType}s`, number[]> {
+  const o = {} as Record<`${PeakType}s`, number[]>;
+  for (const t of PEAK_TYPES) o[`${t}s`] = ids.map((id) => splits.get(id)?.[t] ?? 0);
+  return o;
+}
+
+/** The workbook's table of the split. */
+export function peakTable(names: readonly string[], units: readonly string[], ids: readonly number[], splits: Map<number, PeakSplit>) {
+  return {
+    title: 'By peak type (time-of-use tariff)',
+    columns: ['Peak type', ...names.map((n, i) => `${n} (${units[i]})`)],
+    rows: PEAK_TYPES.map((t) => [t, ...ids.map((id) => splits.get(id)?.[t] ?? 0)]),
+  };
+}
