@@ -1,20 +1,20 @@
-import { ApiError, badRequest } from '../api/errors';
-import type { Registry } from '../model/registry';
-import type { RequestContext } from '../model/types';
-
-export interface RowError {
-  row: number;
-  field: string | null;
-  message: string;
-}
+import { badRequest } from '../api/errors';
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF; a UTF-8 BOM is ignored. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+  return [...csvRows(text)];
+}
+
+/**
+ * The rows of a CSV text one at a time (blank rows skipped), so that a caller can parse a 100,000-row list in
+ * slices between which the event loop runs.
+ */
+export function* csvRows(text: string): Generator<string[]> {
   let row: string[] = [];
   let cell = '';
   let quoted = false;
   const s = text.replace(/^\uFEFF/, '');
+  const blank = (r: string[]) => r.every((c) => c.trim() === '');
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (quoted) {
@@ -30,7 +30,7 @@ export function parseCsv(text: string): string[][] {
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && s[i + 1] === '\n') i++;
       row.push(cell);
-      rows.push(row);
+      if (!blank(row)) yield row;
       row = [];
       cell = '';
     } else cell += c;
@@ -38,9 +38,8 @@ export function parseCsv(text: string): string[][] {
   if (quoted) throw badRequest('API.INVALID_POINT_LIST', 'the CSV ends inside a quoted field');
   if (cell !== '' || row.length) {
     row.push(cell);
-    rows.push(row);
+    if (!blank(row)) yield row;
   }
-  return rows.filter((r) => r.some((c) => c.trim() !== ''));
 }
 
 export async function parseXlsx(buf: Buffer): Promise<string[][]> {
@@ -64,54 +63,4 @@ export async function parseXlsx(buf: Buffer): Promise<string[][]> {
     rows.push(cells);
   });
   return rows;
-}
-
-const NUMERIC_ADDRESS_KEYS = new Set(['slave_id', 'function_code', 'offset', 'number_of_registers', 'object_id', 'property_array_index', 'bit']);
-
-/**
- * Turns a table (header row of point field names; `address` as JSON or `address.<key>` columns) into points of
- * one data source. All rows are validated; if any is wrong, nothing is imported and every error is reported.
- */
-export function importPointRows(ctx: RequestContext, registry: Registry, dataSourceId: number, table: string[][]): { imported: number; ids: number[] } {
-  if (table.length < 2) throw badRequest('API.INVALID_POINT_LIST', 'the point list needs a header row and at least one point');
-  const header = table[0].map((h) => h.trim());
-  if (!header.includes('name')) throw badRequest('API.INVALID_POINT_LIST', 'the header row must name the columns; "name" is missing');
-  const def = registry.get('points');
-  const known = new Set(def.fields.map((f) => f.name));
-  const unknown = header.filter((h) => h && !known.has(h) && !h.startsWith('address.'));
-  if (unknown.length) throw badRequest('API.INVALID_POINT_LIST', `unknown columns: ${unknown.join(', ')}`);
-  const errors: RowError[] = [];
-  const ids: number[] = [];
-  const rollback = new Error('rollback');
-  try {
-    ctx.store.tx(() => {
-      table.slice(1).forEach((cells, i) => {
-        const rowNo = i + 2;
-        const input: Record<string, unknown> = { data_source_id: dataSourceId };
-        const address: Record<string, unknown> = {};
-        header.forEach((h, c) => {
-          const raw = (cells[c] ?? '').trim();
-          if (h.startsWith('address.')) {
-            if (raw !== '') address[h.slice(8)] = NUMERIC_ADDRESS_KEYS.has(h.slice(8)) && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
-            return;
-          }
-          if (raw === '' || h === 'data_source_id') return;
-          const f = def.fields.find((x) => x.name === h)!;
-          input[h] = f.type === 'boolean' ? /^(true|1|yes)$/i.test(raw) : f.type === 'number' || f.type === 'integer' ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
-        });
-        if (Object.keys(address).length) input.address = address;
-        try {
-          ids.push(registry.create(ctx, def, input));
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          errors.push({ row: rowNo, field: e.field ?? null, message: e.message });
-        }
-      });
-      if (errors.length) throw rollback;
-    });
-  } catch (e) {
-    if (e !== rollback) throw e;
-    throw new ApiError(400, 'API.BAD_REQUEST', 'API.INVALID_POINT_LIST', `${errors.length} of ${table.length - 1} rows are wrong; nothing was imported`, undefined, { errors });
-  }
-  return { imported: ids.length, ids };
 }

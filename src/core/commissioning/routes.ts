@@ -5,7 +5,8 @@ import type { AcquisitionService } from '../acquisition/contracts';
 import type { AuditLog } from '../audit/audit';
 import type { Registry } from '../model/registry';
 import type { Store } from '../store/store';
-import { importPointRows, parseCsv, parseXlsx } from './pointlist';
+import { importPointList } from './import';
+import { csvRows, parseXlsx } from './pointlist';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -39,22 +40,21 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
     const id = idParam((req.params as { id: string }).id);
     registry.mustRow(store, registry.get('datasources'), id);
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim();
-    let table: string[][];
-    if (type === XLSX) table = await parseXlsx(req.body as Buffer);
-    else if (type === 'text/csv') table = parseCsv(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? ''));
+    let rows: Iterable<string[]>;
+    if (type === XLSX) rows = await parseXlsx(req.body as Buffer);
+    else if (type === 'text/csv') rows = csvRows(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? ''));
     else throw badRequest('API.UNSUPPORTED_MEDIA_TYPE', `send the point list as text/csv or ${XLSX}`);
     const ctx = { store, userId: p.userId, userName: p.userName };
+    const record = (result: 'ok' | 'failed', details: Record<string, unknown>) =>
+      audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result, details });
     try {
-      // the points and their audit entry commit together; listeners hear of the whole import once
-      const result = store.tx(() => {
-        const r = importPointRows(ctx, registry, id, table);
-        audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'ok', details: { imported: r.imported } });
-        return r;
-      });
+      // validated in slices while scans go on; the points and their audit entry commit together, and listeners
+      // hear of the whole import once
+      const result = await importPointList(ctx, registry, id, rows, { inCommit: (r) => record('ok', { imported: r.imported }) });
       registry.emitAll(result.ids.map((pid) => ({ entity: 'points', op: 'create' as const, id: pid })));
       return { imported: result.imported };
     } catch (e) {
-      audit.record({ userId: p.userId, userName: p.userName, action: 'config.import', target: `datasources:${id}/pointlist`, result: 'failed', details: { error: (e as Error).message } });
+      record('failed', { error: (e as Error).message });
       throw e;
     }
   });
