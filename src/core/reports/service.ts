@@ -64,6 +64,12 @@ function historyOf(deps: ReportDeps): HistoryReader | undefined {
   };
 }
 
+/** a point's latest value as stored (after a restart the value bus is empty until the next read) */
+function storedLatest(deps: ReportDeps, pointId: number) {
+  const h = deps.services.get('historian') as { storage: SampleStorage } | undefined;
+  return h?.storage.latest(pointId);
+}
+
 function installationZone(deps: ReportDeps, energy: EnergyService): string {
   const first = deps.store.db.prepare('SELECT id FROM spaces ORDER BY parent_space_id IS NOT NULL, id LIMIT 1').get() as { id: number } | undefined;
   return first ? energy.timezoneOf('spaces', first.id) : 'UTC';
@@ -131,7 +137,7 @@ export function runReport(deps: ReportDeps, p: Principal, name: string, q: Query
     if (entry.noBase) params.base = null;
   }
   const ctx: BuildCtx = { store: deps.store, energy, subject, params, currency: currencyOf(deps.store, subject.row.cost_center_id), principal: p, query: q, history: historyOf(deps) };
-  const built = guarded(() => ('realtime' in entry ? buildMeterRealtime(ctx, (id) => deps.values.latest(id), now) : (entry as { build: (c: BuildCtx) => Built }).build(ctx)));
+  const built = guarded(() => ('realtime' in entry ? buildMeterRealtime(ctx, (id) => deps.values.latest(id) ?? storedLatest(deps, id), now) : (entry as { build: (c: BuildCtx) => Built }).build(ctx)));
   return { built, quickMode: params.quickMode };
 }
 
