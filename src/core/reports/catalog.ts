@@ -14,6 +14,8 @@ import { buildEfficiency, buildOutput } from './families/output';
 import { buildTenantBill } from './families/tenantbill';
 import { buildBatch } from './families/batch';
 import { buildComparison, buildSubmetersBalance } from './families/compare';
+import { buildSaving } from './families/saving';
+import { buildPlan } from './families/plan';
 
 export interface CatalogEntry {
   kind: SubjectKind;
@@ -61,3 +63,9 @@ for (const [prefix, kind] of [...SITE_KINDS.filter(([p]) => p !== 'space'), ['me
 catalog.set('metercomparison', { kind: 'meters', alias: { meterid: 'meterid1', meteruuid: 'meteruuid1' }, noBase: true, build: buildComparison });
 catalog.set('metersubmetersbalance', { kind: 'meters', noBase: true, build: buildSubmetersBalance });
 catalog.set('metertrend', { kind: 'meters', fixedPeriodType: 'hourly', noBase: true, build: buildMeterTrend });
+
+// saving (baseline − actual) and plan (plan − actual) for every energy subject
+for (const [prefix, kind] of [...SITE_KINDS, ['meter', 'meters'], ['virtualmeter', 'virtualmeters'], ['offlinemeter', 'offlinemeters']] as [string, SubjectKind][]) {
+  catalog.set(`${prefix}saving`, { kind, build: buildSaving });
+  catalog.set(`${prefix}plan`, { kind, build: buildPlan });
+}

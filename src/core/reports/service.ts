@@ -18,11 +18,15 @@ import { buildEnergyFlow } from './families/flow';
 import { authorize, requireEnergy, resolveSubject } from './subjects';
 import type { HistoryReader } from './parameters';
 import { Downsampler, type SampleStorage } from '../historian/storage';
+import { standalone } from './standalone';
+import type { Access } from '../auth/access';
 
 export interface ReportDeps {
   store: Store;
   services: Map<string, unknown>;
   values: ValueBus;
+  /** object-level permission of entities outside the energy subjects (microgrids, storage ...) */
+  access?: Access;
 }
 
 export interface ReportOutcome {
@@ -30,7 +34,7 @@ export interface ReportOutcome {
   quickMode: boolean;
 }
 
-export const REPORT_NAMES = () => ['dashboard', 'meterrealtime', 'energyflowdiagram', ...catalog.keys()];
+export const REPORT_NAMES = () => ['dashboard', 'meterrealtime', 'energyflowdiagram', ...catalog.keys(), ...standalone.keys()];
 
 function energyOf(deps: ReportDeps): EnergyService {
   return requireEnergy<EnergyService>(deps.services);
@@ -118,6 +122,8 @@ export function runReport(deps: ReportDeps, p: Principal, name: string, q: Query
     const quick = parseBool(q, 'quickmode');
     return { built: guarded(() => buildEnergyFlow(deps.store, energyOf(deps), p, q)), quickMode: quick };
   }
+  const own = standalone.get(name);
+  if (own) return guarded(() => own(deps, p, q, now));
   const entry = name === 'meterrealtime' ? { kind: 'meters' as const, fixedPeriodType: 'hourly' as const, noBase: true, realtime: true } : catalog.get(name);
   if (!entry) throw notFound('API.REPORT_NOT_FOUND', `no report named ${name}`);
   const energy = energyOf(deps);
