@@ -245,6 +245,24 @@ describe('bad input', () => {
     expect(await trend()).toBe(0);
   });
 
+  it('imports three weeks of 1-minute readings (a 1.7 MB body, over the default body limit) into hand-computed hours', async () => {
+    const m = await s.meter('Minute logger', { high: 1000 });
+    const start = t('2026-07-01T00:00:00Z');
+    // 0.5 kWh a minute, and 1 kWh a minute in the first hour of each UTC day: 30 kWh an hour, 60 in hour 0
+    const rows: [string, number][] = [];
+    let v = 1000;
+    for (let i = 0; i <= 21 * 1440; i++) {
+      rows.push([new Date(start + i * 60_000).toISOString(), Math.round(v * 1000) / 1000]);
+      v += i % 1440 < 60 ? 1 : 0.5;
+    }
+    expect(JSON.stringify({ data: rows.map(([utc_date_time, value]) => ({ utc_date_time, value })) }).length).toBeGreaterThan(1.6 * 1024 * 1024);
+    expect(await s.history(m.point, rows)).toMatchObject({ imported: 21 * 1440 + 1, replaced: 0 });
+    await settled();
+    const r = await rt.api<{ values: Row[] }>('GET', `/meters/${m.meter}/energy?startdatetime=2026-07-01T00:00:00Z&enddatetime=2026-07-22T00:00:00Z&periodtype=hourly`);
+    expect(r.body.values).toHaveLength(21 * 24);
+    r.body.values.forEach((x, i) => expect(x.value, x.utc_date_time).toBeCloseTo(i % 24 === 0 ? 60 : 30, 6));
+  });
+
   it('imports text/csv and says how many were replaced', async () => {
     const p = ids.b.point;
     const post = (body: string) => fetch(`${rt.url}/api/points/${p}/history`, { method: 'POST', headers: { ...rt.headers, 'Content-Type': 'text/csv' }, body });

@@ -6,8 +6,7 @@
  */
 import type { RuntimeContext } from '../feature';
 import type { Historian } from '../historian/feature';
-import type { PointValue } from '../values/bus';
-import { importHistory } from './history';
+import { importHistory, seriesOf } from './history';
 
 const DONE_KEY = 'energy.demo_history';
 const STEP_MS = 15 * 60_000;
@@ -50,14 +49,14 @@ export function seedDemoHistory(ctx: RuntimeContext, historian: Historian, impor
     const id = ctx.store.db.prepare("SELECT id FROM points WHERE name = ? AND object_type = 'ENERGY_VALUE' ORDER BY id LIMIT 1").pluck().get(name) as number | undefined;
     if (id === undefined) continue;
     // integrate backwards from the register's start value
-    const rows: PointValue[] = [];
+    const rows: { ts: number; value: number }[] = [];
     let v = profile.end;
     for (let ts = end; ts >= start; ts -= STEP_MS) {
-      rows.push({ point_id: id, ts, value: Math.round(v * 1000) / 1000, quality: 'good' });
+      rows.push({ ts, value: Math.round(v * 1000) / 1000 });
       v -= (profile.kw(ts - STEP_MS / 2) * STEP_MS) / 3_600_000;
     }
     rows.reverse();
-    const r = importHistory(historian, id, rows, imported);
+    const r = importHistory(historian, id, seriesOf(rows), imported);
     ctx.audit.record({ userId: null, userName: 'system', action: 'history.import', target: `points:${id}`, newValue: { ...r, reason: 'demo history' }, result: 'ok' });
   }
   ctx.settings.set(DONE_KEY, new Date().toISOString());
