@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ModbusRTU from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPymodbus, startPymodbus, type Peer, type PymodbusConfig } from '../peers/peers';
+import { modbusReader } from '../support/modbus-reader';
 import { freePort, login, serve, type Served } from '../support/process';
 
 const PASSWORD = 'Control-Test-Pass-1';
@@ -37,7 +37,8 @@ describe.skipIf(!hasPymodbus())('control arbiter against a pymodbus battery', ()
   let server: Served;
   let dataDir: string;
   let headers: Record<string, string>;
-  const client = new ModbusRTU();
+  const reader = modbusReader(() => port);
+  const { client, connect } = reader;
   const ids: Record<string, number> = {};
   let storage: number;
 
@@ -46,25 +47,8 @@ describe.skipIf(!hasPymodbus())('control arbiter against a pymodbus battery', ()
     const text = await r.text();
     return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
   };
-  const connect = async () => {
-    if (client.isOpen) client.close(() => undefined);
-    await client.connectTCP('127.0.0.1', { port });
-    client.setID(1);
-    client.setTimeout(2000);
-  };
   /** the setpoint as the device holds it */
-  const setpoint = async (): Promise<number> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await client.readHoldingRegisters(0, 2);
-        return Math.round(r.buffer.readFloatBE(0) * 1000) / 1000;
-      } catch (e) {
-        if (attempt > 5) throw e;
-        await sleep(200);
-        await connect().catch(() => undefined);
-      }
-    }
-  };
+  const setpoint = () => reader.readFloat(0);
   const setRegister = (offset: number, value: number) => client.writeRegister(offset, value & 0xffff);
   const stack = async () => (await api<{ target: number | null; kind: string; requests: { id: string; source: string; value: number | null; winning: boolean; reason: string }[] }>('GET', `/control/points/${ids.setpoint}/requests`)).body;
   const event = async (name: string, offsetMs: number, duration: string, type: string, value: number, priority = 0) => {

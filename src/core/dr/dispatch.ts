@@ -52,27 +52,39 @@ interface Interval {
 }
 
 /**
- * The signal in force at `now`: the event's intervals (OpenADR: each from its own intervalPeriod.start, else
- * where the previous one ended, the first at the event's start; lasting its own duration, else an equal share of
- * the event's), each dispatched at its time; an event without intervals holds its one payload throughout.
+ * When each of an event's intervals holds (OpenADR: each from its own intervalPeriod.start, else where the previous
+ * one ended, the first at the event's start; lasting its own duration, else an equal share of the event's), cut at
+ * the event's end.
  */
-export function currentSignal(o: { interval_period: { start: string; duration: string }; intervals: unknown[]; payload: { type: string; value: unknown } }, now: number): { type: string; value: number; end: number } | null {
+export function intervalTimes(o: { interval_period: { start: string; duration: string }; intervals: unknown[] }): { start: number; end: number }[] {
   const start = Date.parse(o.interval_period.start);
   const total = durationMs(o.interval_period.duration) ?? 0;
   const end = start + total;
-  if (now < start || now >= end) return null;
   const list = o.intervals as Interval[];
-  if (!list.length) return typeof o.payload.value === 'number' ? { type: o.payload.type, value: o.payload.value, end } : null;
   let at = start;
-  for (const iv of list) {
+  return list.map((iv) => {
     const s = iv.intervalPeriod?.start ? Date.parse(iv.intervalPeriod.start) : at;
     const e = Math.min(end, s + (durationMs(iv.intervalPeriod?.duration) ?? total / list.length));
     at = e;
-    if (now < s || now >= e) continue;
-    const p = (iv.payloads ?? []).find((x) => typeof x.type === 'string' && typeof x.values?.[0] === 'number');
-    return p ? { type: p.type as string, value: p.values![0] as number, end: e } : null;
-  }
-  return null;
+    return { start: s, end: e };
+  });
+}
+
+/**
+ * The signal in force at `now`: the interval holding at `now` (intervalTimes), each dispatched at its time; an event
+ * without intervals holds its one payload throughout.
+ */
+export function currentSignal(o: { interval_period: { start: string; duration: string }; intervals: unknown[]; payload: { type: string; value: unknown } }, now: number): { type: string; value: number; end: number } | null {
+  const start = Date.parse(o.interval_period.start);
+  const end = start + (durationMs(o.interval_period.duration) ?? 0);
+  if (now < start || now >= end) return null;
+  const list = o.intervals as Interval[];
+  if (!list.length) return typeof o.payload.value === 'number' ? { type: o.payload.type, value: o.payload.value, end } : null;
+  const times = intervalTimes(o);
+  const i = times.findIndex((t) => now >= t.start && now < t.end);
+  if (i < 0) return null;
+  const p = (list[i].payloads ?? []).find((x) => typeof x.type === 'string' && typeof x.values?.[0] === 'number');
+  return p ? { type: p.type as string, value: p.values![0] as number, end: times[i].end } : null;
 }
 
 interface ResourceRow {

@@ -4,6 +4,7 @@
  * `viewer` is the partner (VEN) reading, or null for the VTN operator (business logic) who sees every target.
  */
 import type { Db } from '../store/store';
+import { intervalTimes } from './dispatch';
 import { type EventRow, toOperator } from './events';
 
 const iso = (t: string) => new Date(Date.parse(t)).toISOString();
@@ -13,6 +14,7 @@ export interface ProgramRow {
   uuid: string;
   name: string;
   description: string | null;
+  openadr?: string | null;
   created_at: string;
   modified_at: string;
 }
@@ -24,10 +26,13 @@ export interface PartnerRow {
   role: 'ven' | 'bl';
   ven_name: string | null;
   ven_registered_at: string | null;
+  ven_attributes?: string | null;
   created_at: string;
 }
 
+/** A program: its name, the operator's description as a DESCRIPTION attribute, and the OpenADR members a BL wrote. */
 export function programOut(p: ProgramRow) {
+  const extra = (p.openadr ? JSON.parse(p.openadr) : {}) as Record<string, unknown>;
   return {
     id: p.uuid,
     objectType: 'PROGRAM',
@@ -35,18 +40,36 @@ export function programOut(p: ProgramRow) {
     modificationDateTime: iso(p.modified_at),
     programName: p.name.slice(0, 128),
     ...(p.description ? { attributes: [{ type: 'DESCRIPTION', values: [p.description] }] } : {}),
+    ...extra,
   };
 }
 
 /** Units of the operator's payload types (documented in docs/dr.md). */
 const UNITS: Record<string, string | undefined> = { PowerLevel: 'KW', DISPATCH_SETPOINT: 'KW', CurrentLevel: 'A', PRICE: undefined, SIMPLE: undefined };
 
-/** The event's intervals: stored OpenADR intervals as they are, else one interval carrying the event's payload. */
-export function intervalsOf(e: EventRow): { id: number; intervalPeriod?: { start?: string; duration?: string }; payloads: { type: string; values: unknown[] }[] }[] {
+/** Milliseconds as an ISO 8601 duration (PT1H30M, PT5S). */
+export function isoDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${r || (!h && !m) ? `${r}S` : ''}`;
+}
+
+type WireInterval = { id: number; intervalPeriod?: { start?: string; duration?: string }; payloads: { type: string; values: unknown[] }[] };
+
+/**
+ * The event's intervals: an event without intervals is one interval carrying its payload over the event's period;
+ * several intervals each carry their own intervalPeriod (when they hold, as dispatch holds them), since OpenADR reads
+ * the event's intervalPeriod.duration as the default duration of each interval.
+ */
+export function intervalsOf(e: EventRow): WireInterval[] {
   const o = toOperator(e);
-  const stored = o.intervals as { id: number; intervalPeriod?: { start?: string; duration?: string }; payloads: { type: string; values: unknown[] }[] }[];
-  if (stored.length) return stored;
-  return [{ id: 0, payloads: [{ type: o.payload.type, values: [o.payload.value] }] }];
+  const stored = o.intervals as WireInterval[];
+  if (!stored.length) return [{ id: 0, payloads: [{ type: o.payload.type, values: [o.payload.value] }] }];
+  if (stored.length === 1 && !stored[0].intervalPeriod) return stored;
+  const times = intervalTimes(o);
+  return stored.map((iv, i) => ({ ...iv, intervalPeriod: { start: new Date(times[i].start).toISOString(), duration: isoDuration(times[i].end - times[i].start) } }));
 }
 
 export function eventOut(db: Db, e: EventRow, viewer: number | null) {
@@ -82,6 +105,7 @@ export function venOut(p: PartnerRow) {
     modificationDateTime: iso(p.ven_registered_at ?? p.created_at),
     clientID: p.client_id,
     venName: p.ven_name ?? p.name,
+    ...(p.ven_attributes ? { attributes: JSON.parse(p.ven_attributes) as unknown[] } : {}),
   };
 }
 

@@ -9,8 +9,10 @@ import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import { newSecret, secretHash } from '../auth/passwords';
 import type { Principal } from '../auth/service';
 import type { RuntimeContext } from '../feature';
+import { programChange } from './changes';
 import { type EcobeeOptions, ecobeeRequest, sendToEcobee } from './ecobee';
 import { type EventRow, parseEvent, saveEvent, toOperator } from './events';
+import type { ProgramRow } from './openadr-wire';
 import { resourcePerformance } from './performance';
 import { isWebhookUrl } from './webhooks';
 import type { ResourceRow } from './partner';
@@ -31,6 +33,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     if (db.prepare('SELECT 1 FROM dr_programs WHERE name = ?').get(d.name.trim())) throw badRequest('API.PROGRAM_NAME_IS_ALREADY_IN_USE', `program ${d.name} exists already`, 'name');
     const id = Number(db.prepare('INSERT INTO dr_programs (uuid, name, description, created_at, modified_at) VALUES (?, ?, ?, ?, ?)').run(randomUUID(), d.name.trim(), typeof d.description === 'string' ? d.description : null, now(), now()).lastInsertRowid);
     audit(p, 'dr.program.create', `dr_programs:${id}`, d);
+    dr.notify(programChange(db, db.prepare('SELECT * FROM dr_programs WHERE id = ?').get(id) as ProgramRow, 'CREATE'));
     reply.code(201).header('Location', `/api/dr/programs/${id}`);
     return db.prepare('SELECT id, uuid, name, description FROM dr_programs WHERE id = ?').get(id);
   });
@@ -47,6 +50,8 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
       for (const x of new Set(ids as number[])) db.prepare('INSERT INTO dr_program_partners (program_id, partner_id) VALUES (?, ?)').run(id, x);
     });
     audit(p, 'dr.program.partners', `dr_programs:${id}`, ids);
+    // the partners enrolled now hear of the program (an UPDATE: it existed before they could see it)
+    dr.notify(programChange(db, db.prepare('SELECT * FROM dr_programs WHERE id = ?').get(id) as ProgramRow, 'UPDATE'));
     return { partner_ids: [...new Set(ids)] };
   });
 
@@ -180,7 +185,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     if (e.status === 'active') throw badRequest('API.DR_EVENT_IS_ACTIVE', 'cancel a running event before deleting it', 'status');
     db.prepare('DELETE FROM dr_events WHERE id = ?').run(e.id);
     audit(p, 'dr.event.delete', `dr_events:${e.id}`);
-    dr.announce({ ...e, status: e.status === 'draft' ? 'cancelled' : e.status }, 'Delete');
+    dr.announce(e, 'Delete');
     return reply.code(204).send();
   });
   // ecobee: the utility account's API (base URL and token are settings), events sent and cancelled there

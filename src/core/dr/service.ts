@@ -5,7 +5,9 @@
 import { ApiError } from '../api/errors';
 import type { RuntimeContext } from '../feature';
 import { endOf, type EventRow, toPartner } from './events';
-import { eventOut } from './openadr-wire';
+import { eventChange, snapshot } from './changes';
+import { MqttNotifier } from './mqtt-notifier';
+import { type Change, Notifier } from './notify';
 import { canSee } from './visibility';
 import { WebhookOutbox } from './webhooks';
 import { DrDispatch } from './dispatch';
@@ -15,12 +17,26 @@ export const now = () => new Date().toISOString();
 export class DemandResponse {
   readonly outbox: WebhookOutbox;
   readonly dispatch: DrDispatch;
+  readonly notifier: Notifier;
+  readonly mqtt: MqttNotifier;
   constructor(
     private readonly ctx: RuntimeContext,
     backoffBaseMs = 1000,
   ) {
     this.outbox = new WebhookOutbox(ctx.store, ctx.log, backoffBaseMs);
     this.dispatch = new DrDispatch(ctx);
+    this.notifier = new Notifier(ctx.store.db, this.outbox);
+    this.mqtt = new MqttNotifier(ctx.store.db, ctx.settings, ctx.log);
+    this.notifier.sinks.push(this.mqtt);
+  }
+
+  /** Notifies OpenADR subscribers (webhooks, MQTT) of a change; never waits for them. */
+  notify(change: Change): void {
+    try {
+      this.notifier.notify(change);
+    } catch (e) {
+      this.ctx.log(`dr: notification of ${change.objectType} ${change.operation} failed: ${(e as Error).message}`);
+    }
   }
 
   event(id: number): EventRow {
@@ -29,21 +45,16 @@ export class DemandResponse {
     return e;
   }
 
-  /** Announces a change of an event to the partners' subscriptions (never waits for them). */
+  /** Announces a change of an event to the partners' subscriptions (partner API and OpenADR; never waits for them). */
   announce(e: EventRow, op: 'Create' | 'Update' | 'Delete'): void {
-    if (e.status === 'draft' && op !== 'Delete') return;
+    // a draft was never shown to anyone: its changes (and its deletion) are nobody's news
+    if (e.status === 'draft') return;
     const db = this.ctx.store.db;
     const body = toPartner(this.ctx.store, e);
-    const program = e.program_id ? (db.prepare('SELECT uuid FROM dr_programs WHERE id = ?').get(e.program_id) as { uuid: string } | undefined) : undefined;
-    // a deleted event is announced to those who could see it: its row is gone, the snapshot is what they saw
-    this.outbox.enqueue(body, op, { operation: op, event: body }, {
-      sees: (partner) => canSee(db, partner, { ...e, status: e.status === 'draft' ? 'cancelled' : e.status }),
-      programId: program?.uuid ?? null,
-      notification: (partner) => {
-        const object = eventOut(db, e, partner);
-        return { objectType: 'EVENT', operation: op.toUpperCase(), object, targets: object.targets };
-      },
-    });
+    this.outbox.enqueue(body, op, { operation: op, event: body }, (partner) => canSee(db, partner, e));
+    // a deleted event is announced to those who could see it: the snapshot is taken before anything else goes
+    const change = eventChange(db, e, op.toUpperCase() as 'CREATE' | 'UPDATE' | 'DELETE');
+    this.notify(op === 'Delete' ? snapshot(db, change) : change);
   }
 
   /** Starts and ends events on the clock; running events hold requests on their assets through the arbiter. */

@@ -80,5 +80,13 @@ export const drMigrations: FeatureMigrations = {
       name: 'every ecobee reference an event was sent under',
       up: (db) => db.exec("ALTER TABLE dr_events ADD COLUMN ecobee_refs TEXT NOT NULL DEFAULT '[]'"),
     },
+    {
+      version: 4,
+      name: 'OpenADR 3 writes: a program\'s OpenADR members, a VEN\'s attributes',
+      up: (db) =>
+        db.exec(`
+          ALTER TABLE dr_programs ADD COLUMN openadr TEXT;
+          ALTER TABLE dr_partners ADD COLUMN ven_attributes TEXT;`),
+    },
   ],
 };

@@ -52,49 +52,37 @@ export class WebhookOutbox {
   ) {}
 
   /**
-   * Queues the event for every subscription matching its payload type and the operation, and allowed to see it
-   * (`audience.sees(partnerId)`); OpenADR subscriptions (`openadr` set) get the OpenADR notification
-   * (`audience.notification(partnerId)`) at each matching objectOperation's callbackUrl with its bearer token.
+   * Queues an event for every partner-API subscription (the Energy Coordination shape) matching its payload type and
+   * the operation, and allowed to see it (`sees(partnerId)`). OpenADR subscriptions are served by notify.ts.
    */
-  enqueue(
-    event: { id: string; payload?: { type?: string } },
-    operation: 'Create' | 'Update' | 'Delete',
-    body: unknown,
-    audience: { sees(partner: number): boolean; programId?: string | null; notification?(partner: number): unknown } = { sees: () => true },
-  ): number {
+  enqueue(event: { id: string; payload?: { type?: string } }, operation: 'Create' | 'Update' | 'Delete', body: unknown, sees: (partner: number) => boolean = () => true): number {
     const payloadType = ['CurrentLevel', 'PowerLevel'].includes(String(event.payload?.type)) ? String(event.payload!.type) : 'Unknown';
-    const subs = this.store.db.prepare('SELECT id, partner_id, event_payload_types, operation_types, openadr FROM dr_subscriptions').all() as {
+    const subs = this.store.db.prepare('SELECT id, partner_id, event_payload_types, operation_types FROM dr_subscriptions WHERE openadr IS NULL').all() as {
       id: number;
       partner_id: number;
       event_payload_types: string;
       operation_types: string;
-      openadr: string | null;
     }[];
     const text = JSON.stringify(body);
-    const insert = this.store.db.prepare("INSERT INTO dr_deliveries (subscription_id, event_uuid, operation, body, status, next_attempt_at, created_at, url, bearer) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
     let n = 0;
     for (const s of subs) {
-      if (!audience.sees(s.partner_id)) continue;
-      if (s.openadr) {
-        const sub = JSON.parse(s.openadr) as { programID?: string; objectOperations: { objects: string[]; operations: string[]; callbackUrl: string; bearerToken?: string | null }[] };
-        if (sub.programID && sub.programID !== audience.programId) continue;
-        const note = audience.notification ? JSON.stringify(audience.notification(s.partner_id)) : text;
-        for (const o of sub.objectOperations) {
-          if (!o.objects.includes('EVENT') || !o.operations.includes(operation.toUpperCase())) continue;
-          insert.run(s.id, event.id, operation, note, Date.now(), new Date().toISOString(), o.callbackUrl, o.bearerToken ?? null);
-          n++;
-        }
-        continue;
-      }
+      if (!sees(s.partner_id)) continue;
       const types = JSON.parse(s.event_payload_types) as string[];
       const ops = JSON.parse(s.operation_types) as string[];
       if (types.length && !types.includes(payloadType)) continue;
       if (ops.length && !ops.includes(operation)) continue;
-      insert.run(s.id, event.id, operation, text, Date.now(), new Date().toISOString(), null, null);
+      this.enqueueTo(s.id, event.id, operation, text, null, null);
       n++;
     }
-    if (n) setImmediate(() => this.tick());
     return n;
+  }
+
+  /** Queues one delivery to a subscription (at `url`, else the subscription's webhook URL) and wakes the sender. */
+  enqueueTo(subscriptionId: number, objectId: string, operation: string, body: string, url: string | null, bearer: string | null): void {
+    this.store.db
+      .prepare("INSERT INTO dr_deliveries (subscription_id, event_uuid, operation, body, status, next_attempt_at, created_at, url, bearer) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)")
+      .run(subscriptionId, objectId, operation, body, Date.now(), new Date().toISOString(), url, bearer);
+    setImmediate(() => this.tick());
   }
 
   start(): void {
