@@ -72,6 +72,11 @@ export interface DataSourceDiagnostics {
 export interface AcquisitionService {
   /** diff and apply live: data sources and points added, changed or removed without a restart */
   configure(dataSources: DataSourceConfig[], points: PointConfig[]): void;
+  /**
+   * Applies what changed (null: deleted) and re-plans only the data sources those points and data sources
+   * belong to, before and after the change; the other data sources keep their plans and their clocks.
+   */
+  update(dataSources: ReadonlyMap<number, DataSourceConfig | null>, points: ReadonlyMap<number, PointConfig | null>): void;
   start(): Promise<void>;
   /** closes every connection and clears every timer */
   stop(): Promise<void>;

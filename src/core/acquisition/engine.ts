@@ -216,6 +216,8 @@ class SourceRunner {
 class Engine implements AcquisitionService {
   private readonly runners = new Map<number, SourceRunner>();
   private readonly points = new Map<number, PointConfig>();
+  /** data source id -> its points, so that a change re-plans one data source without looking at the others */
+  private readonly bySource = new Map<number, Map<number, PointConfig>>();
   readonly latestValues = new Map<number, PointValue>();
   private virtuals = new Map<number, CompiledVirtual>();
   private dependents = new Map<number, number[]>();
@@ -238,11 +240,91 @@ class Engine implements AcquisitionService {
     const pointIds = new Set(points.map((p) => p.id));
     for (const id of this.latestValues.keys()) if (!pointIds.has(id)) this.latestValues.delete(id);
     this.points.clear();
-    for (const p of points) this.points.set(p.id, p);
+    this.bySource.clear();
+    for (const p of points) this.addPoint(p);
+    this.compileVirtuals();
+    for (const ds of dataSources) this.applySource(ds);
+    // virtual points whose inputs are already known get a value now
+    this.evaluate([...this.virtuals.keys()], []);
+  }
 
+  update(dataSources: ReadonlyMap<number, DataSourceConfig | null>, points: ReadonlyMap<number, PointConfig | null>): void {
+    const touched = new Set<number>();
+    let virtualsChanged = false;
+    for (const [id, p] of points) {
+      const old = this.points.get(id);
+      if (old) {
+        touched.add(old.data_source_id);
+        this.bySource.get(old.data_source_id)?.delete(id);
+        this.points.delete(id);
+        if (old.is_virtual) virtualsChanged = true;
+      }
+      if (p) {
+        this.addPoint(p);
+        touched.add(p.data_source_id);
+        if (p.is_virtual) virtualsChanged = true;
+      } else {
+        this.latestValues.delete(id);
+        if (this.dependents.has(id)) virtualsChanged = true;
+      }
+    }
+    for (const [id, ds] of dataSources) {
+      if (ds) {
+        this.applySource(ds);
+        continue;
+      }
+      const runner = this.runners.get(id);
+      if (runner) {
+        this.runners.delete(id);
+        this.track(runner.stop());
+      }
+      touched.delete(id);
+    }
+    for (const id of touched) {
+      if (dataSources.has(id)) continue; // applySource planned it already
+      this.runners.get(id)?.setPoints(this.pointsOf(id));
+    }
+    if (virtualsChanged) {
+      this.compileVirtuals();
+      this.evaluate([...this.virtuals.keys()], []);
+    }
+  }
+
+  private addPoint(p: PointConfig): void {
+    this.points.set(p.id, p);
+    let mine = this.bySource.get(p.data_source_id);
+    if (!mine) this.bySource.set(p.data_source_id, (mine = new Map()));
+    mine.set(p.id, p);
+  }
+
+  /** The points a data source's driver reads (virtual points are computed, not read). */
+  private pointsOf(dataSourceId: number): PointConfig[] {
+    return [...(this.bySource.get(dataSourceId)?.values() ?? [])].filter((p) => !p.is_virtual);
+  }
+
+  /** A data source added or changed: a new connection or protocol restarts its runner, anything else re-plans it. */
+  private applySource(ds: DataSourceConfig): void {
+    let runner = this.runners.get(ds.id);
+    const changed = runner && (runner.cfg.protocol !== ds.protocol || JSON.stringify(runner.cfg.connection) !== JSON.stringify(ds.connection));
+    if (runner && changed) {
+      this.track(runner.stop());
+      runner = undefined;
+    }
+    if (!runner) {
+      runner = new SourceRunner(ds, this);
+      this.runners.set(ds.id, runner);
+      runner.setPoints(this.pointsOf(ds.id));
+      if (this.running) runner.start();
+    } else {
+      runner.cfg = ds;
+      runner.setPoints(this.pointsOf(ds.id));
+    }
+  }
+
+  private compileVirtuals(): void {
     this.virtuals = new Map();
     this.dependents = new Map();
-    for (const p of points) {
+    for (const p of this.points.values()) {
       if (!p.is_virtual) continue;
       try {
         const c = compileVirtual(p.address);
@@ -257,27 +339,6 @@ class Engine implements AcquisitionService {
         this.emitRaw([{ point_id: p.id, value: null, quality: 'bad', ts: Date.now() }]);
       }
     }
-
-    for (const ds of dataSources) {
-      const mine = points.filter((p) => p.data_source_id === ds.id && !p.is_virtual);
-      let runner = this.runners.get(ds.id);
-      const changed = runner && (runner.cfg.protocol !== ds.protocol || JSON.stringify(runner.cfg.connection) !== JSON.stringify(ds.connection));
-      if (runner && changed) {
-        this.track(runner.stop());
-        runner = undefined;
-      }
-      if (!runner) {
-        runner = new SourceRunner(ds, this);
-        this.runners.set(ds.id, runner);
-        runner.setPoints(mine);
-        if (this.running) runner.start();
-      } else {
-        runner.cfg = ds;
-        runner.setPoints(mine);
-      }
-    }
-    // virtual points whose inputs are already known get a value now
-    this.evaluate([...this.virtuals.keys()], []);
   }
 
   private track(p: Promise<void>): void {

@@ -38,30 +38,43 @@ const parseObject = (text: string): Record<string, unknown> => {
   }
 };
 
+const toSource = (r: DataSourceRow): DataSourceConfig => ({ id: r.id, name: r.name, gateway_id: r.gateway_id, protocol: r.protocol, connection: parseObject(r.connection) });
+const toPoint = (r: PointRow): PointConfig => ({
+  id: r.id,
+  name: r.name,
+  data_source_id: r.data_source_id,
+  object_type: r.object_type,
+  units: r.units,
+  high_limit: r.high_limit,
+  low_limit: r.low_limit,
+  ratio: r.ratio ?? 1,
+  offset_constant: r.offset_constant ?? 0,
+  is_trend: r.is_trend === 1,
+  is_virtual: r.is_virtual === 1,
+  address: parseObject(r.address),
+});
+
 /** The configuration acquisition runs from, read from the store. */
 export function loadAcquisitionConfig(store: Store): { dataSources: DataSourceConfig[]; points: PointConfig[] } {
-  const dataSources = (store.db.prepare('SELECT id, name, gateway_id, protocol, connection FROM data_sources').all() as DataSourceRow[]).map((r) => ({
-    id: r.id,
-    name: r.name,
-    gateway_id: r.gateway_id,
-    protocol: r.protocol,
-    connection: parseObject(r.connection),
-  }));
-  const points = (store.db.prepare('SELECT * FROM points').all() as PointRow[]).map((r) => ({
-    id: r.id,
-    name: r.name,
-    data_source_id: r.data_source_id,
-    object_type: r.object_type,
-    units: r.units,
-    high_limit: r.high_limit,
-    low_limit: r.low_limit,
-    ratio: r.ratio ?? 1,
-    offset_constant: r.offset_constant ?? 0,
-    is_trend: r.is_trend === 1,
-    is_virtual: r.is_virtual === 1,
-    address: parseObject(r.address),
-  }));
+  const dataSources = (store.db.prepare('SELECT id, name, gateway_id, protocol, connection FROM data_sources').all() as DataSourceRow[]).map(toSource);
+  const points = (store.db.prepare('SELECT * FROM points').all() as PointRow[]).map(toPoint);
   return { dataSources, points };
+}
+
+/** The data sources and points with these ids as they are now (null: no longer there). */
+export function loadChanged(store: Store, dataSourceIds: Iterable<number>, pointIds: Iterable<number>): { dataSources: Map<number, DataSourceConfig | null>; points: Map<number, PointConfig | null> } {
+  const read = <R extends { id: number }, T>(sql: string, ids: number[], map: (r: R) => T): Map<number, T | null> => {
+    const out = new Map<number, T | null>(ids.map((id) => [id, null]));
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const r of store.db.prepare(`${sql} WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as R[]) out.set(r.id, map(r));
+    }
+    return out;
+  };
+  return {
+    dataSources: read('SELECT id, name, gateway_id, protocol, connection FROM data_sources', [...dataSourceIds], toSource),
+    points: read('SELECT * FROM points', [...pointIds], toPoint),
+  };
 }
 
 /**
@@ -101,21 +114,30 @@ export const acquisitionFeature: Feature = {
     ctx.services.set('acquisition', engine);
     registerCommissioningRoutes(ctx.app, { store, registry, audit: ctx.audit, acquisition });
 
-    // configuration changes take effect without a restart; a burst of changes (an import) is applied once
+    // configuration changes take effect without a restart, each re-planning only its own data source; a burst of
+    // changes (single creates from a script, an import) is applied once
     let pending: NodeJS.Timeout | null = null;
-    const reload = () => {
-      if (pending || !service) return;
-      pending = setTimeout(() => {
-        pending = null;
-        if (!service) return;
-        const cfg = loadAcquisitionConfig(store);
-        service.configure(cfg.dataSources, cfg.points);
-      }, 100);
+    const dirtySources = new Set<number>();
+    const dirtyPoints = new Set<number>();
+    const apply = () => {
+      pending = null;
+      if (!service) return;
+      const changed = loadChanged(store, dirtySources, dirtyPoints);
+      dirtySources.clear();
+      dirtyPoints.clear();
+      service.update(changed.dataSources, changed.points);
     };
-    const unsubscribe = registry.onChange((entity, op, id) => {
-      if (entity === 'points' && op === 'delete') values.forget(id);
-      if (entity === 'datasources' && op === 'delete') lastWritten.delete(id);
-      if (entity === 'datasources' || entity === 'points') reload();
+    const unsubscribe = registry.onChanges((changes) => {
+      for (const { entity, op, id } of changes) {
+        if (entity === 'points') {
+          if (op === 'delete') values.forget(id);
+          dirtyPoints.add(id);
+        } else if (entity === 'datasources') {
+          if (op === 'delete') lastWritten.delete(id);
+          dirtySources.add(id);
+        }
+      }
+      if (!pending && service && (dirtyPoints.size || dirtySources.size)) pending = setTimeout(apply, 100);
     });
 
     return [
@@ -123,6 +145,8 @@ export const acquisitionFeature: Feature = {
         name: 'acquisition',
         async start() {
           const cfg = loadAcquisitionConfig(store);
+          dirtySources.clear();
+          dirtyPoints.clear();
           engine.configure(cfg.dataSources, cfg.points);
           await engine.start();
           service = engine;

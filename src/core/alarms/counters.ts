@@ -29,6 +29,20 @@ export class CounterMarks {
     this.energyPoints = new Set((this.store.db.prepare("SELECT id FROM points WHERE object_type = 'ENERGY_VALUE'").all() as { id: number }[]).map((r) => r.id));
   }
 
+  /** Whether these points (created, changed or deleted) are counters now. */
+  reloadPoints(ids: readonly number[]): void {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const energy = new Set(
+        (this.store.db.prepare(`SELECT id FROM points WHERE object_type = 'ENERGY_VALUE' AND id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: number }[]).map((r) => r.id),
+      );
+      for (const id of chunk) {
+        if (energy.has(id)) this.energyPoints.add(id);
+        else this.energyPoints.delete(id);
+      }
+    }
+  }
+
   /** Value bus listener: in memory only; flush() writes. */
   take(batch: readonly PointValue[]): void {
     for (const v of batch) {

@@ -81,11 +81,18 @@ export const alarmsFeature: Feature = {
           counterTimer.unref();
           purgeTimer = setInterval(purge, PURGE_EVERY_MS);
           purgeTimer.unref();
-          // once per committed write, however many points it touched (a point-list import): plans are rebuilt once
+          // once per committed write, however many points it touched (a point-list import); a point's change
+          // re-plans that point only, alarm settings and data sources (rare, few) re-plan everything
           off = ctx.registry.onChanges((changes) => {
-            if (changes.some((c) => c.entity === 'points' || c.entity === 'pointalarms' || c.entity === 'datasources')) {
+            if (changes.some((c) => c.entity === 'pointalarms' || c.entity === 'datasources')) {
               alarms.reload();
               counters.reload();
+            } else {
+              const points = changes.filter((c) => c.entity === 'points').map((c) => c.id);
+              if (points.length) {
+                alarms.reloadPoints(points);
+                counters.reloadPoints(points);
+              }
             }
             for (const { entity, op, id } of changes) {
               if (entity !== 'rules') continue;

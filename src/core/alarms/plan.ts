@@ -58,13 +58,24 @@ export const COMM_MIN_ON_DELAY_MS = 5_000;
 
 const prio = (v: string | null | undefined, dflt: Priority): Priority => (PRIORITIES.includes(v as Priority) ? (v as Priority) : dflt);
 
-export function buildPlans(store: Store): Map<number, PointPlan> {
-  const points = store.db
-    .prepare('SELECT id, name, units, object_type, data_source_id, high_limit, low_limit, higher_limit, lower_limit FROM points')
-    .all() as PointRow[];
+/** The plans of every point, or of the points with these ids (a configuration change re-plans only those). */
+export function buildPlans(store: Store, only?: readonly number[]): Map<number, PointPlan> {
+  const columns = 'SELECT id, name, units, object_type, data_source_id, high_limit, low_limit, higher_limit, lower_limit FROM points';
   const hasSettings = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='point_alarm_settings'").get();
   const settings = new Map<number, SettingsRow>();
-  if (hasSettings) for (const s of store.db.prepare('SELECT * FROM point_alarm_settings').all() as SettingsRow[]) settings.set(s.point_id, s);
+  let points: PointRow[];
+  if (only) {
+    points = [];
+    for (let i = 0; i < only.length; i += 500) {
+      const ids = only.slice(i, i + 500);
+      const marks = ids.map(() => '?').join(',');
+      points.push(...(store.db.prepare(`${columns} WHERE id IN (${marks})`).all(...ids) as PointRow[]));
+      if (hasSettings) for (const s of store.db.prepare(`SELECT * FROM point_alarm_settings WHERE point_id IN (${marks})`).all(...ids) as SettingsRow[]) settings.set(s.point_id, s);
+    }
+  } else {
+    points = store.db.prepare(columns).all() as PointRow[];
+    if (hasSettings) for (const s of store.db.prepare('SELECT * FROM point_alarm_settings').all() as SettingsRow[]) settings.set(s.point_id, s);
+  }
   const plans = new Map<number, PointPlan>();
   for (const p of points) {
     const s = settings.get(p.id);

@@ -133,18 +133,8 @@ export class AlarmService {
   reload(): void {
     this.plans = buildPlans(this.opts.store);
     this.suppressors = new Map();
-    const wanted = new Set<string>();
     this.byPoint = new Map();
-    for (const plan of this.plans.values()) {
-      if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
-      const list: Tracked[] = [];
-      for (const c of plan.conditions) {
-        const t = this.track(plan, c);
-        wanted.add(t.key);
-        list.push(t);
-      }
-      this.byPoint.set(plan.pointId, list);
-    }
+    for (const plan of this.plans.values()) this.plan(plan);
     this.dsSuppressed = new Map();
     for (const row of this.rows.values()) {
       if (row.source !== 'point' || row.condition !== 'COMM' || !rowState(row).suppressed) continue;
@@ -154,17 +144,66 @@ export class AlarmService {
     // a point deleted, a limit removed or alarms disabled: its conditions are gone, so are their alarms
     const at = this.now();
     this.opts.store.tx(() => {
-      for (const [key, t] of this.tracked) {
-        if (!key.startsWith('point:') || wanted.has(key)) continue;
-        this.tracked.delete(key);
-        this.pending.delete(t);
-        const row = this.rows.get(key);
-        const step = row ? clear(rowState(row), at) : null;
-        if (row && step) this.commit({ ...row, cleared_at: at }, step, null);
-      }
+      this.dropUnplanned([...this.tracked.keys()].filter((k) => k.startsWith('point:')), at);
       this.refreshDataSources(at);
     });
     this.flush();
+  }
+
+  /**
+   * Re-plans these points only (created, changed or deleted points): the cost of a change does not grow with
+   * the number of points in the plant. Condition states of the others are not touched.
+   */
+  reloadPoints(ids: Iterable<number>): void {
+    const list = [...new Set(ids)];
+    if (list.length === 0) return;
+    const fresh = buildPlans(this.opts.store, list);
+    const keys: string[] = [];
+    for (const id of list) {
+      const old = this.plans.get(id);
+      if (old?.suppressWhen) {
+        const rest = (this.suppressors.get(old.suppressWhen.pointId) ?? []).filter((p) => p !== id);
+        if (rest.length) this.suppressors.set(old.suppressWhen.pointId, rest);
+        else this.suppressors.delete(old.suppressWhen.pointId);
+      }
+      if (old) for (const c of old.conditions) keys.push(alarmKey('point', id, c.kind));
+      for (const set of this.dsSuppressed.values()) set.delete(id);
+      this.plans.delete(id);
+      this.byPoint.delete(id);
+      const plan = fresh.get(id);
+      if (!plan) continue;
+      this.plans.set(id, plan);
+      this.plan(plan);
+      const comm = this.rows.get(alarmKey('point', id, 'COMM'));
+      if (comm && rowState(comm).suppressed) this.markDsSuppressed(plan.dataSourceId, id);
+    }
+    const at = this.now();
+    this.opts.store.tx(() => this.dropUnplanned(keys, at));
+    this.flush();
+  }
+
+  /** Tracks a plan's conditions (keeping the state of those already tracked). */
+  private plan(plan: PointPlan): void {
+    if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
+    this.byPoint.set(
+      plan.pointId,
+      plan.conditions.map((c) => this.track(plan, c)),
+    );
+  }
+
+  /** Of these tracked point-condition keys, those no plan wants any more stop being tracked and their alarms clear. */
+  private dropUnplanned(keys: string[], at: number): void {
+    for (const key of keys) {
+      const t = this.tracked.get(key);
+      if (!t) continue;
+      const [, id, kind] = key.split(':');
+      if (this.plans.get(Number(id))?.conditions.some((c) => c.kind === kind)) continue;
+      this.tracked.delete(key);
+      this.pending.delete(t);
+      const row = this.rows.get(key);
+      const step = row ? clear(rowState(row), at) : null;
+      if (row && step) this.commit({ ...row, cleared_at: at }, step, null);
+    }
   }
 
   /** Clears every alarm of a source that no longer exists (a deleted rule or data source). */
