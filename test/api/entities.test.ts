@@ -68,6 +68,8 @@ describe('every configuration entity through its generated API', () => {
       }
       case 'emailservers':
         return { from_addr: 'ops@site.example', port: 25 };
+      case 'sparkplugnodes':
+        return { broker_url: 'mqtt://127.0.0.1:1', is_enabled: false };
       default:
         return {};
     }

@@ -37,6 +37,8 @@ export async function entityMaker(rt: TestRuntime) {
         return { password: 'Maker-Pass-1' };
       case 'tariffs':
         return { tariff_type: 'timeofuse', timeofuse: [{ start_time_of_day: '00:00:00', end_time_of_day: '23:59:59', peak_type: 'offpeak', price: 0.2 }] };
+      case 'sparkplugnodes':
+        return { broker_url: 'mqtt://127.0.0.1:1', is_enabled: false };
       case 'virtualmeters':
         return { expression: { equation: 'x1', variables: [{ name: 'x1', meter_type: 'meter', meter_id: await make('meters') }] } };
       default:

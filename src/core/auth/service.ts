@@ -230,6 +230,16 @@ export class AuthService {
     return this.principal(row, 'apikey', { id: row.key_id, name: row.key_name, scope });
   }
 
+  /**
+   * A user acting without a request (a Sparkplug host's command in the name of its configured user): null when the
+   * user does not exist or its account has expired.
+   */
+  byUserId(userId: number): Principal | null {
+    const row = this.store.db.prepare('SELECT * FROM users WHERE id = ?').get(userId) as UserRow | undefined;
+    if (!row || utcMillis(row.account_expiration_datetime) < Date.now()) return null;
+    return this.principal(row, 'session');
+  }
+
   private principal(u: UserRow, via: Principal['via'], key?: { id: number; name: string; scope: Principal['scope'] }): Principal {
     // a privilege narrows what a non-administrator sees to its spaces; without one a user sees the whole plant
     let spaces: number[] | null = null;

@@ -1,0 +1,468 @@
+/**
+ * One Sparkplug B 3.0 edge node: its MQTT session (NDEATH as the will, with a bdSeq stored before each CONNECT),
+ * its births (NBIRTH with bdSeq and Node Control/Rebirth, then one DBIRTH per device), NDATA/DDATA on change beyond
+ * the deadband with seq 0..255, rebirth on NCMD, commands handed to the command handler, and store-and-forward:
+ * while the broker (or the primary host) is unreachable, what would be published goes to the durable outbox; once
+ * back, it is sent in order, flagged historical with its original timestamps, a bounded number of messages per
+ * tick after the live data of that tick (live data is never queued behind the backlog).
+ */
+import fs from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { PointValue, ValueBus } from '../values/bus';
+import type { Store } from '../store/store';
+import { buildCatalog, type Catalog, type NodeConfig } from './catalog';
+import { EVENT_METRICS, EventSource } from './events';
+import type { Outbox, StoredNodeValue, StoredPointValue } from './outbox';
+import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
+import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
+import type { Quality } from '../values/bus';
+
+export interface DeviceCommand {
+  node: NodeConfig;
+  /** the point the metric names (alias or name), or null when the device or metric is unknown */
+  pointId: number | null;
+  device: string;
+  metric: string;
+  value: UMetric['value'];
+}
+
+export interface EdgeDeps {
+  store: Store;
+  values: ValueBus;
+  outbox: Outbox;
+  events: EventSource;
+  log: (line: string) => void;
+  command: (c: DeviceCommand, m: UMetric) => Promise<void> | void;
+}
+
+export type EdgeState = 'connecting' | 'online' | 'waiting_for_host' | 'offline' | 'stopped';
+
+export interface EdgeStatus {
+  id: number;
+  name: string;
+  state: EdgeState;
+  broker_url: string;
+  group_id: string;
+  edge_node_id: string;
+  bd_seq: number | null;
+  seq: number;
+  devices: number;
+  metrics: number;
+  last_birth: string | null;
+  last_error: string | null;
+  published: { messages: number; values: number; historical_values: number };
+  outbox: { messages: number; values: number; bytes: number; oldest: string | null; dropped: number };
+}
+
+const NODE_METRICS: [string, TypeStr][] = [
+  ['Node Control/Rebirth', 'Boolean'],
+  [EVENT_METRICS.alarm, 'String'],
+  [EVENT_METRICS.energy, 'String'],
+  [EVENT_METRICS.dr, 'String'],
+  [EVENT_METRICS.audit, 'String'],
+];
+
+const EVENTS_EVERY_MS = 1000;
+const ENERGY_EVERY_MS = 10_000;
+const EXPIRE_EVERY_MS = 60_000;
+
+interface Sent {
+  value: number | boolean | string | null;
+  quality: Quality;
+}
+
+export class EdgeNode {
+  private client: MqttClient | null = null;
+  private catalog: Catalog;
+  private seq = 0;
+  private bdSeq: number | null = null;
+  private unusedBdSeq: number | null = null;
+  private born = false;
+  private hostOnline: boolean;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private busy = false;
+  private backoffMs = 500;
+  private rebirthWanted = false;
+  private readonly sent = new Map<number, Sent>();
+  /** the quality a host last saw per point (births and live data): a Quality property is sent when either is not good */
+  private readonly wireQuality = new Map<number, Quality>();
+  private pending = new Map<number, StoredPointValue[]>();
+  private lastEvents = 0;
+  private lastEnergy = 0;
+  private lastExpire = 0;
+  private lastBirth: number | null = null;
+  private lastError: string | null = null;
+  private readonly counts = { messages: 0, values: 0, historical_values: 0 };
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    readonly cfg: NodeConfig,
+    private readonly deps: EdgeDeps,
+  ) {
+    this.catalog = buildCatalog(deps.store, cfg);
+    this.hostOnline = cfg.primaryHostId === null;
+  }
+
+  start(): void {
+    const st = this.deps.outbox.state(this.cfg.id);
+    const init = this.deps.events.initial(st);
+    if (Object.keys(init).length) this.deps.outbox.setCursors(this.cfg.id, init);
+    this.unsubscribe = this.deps.values.subscribe((b) => this.take(b));
+    this.tickTimer = setInterval(() => void this.tick(), this.cfg.publishIntervalMs);
+    void this.connect();
+  }
+
+  /** Ends the session cleanly: an NDEATH is published (the broker would otherwise send the will). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    // what was gathered but not sent is kept for the next start
+    this.spill();
+    const c = this.client;
+    this.client = null;
+    if (c?.connected && this.bdSeq !== null) {
+      await c.publishAsync(topic(this.cfg.groupId, 'NDEATH', this.cfg.edgeNodeId), Buffer.from(encodeDeath(this.bdSeq)), { qos: 1 }).catch(() => undefined);
+    }
+    if (c) await c.endAsync(true).catch(() => undefined);
+  }
+
+  /** Points, data sources or spaces changed: new catalog and, when online, a full rebirth. */
+  reload(): void {
+    this.catalog = buildCatalog(this.deps.store, this.cfg);
+    this.rebirthWanted = true;
+  }
+
+  private ready(): boolean {
+    return !!this.client?.connected && this.born && this.hostOnline;
+  }
+
+  // ------------------------------------------------------------------ session
+
+  private tlsOptions(): Partial<IClientOptions> {
+    const t = this.cfg.tls;
+    const pem = (v: string | undefined) => (v && !v.includes('-----BEGIN') && fs.existsSync(v) ? fs.readFileSync(v, 'utf8') : v);
+    const o: Partial<IClientOptions> = {};
+    if (t.ca) o.ca = pem(t.ca);
+    if (t.cert) o.cert = pem(t.cert);
+    if (t.private_key) o.key = pem(t.private_key);
+    if (t.key_password) (o as Record<string, unknown>).passphrase = t.key_password;
+    if (t.reject_unauthorized !== undefined) o.rejectUnauthorized = t.reject_unauthorized;
+    if (t.servername) (o as Record<string, unknown>).servername = t.servername;
+    return o;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    // the bdSeq is stored before the CONNECT that carries it (a restart never reuses it); an attempt that made no
+    // session (broker unreachable) leaves it unused for the next attempt
+    const bdSeq = this.unusedBdSeq ?? this.deps.outbox.nextBdSeq(this.cfg.id);
+    this.unusedBdSeq = bdSeq;
+    const url = this.cfg.brokerUrl.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:');
+    let client: MqttClient;
+    try {
+      client = await mqtt.connectAsync(url, {
+        clientId: `switchyard-${this.cfg.groupId}-${this.cfg.edgeNodeId}`.slice(0, 64),
+        clean: true,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        keepalive: 30,
+        queueQoSZero: false,
+        username: this.cfg.username ?? undefined,
+        password: this.cfg.password ?? undefined,
+        will: { topic: topic(this.cfg.groupId, 'NDEATH', this.cfg.edgeNodeId), payload: Buffer.from(encodeDeath(bdSeq)), qos: 1, retain: false },
+        ...this.tlsOptions(),
+      });
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      this.retry();
+      return;
+    }
+    if (this.stopped) {
+      await client.endAsync(true).catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.bdSeq = bdSeq;
+    this.unusedBdSeq = null;
+    this.born = false;
+    this.backoffMs = 500;
+    this.lastError = null;
+    client.on('message', (t, p) => this.onMessage(t, p));
+    client.on('error', (e) => {
+      this.lastError = e.message;
+    });
+    client.on('close', () => {
+      if (this.client !== client) return;
+      this.client = null;
+      this.born = false;
+      if (this.cfg.primaryHostId !== null) this.hostOnline = false;
+      this.deps.log(`sparkplug: ${this.cfg.name}: the broker connection closed; holding data in the outbox`);
+      this.retry();
+    });
+    const subs = [topic(this.cfg.groupId, 'NCMD', this.cfg.edgeNodeId), `${topic(this.cfg.groupId, 'DCMD', this.cfg.edgeNodeId)}/+`];
+    if (this.cfg.primaryHostId) subs.push(stateTopic(this.cfg.primaryHostId));
+    try {
+      await client.subscribeAsync(subs, { qos: 1 });
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
+    this.deps.log(`sparkplug: ${this.cfg.name}: connected to ${this.cfg.brokerUrl} (bdSeq ${bdSeq})`);
+    if (this.hostOnline) this.birth();
+  }
+
+  private retry(): void {
+    if (this.stopped || this.retryTimer) return;
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, wait);
+  }
+
+  private nextSeq(): number {
+    const s = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    return s;
+  }
+
+  private send(t: string, payload: Uint8Array): Promise<void> {
+    this.counts.messages++;
+    return this.client!.publishAsync(t, Buffer.from(payload), { qos: 0 }).then(() => undefined);
+  }
+
+  /** NBIRTH (seq 0) then one DBIRTH per device, with every metric's current value; what was gathered before goes to the outbox. */
+  private birth(): void {
+    if (!this.client?.connected || this.bdSeq === null) return;
+    this.spill();
+    this.rebirthWanted = false;
+    const now = Date.now();
+    this.seq = 0;
+    const node: BirthMetric[] = [bdSeqMetric(this.bdSeq, now), ...NODE_METRICS.map(([name, type]): BirthMetric => ({ alias: null, name, type, value: type === 'Boolean' ? false : null, ts: now, properties: {} }))];
+    void this.send(topic(this.cfg.groupId, 'NBIRTH', this.cfg.edgeNodeId), encodeBirth(this.nextSeq(), node, now)).catch((e: Error) => (this.lastError = e.message));
+    for (const d of this.catalog.devices) {
+      const metrics = d.metrics.map((m): BirthMetric => {
+        const v = this.deps.values.latest(m.pointId);
+        const q: Quality = v?.quality ?? 'comm_fail';
+        const value = v ? wireValue(m.type, v.value) : null;
+        this.sent.set(m.pointId, { value, quality: q });
+        this.wireQuality.set(m.pointId, q);
+        const properties: BirthMetric['properties'] = { engUnit: { type: 'String', value: m.units }, Writable: { type: 'Boolean', value: m.writable } };
+        if (m.low !== null) properties.engLow = { type: 'Double', value: m.low };
+        if (m.high !== null) properties.engHigh = { type: 'Double', value: m.high };
+        if (m.description) properties.Documentation = { type: 'String', value: m.description };
+        return { alias: m.pointId, name: m.name, type: m.type, value, ts: v?.ts ?? now, quality: q, properties };
+      });
+      void this.send(topic(this.cfg.groupId, 'DBIRTH', this.cfg.edgeNodeId, d.id), encodeBirth(this.nextSeq(), metrics, now)).catch((e: Error) => (this.lastError = e.message));
+    }
+    this.born = true;
+    this.lastBirth = now;
+  }
+
+  private onMessage(t: string, payload: Buffer): void {
+    const g = this.cfg.groupId;
+    const n = this.cfg.edgeNodeId;
+    if (this.cfg.primaryHostId && t === stateTopic(this.cfg.primaryHostId)) {
+      let online: boolean;
+      try {
+        online = (JSON.parse(payload.toString()) as { online?: unknown }).online === true;
+      } catch {
+        online = payload.toString() === 'ONLINE';
+      }
+      const was = this.hostOnline;
+      this.hostOnline = online;
+      if (online && !was) this.birth();
+      return;
+    }
+    let msg;
+    try {
+      msg = decode(payload);
+    } catch (e) {
+      this.deps.log(`sparkplug: ${this.cfg.name}: undecodable command on ${t}: ${(e as Error).message}`);
+      return;
+    }
+    if (t === topic(g, 'NCMD', n)) {
+      for (const m of msg.metrics ?? []) {
+        if (m.name === 'Node Control/Rebirth' && m.value === true) this.rebirthWanted = true;
+      }
+      if (this.rebirthWanted && this.hostOnline) this.birth();
+      return;
+    }
+    const prefix = `${topic(g, 'DCMD', n)}/`;
+    if (!t.startsWith(prefix)) return;
+    const device = this.catalog.byDevice.get(t.slice(prefix.length));
+    for (const m of msg.metrics ?? []) {
+      const alias = m.alias === undefined || m.alias === null ? null : Number(m.alias.toString());
+      let pointId: number | null = null;
+      if (device) {
+        const byAlias = alias !== null ? device.metrics.find((x) => x.pointId === alias) : undefined;
+        pointId = (byAlias ?? device.metrics.find((x) => x.name === m.name))?.pointId ?? null;
+      }
+      const metricName = m.name ?? (alias !== null ? `alias ${alias}` : '?');
+      void Promise.resolve(this.deps.command({ node: this.cfg, pointId, device: t.slice(prefix.length), metric: metricName, value: m.value }, m as UMetric)).catch((e: Error) => this.deps.log(`sparkplug: ${this.cfg.name}: command failed: ${e.message}`));
+    }
+  }
+
+  // ------------------------------------------------------------------ data
+
+  /** Values from the bus: those that moved beyond their deadband (or changed quality) wait for the next tick. */
+  take(batch: readonly PointValue[]): void {
+    for (const v of batch) {
+      const e = this.catalog.byPoint.get(v.point_id);
+      if (!e) continue;
+      const value = wireValue(e.metric.type, v.value);
+      const last = this.sent.get(v.point_id);
+      if (last && last.quality === v.quality) {
+        if (typeof value === 'number' && typeof last.value === 'number') {
+          if (Math.abs(value - last.value) <= e.metric.deadband && !(e.metric.deadband === 0 && value !== last.value)) continue;
+        } else if (value === last.value) continue;
+      }
+      this.sent.set(v.point_id, { value, quality: v.quality });
+      let list = this.pending.get(e.device.dataSourceId);
+      if (!list) this.pending.set(e.device.dataSourceId, (list = []));
+      list.push([v.point_id, value, v.ts, v.quality]);
+    }
+  }
+
+  /** The gathered point values go to the outbox (committed at once). */
+  private spill(events: ReturnType<EventSource['gather']> | null = null): void {
+    if (!this.pending.size && !events) return;
+    const entries: { dataSourceId: number | null; values: (StoredPointValue | StoredNodeValue)[] }[] = [...this.pending].map(([ds, values]) => ({ dataSourceId: ds, values }));
+    if (events?.values.length) entries.push({ dataSourceId: null, values: events.values });
+    this.pending = new Map();
+    this.deps.outbox.append(this.cfg.id, entries, this.cfg.outboxMaxBytes, events?.commit);
+  }
+
+  private gatherEvents(now: number): ReturnType<EventSource['gather']> | null {
+    if (now - this.lastEvents < EVENTS_EVERY_MS) return null;
+    this.lastEvents = now;
+    const withEnergy = now - this.lastEnergy >= ENERGY_EVERY_MS;
+    if (withEnergy) this.lastEnergy = now;
+    const state = this.deps.outbox.state(this.cfg.id);
+    return this.deps.events.gather(this.cfg.id, state, (c) => this.deps.outbox.setCursors(this.cfg.id, c), withEnergy);
+  }
+
+  private pointMetrics(values: StoredPointValue[], withQualityAlways: boolean): MetricValue[] {
+    const out: MetricValue[] = [];
+    for (const [alias, value, ts, quality] of values) {
+      const e = this.catalog.byPoint.get(alias);
+      if (!e) continue;
+      out.push({ alias, type: e.metric.type, value: value as MetricValue['value'], ts, quality: quality as Quality, withQuality: withQualityAlways || quality !== 'good' });
+    }
+    return out;
+  }
+
+  private nodeMetrics(values: StoredNodeValue[]): MetricValue[] {
+    return values.map(([name, type, value, ts]) => ({ alias: null, name, type: type as TypeStr, value, ts }));
+  }
+
+  async tick(): Promise<void> {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      const now = Date.now();
+      if (now - this.lastExpire >= EXPIRE_EVERY_MS) {
+        this.lastExpire = now;
+        const dropped = this.deps.outbox.expire(this.cfg.id, this.cfg.outboxMaxAgeMs);
+        if (dropped) this.deps.log(`sparkplug: ${this.cfg.name}: ${dropped} values older than the outbox's age limit were dropped`);
+      }
+      if (this.rebirthWanted && this.client?.connected && this.hostOnline) this.birth();
+      const events = this.gatherEvents(now);
+      if (!this.ready()) {
+        this.spill(events);
+        return;
+      }
+      await this.publishLive(events);
+      await this.drain();
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async publishLive(events: ReturnType<EventSource['gather']> | null): Promise<void> {
+    const sends: Promise<void>[] = [];
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [ds, values] of pending) {
+      const d = this.catalog.byDataSource.get(ds);
+      const metrics = this.pointMetrics(values, true);
+      if (!d || !metrics.length) continue;
+      // a quality property only where it is not good or has just become good again
+      for (const m of metrics) {
+        m.withQuality = m.quality !== 'good' || this.wireQuality.get(m.alias!) !== 'good';
+        this.wireQuality.set(m.alias!, m.quality!);
+      }
+      this.counts.values += metrics.length;
+      sends.push(this.send(topic(this.cfg.groupId, 'DDATA', this.cfg.edgeNodeId, d.id), encodeData(this.nextSeq(), metrics, false)));
+    }
+    if (events?.values.length) {
+      this.counts.values += events.values.length;
+      sends.push(this.send(topic(this.cfg.groupId, 'NDATA', this.cfg.edgeNodeId), encodeData(this.nextSeq(), this.nodeMetrics(events.values), false)));
+    }
+    try {
+      await Promise.all(sends);
+      events?.commit();
+    } catch (e) {
+      // the connection dropped while sending: what this tick gathered is kept in the outbox
+      for (const [ds, values] of pending) {
+        const list = this.pending.get(ds) ?? [];
+        this.pending.set(ds, [...values, ...list]);
+      }
+      this.spill(events);
+      throw e;
+    }
+  }
+
+  /** Sends up to historicalPerTick outbox messages, oldest first, flagged historical; removes them once sent. */
+  private async drain(): Promise<void> {
+    const rows = this.deps.outbox.peek(this.cfg.id, this.cfg.historicalPerTick);
+    if (!rows.length) return;
+    const sends: Promise<void>[] = [];
+    const done: number[] = [];
+    for (const r of rows) {
+      const values = JSON.parse(r.body) as (StoredPointValue | StoredNodeValue)[];
+      if (r.data_source_id === null) {
+        const metrics = this.nodeMetrics(values as StoredNodeValue[]);
+        this.counts.historical_values += metrics.length;
+        sends.push(this.send(topic(this.cfg.groupId, 'NDATA', this.cfg.edgeNodeId), encodeData(this.nextSeq(), metrics, true)));
+      } else {
+        const d = this.catalog.byDataSource.get(r.data_source_id);
+        const metrics = this.pointMetrics(values as StoredPointValue[], true);
+        if (d && metrics.length) {
+          this.counts.historical_values += metrics.length;
+          sends.push(this.send(topic(this.cfg.groupId, 'DDATA', this.cfg.edgeNodeId, d.id), encodeData(this.nextSeq(), metrics, true)));
+        }
+      }
+      done.push(r.id);
+    }
+    await Promise.all(sends);
+    this.deps.outbox.remove(this.cfg.id, done);
+  }
+
+  status(): EdgeStatus {
+    const o = this.deps.outbox.stats(this.cfg.id);
+    const state: EdgeState = this.stopped ? 'stopped' : this.ready() ? 'online' : this.client?.connected ? (this.hostOnline ? 'connecting' : 'waiting_for_host') : this.bdSeq === null && !this.lastError ? 'connecting' : 'offline';
+    return {
+      id: this.cfg.id,
+      name: this.cfg.name,
+      state,
+      broker_url: this.cfg.brokerUrl,
+      group_id: this.cfg.groupId,
+      edge_node_id: this.cfg.edgeNodeId,
+      bd_seq: this.bdSeq,
+      seq: this.seq,
+      devices: this.catalog.devices.length,
+      metrics: this.catalog.byPoint.size,
+      last_birth: this.lastBirth === null ? null : new Date(this.lastBirth).toISOString(),
+      last_error: this.lastError,
+      published: { ...this.counts },
+      outbox: { messages: o.rows, values: o.values, bytes: o.bytes, oldest: o.oldest === null ? null : new Date(o.oldest).toISOString(), dropped: o.dropped },
+    };
+  }
+}

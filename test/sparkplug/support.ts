@@ -1,0 +1,150 @@
+/**
+ * Sparkplug test peers: mosquitto with a persistent session store (so a subscriber's session and the messages
+ * queued for it survive a broker restart: what the edge sends right after the restart is never missed by the test),
+ * and a collector that decodes everything under spBv1.0/ with Eclipse Tahu's sparkplug-payload (not our decoder).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import * as sparkplug from 'sparkplug-payload';
+import type { UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import { waitFor } from '../support/wait';
+
+const tahu = sparkplug.get('spBv1.0')!;
+
+export interface Broker {
+  port: number;
+  start(): Promise<void>;
+  /** SIGTERM (mosquitto saves its sessions), waits for the exit */
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export function broker(port: number): Broker {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-spb-broker-'));
+  // mosquitto started as root runs as the user mosquitto: it must be able to write its session store here
+  fs.chmodSync(dir, 0o777);
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nmax_inflight_messages 0\nqueue_qos0_messages true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\nlog_type error\nlog_type notice\n`,
+  );
+  let child: ReturnType<typeof spawn> | null = null;
+  return {
+    port,
+    async start() {
+      const c = spawn('/usr/sbin/mosquitto', ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`mosquitto did not start: ${out}`)), 30_000);
+        const on = (d: Buffer) => {
+          out += d.toString();
+          if (/running|listen socket/.test(out)) {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+        c.stdout!.on('data', on);
+        c.stderr!.on('data', on);
+        c.once('exit', (code) => {
+          clearTimeout(t);
+          reject(new Error(`mosquitto exited with ${code}: ${out}`));
+        });
+      });
+    },
+    async stop() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
+      });
+    },
+    async remove() {
+      await this.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SpbMessage {
+  topic: string;
+  type: string;
+  device: string | null;
+  payload: UPayload;
+  /** the metrics' plain values: aliases and numbers as numbers */
+  metrics: { name?: string; alias?: number; type: string; value: unknown; timestamp: number; isHistorical: boolean; properties: Record<string, unknown> }[];
+  seq: number | null;
+}
+
+const num = (v: unknown): number => (v !== null && typeof v === 'object' && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : Number(v));
+
+export interface Collector {
+  messages: SpbMessage[];
+  client: mqtt.MqttClient;
+  of(type: string, device?: string): SpbMessage[];
+  wait(what: string, ok: (msgs: SpbMessage[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A persistent-session subscriber (QoS 1) to spBv1.0/#: it misses nothing across a broker restart. */
+export async function collector(port: number, id: string): Promise<Collector> {
+  const messages: SpbMessage[] = [];
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, clean: false, reconnectPeriod: 100 });
+  client.on('message', (topic, payload) => {
+    const parts = topic.split('/');
+    if (parts[1] === 'STATE') return;
+    const p = tahu.decodePayload(payload);
+    messages.push({
+      topic,
+      type: parts[2],
+      device: parts[4] ?? null,
+      payload: p,
+      seq: p.seq === undefined || p.seq === null ? null : num(p.seq),
+      metrics: (p.metrics ?? []).map((m) => ({
+        name: m.name ?? undefined,
+        alias: m.alias === undefined || m.alias === null ? undefined : num(m.alias),
+        type: m.type,
+        value: typeof m.value === 'object' && m.value !== null && 'toNumber' in m.value ? num(m.value) : m.value,
+        timestamp: num(m.timestamp),
+        isHistorical: m.isHistorical === true,
+        properties: Object.fromEntries(Object.entries((m.properties ?? {}) as Record<string, { value: unknown }>).map(([k, v]) => [k, typeof v.value === 'object' && v.value !== null && 'toNumber' in v.value ? num(v.value) : v.value])),
+      })),
+    });
+  });
+  await client.subscribeAsync('spBv1.0/#', { qos: 1 });
+  return {
+    messages,
+    client,
+    of: (type, device) => messages.filter((m) => m.type === type && (device === undefined || m.device === device)),
+    wait: (what, ok, timeoutMs = 60_000) => waitFor(() => ok(messages), what, timeoutMs, 50).then(() => undefined),
+    close: () => client.endAsync(true),
+  };
+}
+
+/** Checks the Sparkplug 3.0 sequence rules over what one edge node sent: seq 0 on NBIRTH, +1 mod 256 after. */
+export function checkSequence(msgs: SpbMessage[]): string | null {
+  let expected: number | null = null;
+  for (const m of msgs) {
+    // commands come from hosts: they carry no edge sequence
+    if (m.type === 'NCMD' || m.type === 'DCMD') continue;
+    if (m.type === 'NDEATH') {
+      if (m.seq !== null) return `NDEATH carries a seq (${m.seq})`;
+      expected = null;
+      continue;
+    }
+    if (m.type === 'NBIRTH') {
+      if (m.seq !== 0) return `NBIRTH with seq ${m.seq}`;
+      expected = 1;
+      continue;
+    }
+    if (expected === null) return `${m.type} before any NBIRTH`;
+    if (m.seq !== expected) return `${m.type} ${m.device ?? ''} has seq ${m.seq}, expected ${expected}`;
+    expected = (expected + 1) % 256;
+  }
+  return null;
+}
