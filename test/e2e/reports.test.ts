@@ -2,7 +2,8 @@
  * End to end: the Reports screen of the real renderer in Chromium on a real server whose meters were loaded
  * through POST /api/points/{id}/history: a space's daily energy report shows the hand-computed figures, the
  * day without data as a gap, and "Export Excel" downloads the workbook (parsed back: same numbers, a chart
- * image). Any console error or page error fails the test.
+ * image); then every report kind of the server's catalog is opened once through the screen (every subject
+ * kind, every family). Any console error or page error fails the test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,11 +59,11 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
     await password.press('Enter');
     await page.getByRole('heading', { name: 'Reports' }).waitFor({ timeout: 15_000 });
 
-    await page.getByLabel('Subject').selectOption('spaces');
+    await page.getByLabel('Subject', { exact: true }).selectOption('spaces');
     const spaceSelect = page.getByLabel('Space', { exact: true });
     await expect.poll(async () => (await spaceSelect.locator('option').allTextContents()).map((t) => t.trim()), { timeout: 10_000 }).toEqual(['Root', 'Site', 'Hall']);
     await spaceSelect.selectOption(String(plant.site));
-    await page.getByLabel('Report', { exact: true }).selectOption('energycategory');
+    await page.getByLabel('Report', { exact: true }).selectOption('spaceenergycategory');
     await page.getByLabel('Period type').selectOption('daily');
     await page.getByLabel('From', { exact: true }).fill('2026-03-02');
     await page.getByLabel('To (exclusive)').fill('2026-03-05');
@@ -81,9 +82,14 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
     expect(electricity).toContain(fmt(d1 + d2));
     expect(electricity).toContain(`${(((d1 + d2 - b0) / b0) * 100).toFixed(1)} %`);
     expect(electricity).toContain('1 period(s) without data');
-    const rows = await result.getByRole('table', { name: 'Report periods' }).locator('tbody tr').allTextContents();
-    expect(rows).toEqual([`2026-03-02${fmt(d1)}`, `2026-03-03${fmt(d2)}`, '2026-03-04—']);
-    await page.getByRole('img', { name: /Energy by category chart/ }).locator('canvas').waitFor();
+    const rows = await result.getByRole('table', { name: 'Reporting Period' }).locator('tbody tr').allTextContents();
+    expect(rows.slice(0, 4)).toEqual([`2026-03-02${fmt(d1)}`, `2026-03-03${fmt(d2)}`, '2026-03-04—', `Subtotal${fmt(d1 + d2)}`]);
+    // the peak types of the fixture's tariff: 08-20 onpeak, else offpeak
+    const onpeak = [1, 2].reduce((a, d) => a + [riseM1, riseM2].reduce((b, rise) => b + Array.from({ length: 12 }, (_, k) => rise(d * 24 + 8 + k)).reduce((x, y) => x + y, 0), 0), 0);
+    const peaks = await result.getByRole('table', { name: /By peak type/ }).locator('tbody tr').allTextContents();
+    expect(peaks).toContain(`onpeak${fmt(onpeak)}`);
+    expect(peaks).toContain(`offpeak${fmt(d1 + d2 - onpeak)}`);
+    await page.getByRole('img', { name: /Energy Category Data \(kWh\) chart/ }).locator('canvas').waitFor();
     fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'reports-space-energy.png') }).catch(() => undefined);
 
@@ -114,4 +120,80 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     expect(e2e.pageErrors).toEqual([]);
   }, 240_000);
+
+  it('opens every report kind of the catalog once, for every subject kind, without an error', async () => {
+    const api = async <T>(method: string, route: string, data?: unknown): Promise<T> => {
+      const r = await fetch(`${e2e.server.url}/api${route}`, { method, headers: e2e.headers, body: data === undefined ? undefined : JSON.stringify({ data }) });
+      const text = await r.text();
+      if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${text}`);
+      return (text ? JSON.parse(text) : null) as T;
+    };
+    // one subject of every kind the catalog has
+    const cc = plant.costCenter;
+    const contact = await api<{ id: number }>('POST', '/contacts', { name: 'Desk', email: 'desk@plant.test', phone: '+49 30 1234' });
+    const tenantType = await api<{ id: number }>('POST', '/tenanttypes', { name: 'Office', simplified_code: 'OF' });
+    const tenant = await api<{ id: number }>('POST', '/tenants', { name: 'Acme', buildings: 'A', floors: '2', rooms: '201', area: 40, tenant_type_id: tenantType.id, is_input_counted: true, is_key_tenant: false, lease_number: 'L-1', lease_start_datetime: '2026-01-01T00:00:00', lease_end_datetime: '2027-01-01T00:00:00', is_in_lease: true, contact_id: contact.id, cost_center_id: cc });
+    await api('POST', `/tenants/${tenant.id}/meters`, { meter_id: plant.m1 });
+    const storeType = await api<{ id: number }>('POST', '/storetypes', { name: 'Retail', simplified_code: 'RT' });
+    const store = await api<{ id: number }>('POST', '/stores', { name: 'Kiosk', address: 'Main street 1', area: 20, store_type_id: storeType.id, is_input_counted: true, contact_id: contact.id, cost_center_id: cc });
+    await api('POST', `/stores/${store.id}/meters`, { meter_id: plant.m2 });
+    const floor = await api<{ id: number }>('POST', '/shopfloors', { name: 'Line 1', area: 80, is_input_counted: true, contact_id: contact.id, cost_center_id: cc });
+    await api('POST', `/shopfloors/${floor.id}/meters`, { meter_id: plant.m2 });
+    const combined = await api<{ id: number }>('POST', '/combinedequipments', { name: 'Plant room', is_input_counted: true, is_output_counted: false, cost_center_id: cc });
+    await api('POST', `/combinedequipments/${combined.id}/equipments`, { equipment_id: plant.equipment });
+    await api('POST', '/virtualmeters', { name: 'V', energy_category_id: plant.electricity.id, cost_center_id: cc, expression: { equation: 'x1+x2', variables: [{ name: 'x1', meter_type: 'meter', meter_id: plant.m1 }, { name: 'x2', meter_type: 'meter', meter_id: plant.m2 }] } });
+    await api('POST', '/offlinemeters', { name: 'By hand', energy_category_id: plant.electricity.id, cost_center_id: cc, hourly_low_limit: 0, hourly_high_limit: 100 });
+    const d = await api<{ id: number }>('POST', '/energyflowdiagrams', { name: 'Flow' });
+    const n1 = await api<{ id: number }>('POST', `/energyflowdiagrams/${d.id}/nodes`, { name: 'Grid' });
+    const n2 = await api<{ id: number }>('POST', `/energyflowdiagrams/${d.id}/nodes`, { name: 'Hall' });
+    const uuid = (await api<{ uuid: string }>('GET', `/meters/${plant.m1}`)).uuid;
+    await api('POST', `/energyflowdiagrams/${d.id}/links`, { source_node_id: n1.id, target_node_id: n2.id, meter_uuid: uuid });
+
+    // every family once and every subject kind once
+    const catalog = await api<{ name: string; label: string; subject: { kind: string; label: string } | null; periodTypes: string[]; base: boolean }[]>('GET', '/reports/catalog');
+    const families = new Set<string>();
+    const kinds = new Set<string>();
+    const pick = catalog.filter((r) => {
+      const kind = r.subject?.kind ?? '';
+      const fresh = !families.has(r.label) || !kinds.has(kind);
+      families.add(r.label);
+      kinds.add(kind);
+      return fresh;
+    });
+    expect(kinds.size).toBeGreaterThanOrEqual(10);
+    expect(families.size).toBeGreaterThanOrEqual(15);
+
+    await page.goto(`${e2e.server.url}/#/reports`);
+    await page.getByRole('heading', { name: 'Reports' }).waitFor({ timeout: 15_000 });
+    const run = page.getByRole('button', { name: 'Run report' });
+    const opened: string[] = [];
+    for (const r of pick) {
+      await page.getByLabel('Subject', { exact: true }).selectOption(r.subject?.kind ?? '');
+      await page.getByLabel('Report', { exact: true }).selectOption(r.name);
+      if (r.periodTypes.length > 1) await page.getByLabel('Period type').selectOption(r.periodTypes.includes('daily') ? 'daily' : r.periodTypes[0]);
+      if (r.periodTypes.length) {
+        await page.getByLabel('From', { exact: true }).fill('2026-03-02');
+        await page.getByLabel('To (exclusive)').fill('2026-03-05');
+      }
+      if (r.base) {
+        await page.getByLabel('Base from').fill('2026-03-01');
+        await page.getByLabel('Base to').fill('2026-03-02');
+      }
+      await expect.poll(() => run.isEnabled(), { timeout: 15_000, message: `${r.name}: a subject to pick` }).toBe(true);
+      await run.click();
+      const result = page.getByLabel('Report result');
+      await expect
+        .poll(async () => ((await page.getByRole('alert').count()) ? `alert: ${await page.getByRole('alert').textContent()}` : (await result.count()) ? 'shown' : 'waiting'), { timeout: 60_000, message: r.name })
+        .toBe('shown');
+      expect(await result.locator('h2').textContent(), r.name).toBeTruthy();
+      expect(await result.locator('table, .report-figure').count(), r.name).toBeGreaterThan(0);
+      opened.push(r.name);
+    }
+    expect(opened).toContain('dashboard');
+    expect(opened).toContain('meterrealtime');
+    expect(opened).toContain('energyflowdiagram');
+    expect(opened).toContain('tenantbill');
+    expect(consoleErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
+  }, 600_000);
 });

@@ -9,6 +9,8 @@ export interface KeyFigure {
   /** the same figure in the base period, and the change rate (reporting - base) / base */
   base?: number | null;
   rate?: number | null;
+  /** periods of the reporting period without data behind the figure */
+  missing?: number;
 }
 
 export interface ChartSpec {

@@ -127,11 +127,11 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
       increment_rate_in_kgco2e: rate(rc, params.base ? bc : null),
     });
     if ('area' in ctx.subject.row) Object.assign(reporting, { total_in_kgce_per_unit_area: perArea(rk, area), total_in_kgco2e_per_unit_area: perArea(rc, area) });
-    rep.names.forEach((n, i) => figures.push({ label: n, unit: rep.units[i], value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)) }));
+    rep.names.forEach((n, i) => figures.push({ label: n, unit: rep.units[i], value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)), missing: rep.missingPeriods[i] }));
     figures.push({ label: 'Ton of Standard Coal', unit: 'kgce', value: rk, base: params.base ? bk : undefined, rate: rate(rk, params.base ? bk : null) });
     figures.push({ label: 'Ton of Carbon Dioxide Emissions', unit: 'kgCO2e', value: rc, base: params.base ? bc : undefined, rate: rate(rc, params.base ? bc : null) });
   } else if (family === 'energyitem') {
-    rep.names.forEach((n, i) => figures.push({ label: n, unit: rep.units[i], value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)) }));
+    rep.names.forEach((n, i) => figures.push({ label: n, unit: rep.units[i], value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)), missing: rep.missingPeriods[i] }));
   } else {
     const bt = sum(base.subtotals);
     const rt = sum(rep.subtotals);
@@ -139,7 +139,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
     Object.assign(basePeriod, { total: bt });
     Object.assign(reporting, { total: rt, total_unit: unit, total_increment_rate: rate(rt, params.base ? bt : null) });
     if ('area' in ctx.subject.row) reporting.total_per_unit_area = perArea(rt, area);
-    rep.names.forEach((n, i) => figures.push({ label: n, unit, value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)) }));
+    rep.names.forEach((n, i) => figures.push({ label: n, unit, value: rep.subtotals[i], base: params.base ? baseSub(i) : undefined, rate: rate(rep.subtotals[i], baseSub(i)), missing: rep.missingPeriods[i] }));
     figures.push({ label: 'Total', unit, value: rt, base: params.base ? bt : undefined, rate: rate(rt, params.base ? bt : null) });
   }
   const json: Record<string, unknown> = {

@@ -5,7 +5,7 @@
  */
 import type { PointValue } from '../../values/bus';
 import { categoryOf, labels, missing, missingHours, query, rate, docHeader, sum, type BuildCtx, type Values } from '../common';
-import type { Built, ReportDoc } from '../doc';
+import type { Built, KeyFigure, ReportDoc } from '../doc';
 import { periodStart, nextPeriod } from '../time';
 import { parametersOf } from '../parameters';
 import { PEAK_TYPES, peakSplits, peakTable } from '../peaks';
@@ -75,7 +75,7 @@ export function buildMeter(ctx: BuildCtx, family: MeterFamily): Built {
     reporting.total_unit = unit;
   }
   const label = family === 'energy' ? String(meter.energy_category_name ?? 'Energy') : family === 'cost' ? 'Cost' : 'Carbon Dioxide Emissions';
-  const figures = [{ label, unit, value: repTotal, base: params.base ? baseTotal : undefined, rate: reporting.increment_rate as number | null }];
+  const figures: KeyFigure[] = [{ label, unit, value: repTotal, base: params.base ? baseTotal : undefined, rate: reporting.increment_rate as number | null, missing: missing(rep.values) }];
   if (family === 'energy') {
     figures.push({ label: 'Ton of Standard Coal', unit: 'kgce', value: sum(rep.kgce), base: params.base ? sum(base.kgce) : undefined, rate: rate(sum(rep.kgce), params.base ? sum(base.kgce) : null) });
     figures.push({ label: 'Ton of Carbon Dioxide Emissions', unit: 'kgCO2e', value: sum(rep.kgco2e), base: params.base ? sum(base.kgco2e) : undefined, rate: rate(sum(rep.kgco2e), params.base ? sum(base.kgco2e) : null) });

@@ -1,30 +1,29 @@
-/** The report's chart: echarts bars stacked by energy category or item (lines for load and statistics). */
+/** One chart of a report document: echarts bars (stacked by energy category or item where the report says so) or lines. */
 import * as echarts from 'echarts';
 import { useEffect, useRef } from 'react';
-import type { View } from './model';
+import type { ReportDoc } from './model';
 
-export function ReportChart({ view }: { view: View }) {
+export function ReportChart({ chart }: { chart: ReportDoc['charts'][number] }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!host.current) return;
-    const chart = echarts.init(host.current, undefined, { renderer: 'canvas' });
-    const lines = !view.stacked && view.series.length > 1;
-    chart.setOption({
+    const c = echarts.init(host.current, undefined, { renderer: 'canvas' });
+    c.setOption({
       animation: false,
-      title: { text: view.chartTitle, left: 'center', textStyle: { fontSize: 13 } },
+      title: { text: chart.title, left: 'center', textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' },
       legend: { bottom: 0 },
       grid: { left: 70, right: 20, top: 36, bottom: 50 },
-      xAxis: { type: 'category', data: view.timestamps },
-      yAxis: { type: 'value', name: [...new Set(view.series.map((s) => s.unit))].join(', ') },
-      series: view.series.map((s) => ({ name: s.name, type: lines ? 'line' : 'bar', stack: view.stacked ? 'total' : undefined, data: s.values, connectNulls: false })),
+      xAxis: { type: 'category', data: chart.categories },
+      yAxis: { type: 'value', name: chart.unit },
+      series: chart.series.map((s) => ({ name: s.name, type: chart.kind, stack: chart.stacked ? 'total' : undefined, data: s.values, connectNulls: false })),
     });
-    const resize = () => chart.resize();
+    const resize = () => c.resize();
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
-      chart.dispose();
+      c.dispose();
     };
-  }, [view]);
-  return <div ref={host} className="report-chart" style={{ height: 340 }} role="img" aria-label={`${view.chartTitle} chart`} />;
+  }, [chart]);
+  return <div ref={host} className="report-chart" style={{ height: 340 }} role="img" aria-label={`${chart.title} chart`} />;
 }

@@ -1,14 +1,15 @@
 /**
- * Reports: pick a subject (space tree, meter, equipment, tenant, ...), a report family, the period type and
- * the reporting and base periods (date pickers, presets), then see the MyEMS report: key figures with their
- * change against the base period, the stacked chart, the period table; "Export Excel" downloads the workbook.
- * Numbers come from /api/reports (the energy pipeline); a long report shows its progress.
+ * Reports: every report the API has (GET /api/reports/catalog): pick the subject kind and subject (space
+ * tree, meter, equipment, tenant, ... or none for the dashboard), the report, the period type it takes, the
+ * reporting and base periods (date pickers, presets), then see the report document the workbook is drawn
+ * from: key figures with their change against the base period, charts, tables. "Export Excel" downloads the
+ * workbook. Numbers come from /api/reports (the energy pipeline); a long report shows its progress.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, authHeaders } from '../../app/api';
 import { apiBase } from '../../app/session';
 import { formatNumber } from '../../ui/format';
-import { periodProblem, preset, reportQuery, SUBJECTS, viewOf, type PeriodType, type Periods, type SubjectKind, type View } from './model';
+import { periodProblem, preset, reportQuery, reportsOf, subjectKinds, type PeriodType, type Periods, type ReportDescription, type ReportDoc, type ReportRef } from './model';
 import { ReportChart } from './ReportChart';
 
 interface Option {
@@ -23,8 +24,9 @@ interface TreeNode {
 
 const flatten = (nodes: TreeNode[], depth = 0): Option[] => nodes.flatMap((n) => [{ id: n.id, label: `${'\u00a0\u00a0'.repeat(depth)}${n.name}` }, ...flatten(n.children, depth + 1)]);
 
-const pct = (r: number | null) => (r === null ? '—' : `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)} %`);
+const pct = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)} %`);
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '' : formatNumber(v, '0.00'));
+const cell = (v: string | number | null) => (v === null ? '—' : typeof v === 'number' ? fmt(v) : v);
 
 async function saveWorkbook(path: string, name: string): Promise<void> {
   const res = await fetch(`${apiBase()}${path}`, { headers: authHeaders() });
@@ -42,41 +44,72 @@ async function saveWorkbook(path: string, name: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+const loadOptions = (kind: string): Promise<Option[]> =>
+  kind === 'spaces' ? api.get<TreeNode[]>('/spaces/tree').then((t) => flatten(t)) : api.get<{ id: number; name: string }[]>(`/${kind}`).then((rows) => rows.map((r) => ({ id: r.id, label: r.name })));
+
+/** A subject of one kind; picks the first one when the list arrives. */
+function SubjectPicker({ of, value, onChange, onError }: { of: ReportRef; value: number | null; onChange: (id: number | null) => void; onError: (m: string) => void }) {
+  const [options, setOptions] = useState<Option[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    setOptions(null);
+    onChange(null);
+    loadOptions(of.kind)
+      .then((o) => {
+        if (!live) return;
+        setOptions(o);
+        onChange(o[0]?.id ?? null);
+      })
+      .catch((e: Error) => live && onError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [of.kind]);
+  return (
+    <label>
+      {of.label}{' '}
+      <select aria-label={of.label} value={value ?? ''} onChange={(e) => onChange(Number(e.target.value))} disabled={!options?.length}>
+        {(options ?? []).map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {options && !options.length && <span className="notice"> No {of.label.toLowerCase()} to report on.</span>}
+    </label>
+  );
+}
+
 export default function ReportsScreen() {
-  const [kind, setKind] = useState<SubjectKind>('spaces');
-  const subject = SUBJECTS.find((s) => s.kind === kind)!;
-  const [options, setOptions] = useState<Option[]>([]);
-  const [subjectId, setSubjectId] = useState<number | null>(null);
-  const [family, setFamily] = useState(subject.families[0].name);
+  const [catalog, setCatalog] = useState<ReportDescription[]>([]);
+  const [kind, setKind] = useState('spaces');
+  const [reportName, setReportName] = useState('');
+  const [ids, setIds] = useState<Record<string, number | null>>({});
   const initial = useMemo(() => preset('thismonth'), []);
-  const [periodType, setPeriodType] = useState<PeriodType>(initial.periodType);
+  const [chosenType, setPeriodType] = useState<PeriodType>(initial.periodType);
   const [periods, setPeriods] = useState<Periods>(initial);
   const [withBase, setWithBase] = useState(true);
   const [busy, setBusy] = useState<{ started: number } | null>(null);
   const [elapsed, setElapsed] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<{ name: string; query: string; view: View; title: string } | null>(null);
+  const [result, setResult] = useState<{ name: string; query: string; doc: ReportDoc } | null>(null);
 
   useEffect(() => {
-    let live = true;
-    setOptions([]);
-    setSubjectId(null);
-    const load = kind === 'spaces' ? api.get<TreeNode[]>('/spaces/tree').then((t) => flatten(t)) : api.get<{ id: number; name: string }[]>(`/${kind}`).then((rows) => rows.map((r) => ({ id: r.id, label: r.name })));
-    load
-      .then((o) => {
-        if (!live) return;
-        setOptions(o);
-        setSubjectId(o[0]?.id ?? null);
-      })
-      .catch((e: Error) => live && setError(e.message));
-    return () => {
-      live = false;
-    };
-  }, [kind]);
+    api
+      .get<ReportDescription[]>('/reports/catalog')
+      .then(setCatalog)
+      .catch((e: Error) => setError(e.message));
+  }, []);
 
+  const kinds = useMemo(() => subjectKinds(catalog), [catalog]);
+  const reports = useMemo(() => reportsOf(catalog, kind), [catalog, kind]);
+  const report = reports.find((r) => r.name === reportName) ?? reports[0];
   useEffect(() => {
-    if (!subject.families.some((f) => f.name === family)) setFamily(subject.families[0].name);
-  }, [subject, family]);
+    if (report && report.name !== reportName) setReportName(report.name);
+  }, [report, reportName]);
+  const periodType: PeriodType = report && report.periodTypes.length && !report.periodTypes.includes(chosenType) ? report.periodTypes[0] : chosenType;
+  const refs = report ? [...(report.subject ? [report.subject] : []), ...report.extra] : [];
+  const ready = !!report && refs.every((r) => typeof ids[r.param] === 'number');
 
   useEffect(() => {
     if (!busy) return;
@@ -91,21 +124,20 @@ export default function ReportsScreen() {
   };
 
   const run = async () => {
-    if (subjectId === null) return;
-    const problem = periodProblem(periodType, periods, withBase);
+    if (!report || !ready) return;
+    const problem = report.periodTypes.length ? periodProblem(periodType, periods, withBase && report.base) : null;
     if (problem) {
       setError(problem);
       return;
     }
-    const name = `${subject.stem}${family}`;
-    const query = reportQuery(subject, subjectId, periodType, periods, withBase);
+    const query = reportQuery(report, Object.fromEntries(refs.map((r) => [r.param, ids[r.param] as number])), periodType, periods, withBase);
     setBusy({ started: Date.now() });
     setElapsed(0);
     setError(null);
+    setResult(null);
     try {
-      const json = await api.get<Record<string, unknown>>(`/reports/${name}?${query}&quickmode=true`);
-      const label = options.find((o) => o.id === subjectId)?.label.trim() ?? '';
-      setResult({ name, query, view: viewOf(family, json), title: `${subject.label} ${label}: ${subject.families.find((f) => f.name === family)?.label}` });
+      const doc = await api.get<ReportDoc>(`/reports/${report.name}/document?${query}`);
+      setResult({ name: report.name, query, doc });
     } catch (e) {
       setResult(null);
       setError(e instanceof ApiError ? `${e.message}${e.field ? ` (${e.field})` : ''}` : (e as Error).message);
@@ -127,11 +159,13 @@ export default function ReportsScreen() {
     }
   };
 
-  const date = (key: keyof Periods, label: string) => (
+  const date = (key: keyof Periods, label: string, disabled = false) => (
     <label>
-      {label} <input type="date" aria-label={label} value={periods[key]} onChange={(e) => setPeriods({ ...periods, [key]: e.target.value })} required={key.startsWith('reporting')} />
+      {label} <input type="date" aria-label={label} value={periods[key]} disabled={disabled} onChange={(e) => setPeriods({ ...periods, [key]: e.target.value })} required={key.startsWith('reporting')} />
     </label>
   );
+  const doc = result?.doc;
+  const showBase = !!doc?.base;
 
   return (
     <section className="screen reports">
@@ -146,58 +180,51 @@ export default function ReportsScreen() {
       >
         <label>
           Subject{' '}
-          <select aria-label="Subject" value={kind} onChange={(e) => setKind(e.target.value as SubjectKind)}>
-            {SUBJECTS.map((s) => (
-              <option key={s.kind} value={s.kind}>
-                {s.label}
+          <select aria-label="Subject" value={kind} onChange={(e) => setKind(e.target.value)}>
+            {kinds.map((k) => (
+              <option key={k.kind} value={k.kind}>
+                {k.label}
               </option>
             ))}
           </select>
         </label>
-        <label>
-          {subject.label}{' '}
-          <select aria-label={subject.label} value={subjectId ?? ''} onChange={(e) => setSubjectId(Number(e.target.value))} disabled={!options.length}>
-            {options.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        {refs.map((r) => (
+          <SubjectPicker key={`${r.kind}:${r.param}`} of={r} value={ids[r.param] ?? null} onChange={(id) => setIds((x) => ({ ...x, [r.param]: id }))} onError={setError} />
+        ))}
         <label>
           Report{' '}
-          <select aria-label="Report" value={family} onChange={(e) => setFamily(e.target.value)}>
-            {subject.families.map((f) => (
-              <option key={f.name} value={f.name}>
-                {f.label}
+          <select aria-label="Report" value={report?.name ?? ''} onChange={(e) => setReportName(e.target.value)}>
+            {reports.map((r) => (
+              <option key={r.name} value={r.name}>
+                {r.label}
               </option>
             ))}
           </select>
         </label>
         <label>
           Period type{' '}
-          <select aria-label="Period type" value={periodType} onChange={(e) => setPeriodType(e.target.value as PeriodType)}>
-            {(['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const).map((p) => (
+          <select aria-label="Period type" value={periodType} onChange={(e) => setPeriodType(e.target.value as PeriodType)} disabled={!report || report.periodTypes.length < 2}>
+            {(report?.periodTypes.length ? report.periodTypes : (['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const)).map((p) => (
               <option key={p}>{p}</option>
             ))}
           </select>
         </label>
       </form>
       <div className="toolbar">
-        {date('reportingStart', 'From')}
-        {date('reportingEnd', 'To (exclusive)')}
+        {date('reportingStart', 'From', !report?.periodTypes.length)}
+        {date('reportingEnd', 'To (exclusive)', !report?.periodTypes.length)}
         <label>
-          <input type="checkbox" aria-label="Compare with the base period" checked={withBase} onChange={(e) => setWithBase(e.target.checked)} /> Compare with
+          <input type="checkbox" aria-label="Compare with the base period" checked={withBase} disabled={!report?.base} onChange={(e) => setWithBase(e.target.checked)} /> Compare with
         </label>
-        {date('baseStart', 'Base from')}
-        {date('baseEnd', 'Base to')}
+        {date('baseStart', 'Base from', !report?.base)}
+        {date('baseEnd', 'Base to', !report?.base)}
         <span role="group" aria-label="Presets">
           <button type="button" onClick={() => applyPreset('thismonth')}>This month</button> <button type="button" onClick={() => applyPreset('lastmonth')}>Last month</button>{' '}
           <button type="button" onClick={() => applyPreset('thisyear')}>This year</button> <button type="button" onClick={() => applyPreset('lastyear')}>Last year</button>
         </span>
       </div>
       <div className="toolbar">
-        <button type="button" className="primary" disabled={!!busy || subjectId === null} onClick={() => void run()}>
+        <button type="button" className="primary" disabled={!!busy || !ready} onClick={() => void run()}>
           Run report
         </button>
         <button type="button" disabled={!!busy || !result} onClick={() => void exportExcel()}>
@@ -208,55 +235,68 @@ export default function ReportsScreen() {
             <progress aria-label="Report progress" /> Working… {(elapsed / 1000).toFixed(1)} s
           </span>
         )}
-        {!options.length && !error && <span className="notice">No {subject.label.toLowerCase()} to report on.</span>}
       </div>
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      {result && (
+      {doc && (
         <div className="report-result" aria-label="Report result">
-          <h2>{result.title}</h2>
+          <h2>
+            {doc.title}: {doc.subjectName}
+          </h2>
+          <p className="notice">
+            {doc.reporting ? `${doc.reporting.start} – ${doc.reporting.end}` : ''}
+            {doc.base ? ` · base ${doc.base.start} – ${doc.base.end}` : ''} · {doc.timezone}
+          </p>
           <div className="report-figures">
-            {result.view.figures.map((f) => (
+            {doc.figures.map((f) => (
               <div key={f.label} className="report-figure">
                 <div className="report-figure-label">{f.label}</div>
                 <div className="report-figure-value num">
                   {f.value === null ? 'no data' : fmt(f.value)} <small>{f.unit}</small>
                 </div>
                 <div className="report-figure-change">
-                  {withBase ? `${pct(f.rate)} vs base (${f.base === null ? '—' : fmt(f.base)})` : ''}
+                  {showBase && f.base !== undefined ? `${pct(f.rate)} vs base (${f.base === null ? '—' : fmt(f.base)})` : ''}
                   {f.missing ? ` · ${f.missing} period(s) without data` : ''}
                 </div>
               </div>
             ))}
           </div>
-          {result.view.timestamps.length > 0 && <ReportChart view={result.view} />}
-          <table className="grid" aria-label="Report periods">
-            <thead>
-              <tr>
-                <th>Period</th>
-                {result.view.series.map((s) => (
-                  <th key={s.name} className="num">
-                    {s.name} ({s.unit})
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {result.view.timestamps.map((t, i) => (
-                <tr key={t}>
-                  <td>{t}</td>
-                  {result.view.series.map((s) => (
-                    <td key={s.name} className="num">
-                      {s.values[i] === null || s.values[i] === undefined ? '—' : fmt(s.values[i])}
-                    </td>
+          {doc.charts.filter((c) => c.categories.length > 0).map((c) => (
+            <ReportChart key={c.title} chart={c} />
+          ))}
+          {doc.tables.map((t) => (
+            <table key={t.title} className="grid" aria-label={t.title}>
+              <caption>{t.title}</caption>
+              <thead>
+                <tr>
+                  {t.columns.map((c, i) => (
+                    <th key={`${i}:${c}`} className={i ? 'num' : undefined}>
+                      {c}
+                    </th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {t.rows.map((r, k) => (
+                  <tr key={k}>
+                    {r.map((v, i) => (
+                      <td key={i} className={typeof v === 'number' ? 'num' : undefined}>
+                        {cell(v)}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+          {doc.notes.map((n) => (
+            <p key={n} className="notice">
+              {n}
+            </p>
+          ))}
         </div>
       )}
     </section>

@@ -1,44 +1,35 @@
 /**
- * The Reports screen's model: which report families each subject kind has (MyEMS path names), period presets
- * in local dates, and a MyEMS report answer turned into what the screen shows (key figures with the change
- * against the base period, series per category or item, the period table).
+ * The Reports screen's model: the server's report catalog grouped by subject kind, period presets in local
+ * dates, the period checks and the query of a report. What a report shows comes from the server's report
+ * document (GET /api/reports/{name}/document: key figures, charts, tables), the same the workbook is drawn from.
  */
 
-export type SubjectKind = 'meters' | 'virtualmeters' | 'offlinemeters' | 'spaces' | 'equipments' | 'combinedequipments' | 'tenants' | 'stores' | 'shopfloors';
-
-export interface SubjectDef {
-  kind: SubjectKind;
+/** One report as GET /api/reports/catalog describes it (src/core/reports/describe.ts). */
+export interface ReportRef {
+  kind: string;
+  param: string;
   label: string;
-  /** MyEMS report path stem and id parameter stem: space -> spaceenergycategory?spaceid= */
-  stem: string;
-  families: { name: string; label: string }[];
+}
+export interface ReportDescription {
+  name: string;
+  label: string;
+  subject: ReportRef | null;
+  periodTypes: PeriodType[];
+  base: boolean;
+  extra: ReportRef[];
 }
 
-const SITE = [
-  { name: 'energycategory', label: 'Energy by category' },
-  { name: 'energyitem', label: 'Energy by item' },
-  { name: 'cost', label: 'Cost' },
-  { name: 'carbon', label: 'Carbon' },
-  { name: 'load', label: 'Load' },
-  { name: 'statistics', label: 'Statistics' },
-];
-const METER = [
-  { name: 'energy', label: 'Energy' },
-  { name: 'cost', label: 'Cost' },
-  { name: 'carbon', label: 'Carbon' },
-];
+/** The subject kinds to pick from, in the catalog's order ('' is the dashboard's: no subject). */
+export function subjectKinds(catalog: readonly ReportDescription[]): { kind: string; label: string }[] {
+  const out: { kind: string; label: string }[] = [];
+  for (const r of catalog) {
+    const kind = r.subject?.kind ?? '';
+    if (!out.some((k) => k.kind === kind)) out.push({ kind, label: r.subject?.label ?? r.label });
+  }
+  return out;
+}
 
-export const SUBJECTS: SubjectDef[] = [
-  { kind: 'spaces', label: 'Space', stem: 'space', families: SITE },
-  { kind: 'meters', label: 'Meter', stem: 'meter', families: METER },
-  { kind: 'virtualmeters', label: 'Virtual meter', stem: 'virtualmeter', families: METER },
-  { kind: 'offlinemeters', label: 'Offline meter', stem: 'offlinemeter', families: METER },
-  { kind: 'equipments', label: 'Equipment', stem: 'equipment', families: SITE },
-  { kind: 'combinedequipments', label: 'Combined equipment', stem: 'combinedequipment', families: SITE },
-  { kind: 'tenants', label: 'Tenant', stem: 'tenant', families: SITE },
-  { kind: 'stores', label: 'Store', stem: 'store', families: SITE },
-  { kind: 'shopfloors', label: 'Shopfloor', stem: 'shopfloor', families: SITE },
-];
+export const reportsOf = (catalog: readonly ReportDescription[], kind: string) => catalog.filter((r) => (r.subject?.kind ?? '') === kind);
 
 export type PeriodType = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
 
@@ -84,84 +75,32 @@ export function periodProblem(periodType: PeriodType, p: Periods, withBase: bool
   return null;
 }
 
-export function reportQuery(subject: SubjectDef, id: number, periodType: PeriodType, p: Periods, withBase: boolean): string {
-  const q = new URLSearchParams({ [`${subject.stem}id`]: String(id), periodtype: periodType, reportingperiodstartdatetime: `${p.reportingStart}T00:00:00`, reportingperiodenddatetime: `${p.reportingEnd}T00:00:00` });
-  if (withBase && p.baseStart && p.baseEnd) {
+export function reportQuery(report: ReportDescription, ids: Record<string, number>, periodType: PeriodType, p: Periods, withBase: boolean): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(ids)) q.set(k, String(v));
+  if (report.periodTypes.length) {
+    if (report.periodTypes.length > 1) q.set('periodtype', periodType);
+    q.set('reportingperiodstartdatetime', `${p.reportingStart}T00:00:00`);
+    q.set('reportingperiodenddatetime', `${p.reportingEnd}T00:00:00`);
+  }
+  if (report.base && withBase && p.baseStart && p.baseEnd) {
     q.set('baseperiodstartdatetime', `${p.baseStart}T00:00:00`);
     q.set('baseperiodenddatetime', `${p.baseEnd}T00:00:00`);
   }
   return q.toString();
 }
 
-export interface Figure {
-  label: string;
-  unit: string;
-  value: number | null;
-  base: number | null;
-  rate: number | null;
-  missing: number;
-}
-
-export interface View {
-  figures: Figure[];
-  timestamps: string[];
-  series: { name: string; unit: string; values: (number | null)[] }[];
-  stacked: boolean;
-  chartTitle: string;
-}
-
-type J = Record<string, unknown>;
-const arr = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
-const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-
-/** A MyEMS report answer as the screen shows it. */
-export function viewOf(family: string, json: J): View {
-  const rp = (json.reporting_period ?? {}) as J;
-  const bp = (json.base_period ?? {}) as J;
-  // meter reports: one series, scalar totals
-  if (!Array.isArray(rp.names)) {
-    const meter = (json.meter ?? json.virtual_meter ?? json.offline_meter ?? {}) as J;
-    const unit = family === 'cost' ? String(rp.total_unit ?? '') : family === 'carbon' ? 'kgCO2e' : String(meter.unit_of_measure ?? '');
-    const name = family === 'energy' ? String(meter.energy_category_name ?? 'Energy') : family === 'cost' ? 'Cost' : 'Carbon';
-    const figures: Figure[] = [{ label: name, unit, value: num(rp.total_in_category), base: num(bp.total_in_category), rate: num(rp.increment_rate), missing: Number(rp.missing_periods ?? 0) }];
-    if (family === 'energy') figures.push({ label: 'Carbon dioxide emissions', unit: 'kgCO2e', value: num(rp.total_in_kgco2e), base: num(bp.total_in_kgco2e), rate: null, missing: Number(rp.missing_periods ?? 0) });
-    return { figures, timestamps: arr<string>(rp.timestamps), series: [{ name, unit, values: arr<number | null>(rp.values) }], stacked: false, chartTitle: `${name} (${unit})` };
-  }
-  const names = arr<string>(rp.names);
-  const units = arr<string>(rp.units);
-  const timestamps = arr<string[]>(rp.timestamps)[0] ?? [];
-  if (family === 'load') {
-    return {
-      figures: names.flatMap((n, i) => [
-        { label: `${n} average load`, unit: units[i], value: num(arr(rp.averages)[i]), base: num(arr(bp.averages)[i]), rate: num(arr(rp.averages_increment_rate)[i]), missing: 0 },
-        { label: `${n} maximum load`, unit: units[i], value: num(arr(rp.maximums)[i]), base: num(arr(bp.maximums)[i]), rate: num(arr(rp.maximums_increment_rate)[i]), missing: 0 },
-      ]),
-      timestamps,
-      series: names.flatMap((n, i) => [
-        { name: `${n} average`, unit: units[i], values: arr<(number | null)[]>(rp.sub_averages)[i] ?? [] },
-        { name: `${n} maximum`, unit: units[i], values: arr<(number | null)[]>(rp.sub_maximums)[i] ?? [] },
-      ]),
-      stacked: false,
-      chartTitle: 'Load',
-    };
-  }
-  const baseNames = arr<string>(bp.names);
-  const figures: Figure[] = names.map((n, i) => {
-    const j = baseNames.indexOf(n);
-    if (family === 'statistics') return { label: `${n} mean`, unit: units[i], value: num(arr(rp.means)[i]), base: j < 0 ? null : num(arr(bp.means)[j]), rate: num(arr(rp.means_increment_rate)[i]), missing: Number(arr(rp.missing_periods)[i] ?? 0) };
-    return { label: n, unit: units[i], value: num(arr(rp.subtotals)[i]), base: j < 0 ? null : num(arr(bp.subtotals)[j]), rate: num(arr(rp.increment_rates)[i]), missing: Number(arr(rp.missing_periods)[i] ?? 0) };
-  });
-  if (family === 'energycategory' && rp.total_in_kgco2e !== undefined) {
-    figures.push({ label: 'Carbon dioxide emissions', unit: 'kgCO2e', value: num(rp.total_in_kgco2e), base: num(bp.total_in_kgco2e), rate: num(rp.increment_rate_in_kgco2e), missing: 0 });
-  }
-  if ((family === 'cost' || family === 'carbon') && rp.total !== undefined) {
-    figures.push({ label: 'Total', unit: String(rp.total_unit ?? ''), value: num(rp.total), base: num(bp.total), rate: num(rp.total_increment_rate), missing: 0 });
-  }
-  return {
-    figures,
-    timestamps,
-    series: names.map((n, i) => ({ name: n, unit: units[i] ?? '', values: arr<(number | null)[]>(rp.values)[i] ?? [] })),
-    stacked: family !== 'statistics',
-    chartTitle: family === 'cost' ? 'Cost' : family === 'carbon' ? 'Carbon dioxide emissions' : family === 'energyitem' ? 'Energy by item' : 'Energy by category',
-  };
+/** The report document (src/core/reports/doc.ts) as the screen receives it. */
+export interface ReportDoc {
+  title: string;
+  subjectLabel: string;
+  subjectName: string;
+  periodType: string | null;
+  reporting: { start: string; end: string } | null;
+  base: { start: string; end: string } | null;
+  timezone: string;
+  figures: { label: string; unit: string; value: number | null; base?: number | null; rate?: number | null; missing?: number }[];
+  charts: { title: string; categories: string[]; series: { name: string; values: (number | null)[] }[]; unit: string; kind: 'bar' | 'line'; stacked: boolean }[];
+  tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[];
+  notes: string[];
 }

@@ -1,0 +1,81 @@
+/**
+ * What the Reports screen needs to offer every report the API has: for each report name its subject (entity
+ * kind to pick from, id parameter), the period types it takes, whether it has periods and a base period, and
+ * any second subject it needs (metercomparison's second meter). Drawn from the catalog, so a family added
+ * there appears on the screen without a change to the renderer. `GET /api/reports/catalog`.
+ */
+import { PERIOD_TYPES } from '../energy/contract';
+import { catalog } from './catalog';
+import { SUBJECTS } from './subjects';
+
+export interface ReportSubjectRef {
+  /** entity path to list the subjects: /api/{kind} (spaces: /api/spaces/tree) */
+  kind: string;
+  /** the id parameter, e.g. spaceid, meterid1 */
+  param: string;
+  label: string;
+}
+
+export interface ReportDescription {
+  name: string;
+  label: string;
+  /** null: the report has no subject (dashboard: the user's spaces) */
+  subject: ReportSubjectRef | null;
+  /** the period types offered; empty when the report has no periods (meterrealtime) */
+  periodTypes: string[];
+  base: boolean;
+  extra: ReportSubjectRef[];
+}
+
+const FAMILY_LABELS: [string, string][] = [
+  ['energycategory', 'Energy by category'],
+  ['energyitem', 'Energy by item'],
+  ['submetersbalance', 'Submeters balance'],
+  ['comparison', 'Comparison'],
+  ['efficiency', 'Efficiency'],
+  ['statistics', 'Statistics'],
+  ['realtime', 'Realtime'],
+  ['output', 'Output'],
+  ['income', 'Income'],
+  ['energy', 'Energy'],
+  ['carbon', 'Carbon'],
+  ['trend', 'Trend'],
+  ['load', 'Load'],
+  ['cost', 'Cost'],
+  ['bill', 'Bill'],
+];
+
+/** 'spaceenergycategory' of a space -> 'Energy by category'; 'meterbatch' of a space -> 'Meter batch' */
+function labelOf(name: string, stem: string | null): string {
+  const rest = stem && name.startsWith(stem) ? name.slice(stem.length) : name;
+  for (const [suffix, label] of FAMILY_LABELS) if (rest === suffix) return label;
+  if (rest.endsWith('batch')) {
+    const of = Object.values(SUBJECTS).find((s) => s.param === rest.slice(0, -5));
+    if (of) return `${of.label} batch`;
+  }
+  return rest.replace(/^./, (c) => c.toUpperCase());
+}
+
+export function describeReports(): ReportDescription[] {
+  const all = PERIOD_TYPES as readonly string[];
+  const out: ReportDescription[] = [
+    { name: 'dashboard', label: 'Dashboard', subject: null, periodTypes: [...all], base: true, extra: [] },
+    { name: 'meterrealtime', label: 'Realtime', subject: { kind: 'meters', param: 'meterid', label: 'Meter' }, periodTypes: [], base: false, extra: [] },
+    { name: 'energyflowdiagram', label: 'Energy flow diagram', subject: { kind: 'energyflowdiagrams', param: 'energyflowdiagramid', label: 'Energy flow diagram' }, periodTypes: ['daily'], base: false, extra: [] },
+  ];
+  for (const [name, e] of catalog) {
+    const info = (SUBJECTS as Record<string, { param: string; label: string } | undefined>)[e.kind];
+    if (!info) continue;
+    const param = e.alias?.[`${info.param}id`] ?? `${info.param}id`;
+    const extra: ReportSubjectRef[] = name === 'metercomparison' ? [{ kind: 'meters', param: 'meterid2', label: 'Second meter' }] : [];
+    out.push({
+      name,
+      label: labelOf(name, info.param),
+      subject: { kind: e.kind, param, label: info.label },
+      periodTypes: e.fixedPeriodType ? [e.fixedPeriodType] : [...all],
+      base: !e.noBase,
+      extra,
+    });
+  }
+  return out;
+}
