@@ -193,6 +193,8 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
     expect(opened).toContain('meterrealtime');
     expect(opened).toContain('energyflowdiagram');
     expect(opened).toContain('tenantbill');
+    expect(opened).toContain('metertracking');
+    expect(opened).toContain('spacesaving');
     expect(consoleErrors).toEqual([]);
     expect(e2e.pageErrors).toEqual([]);
   }, 600_000);

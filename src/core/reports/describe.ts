@@ -7,6 +7,7 @@
 import { PERIOD_TYPES } from '../energy/contract';
 import { catalog } from './catalog';
 import { SUBJECTS } from './subjects';
+import { standalone } from './standalone';
 
 export interface ReportSubjectRef {
   /** entity path to list the subjects: /api/{kind} (spaces: /api/spaces/tree) */
@@ -25,7 +26,14 @@ export interface ReportDescription {
   periodTypes: string[];
   base: boolean;
   extra: ReportSubjectRef[];
+  /** query parameters the screen sends as they are (metertracking: energyCategory=all) */
+  fixed?: Record<string, string>;
 }
+
+/** Reports outside the catalog (standalone.ts) as the screen offers them; one without a line here is API only. */
+export const STANDALONE_DESCRIPTIONS = new Map<string, Omit<ReportDescription, 'name'>>([
+  ['metertracking', { label: 'Meter tracking', subject: { kind: 'spaces', param: 'spaceid', label: 'Space' }, periodTypes: ['daily'], base: false, extra: [], fixed: { energyCategory: 'all' } }],
+]);
 
 const FAMILY_LABELS: [string, string][] = [
   ['energycategory', 'Energy by category'],
@@ -43,6 +51,8 @@ const FAMILY_LABELS: [string, string][] = [
   ['load', 'Load'],
   ['cost', 'Cost'],
   ['bill', 'Bill'],
+  ['saving', 'Saving'],
+  ['plan', 'Plan'],
 ];
 
 /** 'spaceenergycategory' of a space -> 'Energy by category'; 'meterbatch' of a space -> 'Meter batch' */
@@ -76,6 +86,10 @@ export function describeReports(): ReportDescription[] {
       base: !e.noBase,
       extra,
     });
+  }
+  for (const name of standalone.keys()) {
+    const d = STANDALONE_DESCRIPTIONS.get(name);
+    if (d) out.push({ name, ...d });
   }
   return out;
 }

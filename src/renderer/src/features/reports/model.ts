@@ -17,6 +17,7 @@ export interface ReportDescription {
   periodTypes: PeriodType[];
   base: boolean;
   extra: ReportRef[];
+  fixed?: Record<string, string>;
 }
 
 /** The subject kinds to pick from, in the catalog's order ('' is the dashboard's: no subject). */
@@ -76,7 +77,7 @@ export function periodProblem(periodType: PeriodType, p: Periods, withBase: bool
 }
 
 export function reportQuery(report: ReportDescription, ids: Record<string, number>, periodType: PeriodType, p: Periods, withBase: boolean): string {
-  const q = new URLSearchParams();
+  const q = new URLSearchParams(report.fixed ?? {});
   for (const [k, v] of Object.entries(ids)) q.set(k, String(v));
   if (report.periodTypes.length) {
     if (report.periodTypes.length > 1) q.set('periodtype', periodType);
