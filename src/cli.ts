@@ -9,6 +9,7 @@ import { resetPasswordOffline, unlockUsers } from './core/auth/recovery';
 
 const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--demo | --empty] [--renderer-dir DIR]
                        [--tls-cert FILE --tls-key FILE | --insecure] [--allowed-host NAME]...
+                       [--database postgres://USER@HOST:PORT/DB [--database-partition day|week]]
        switchyard migrate [--data-dir DIR]
        switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
        switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
@@ -33,6 +34,11 @@ reset-password  sets a new password for a user of a stopped installation
   --insecure         allow listening beyond loopback without TLS (passwords then cross the network in clear)
   --allowed-host NAME  a further host name clients may use (Host header); also SWITCHYARD_ALLOWED_HOSTS=a,b
 
+  --database URL     keep the central store (Sparkplug sites, their metrics and history) on PostgreSQL
+                     (postgres://user@host:port/db; also SWITCHYARD_DATABASE_URL; a password is better
+                     given as PGPASSWORD than in the URL); everything else stays in SQLite (docs/central.md)
+  --database-partition day|week  the history's partition width on a new central database (default day)
+
 On a fresh data directory the administrator's password is SWITCHYARD_ADMIN_PASSWORD, or a generated one
 printed once and kept in DIR/administrator-password.txt.
 npm passes options after --, e.g. npm start -- --data-dir ./plant --port 8788 (the desktop app takes
@@ -46,6 +52,8 @@ export interface CliArgs {
   dataDir: string;
   seed: 'demo' | 'empty' | 'auto';
   rendererDir: string | undefined;
+  /** the central store on PostgreSQL (--database) */
+  database?: { url: string; partition?: 'day' | 'week' };
   /** TLS and who may reach the server (see api/tls.ts, api/origin.ts) */
   security?: ListenSecurity & { allowedHosts: string[] };
 }
@@ -89,10 +97,24 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--renderer-dir':
         args.rendererDir = path.resolve(value());
         break;
+      case '--database': {
+        const url = value();
+        if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new Error('--database must be a PostgreSQL URL: postgres://user@host:port/database');
+        args.database = { ...args.database, url };
+        break;
+      }
+      case '--database-partition': {
+        const w = value();
+        if (w !== 'day' && w !== 'week') throw new Error('--database-partition must be day or week');
+        args.database = { url: args.database?.url ?? '', partition: w };
+        break;
+      }
       default:
         throw new Error(`unknown option ${flag}`);
     }
   }
+  if (!args.database?.url && process.env.SWITCHYARD_DATABASE_URL) args.database = { ...args.database, url: process.env.SWITCHYARD_DATABASE_URL };
+  if (args.database && !args.database.url) throw new Error('--database-partition needs --database');
   return args;
 }
 
@@ -196,7 +218,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const allowedHosts = [...(args.security?.allowedHosts ?? []), ...(process.env.SWITCHYARD_ALLOWED_HOSTS ?? '').split(',').filter(Boolean)];
-  const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer(), allowedHosts, ...(tls ? { tls } : {}) });
+  const runtime = createRuntime({ dataDir: args.dataDir, host: args.host, port: args.port, seed: args.seed, rendererDir: args.rendererDir ?? builtRenderer(), allowedHosts, ...(tls ? { tls } : {}), ...(args.database ? { database: args.database } : {}) });
   // the handlers are in place before the URL is printed: a supervisor that stops the server as soon as it is ready
   // must not find Node's default (die at once, nothing flushed); a signal during the start stops it right after
   let ready = false;

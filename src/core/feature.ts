@@ -42,6 +42,8 @@ export interface RuntimeContext {
   services: Map<string, unknown>;
   /** the runtime's status now (status bar, tray, live stream) */
   status: () => RuntimeStatus;
+  /** `--database`: the central store on PostgreSQL (see central/); absent: SQLite, like everything else */
+  database?: { url: string; partition?: 'day' | 'week' };
 }
 
 /** A feature's contribution to the runtime: its tables, its routes and services, its part of the status. */

@@ -1,5 +1,6 @@
 import { acquisitionFeature } from './acquisition/feature';
 import { alarmsFeature } from './alarms/feature';
+import { centralFeature } from './central/feature';
 import { controlFeature } from './control/feature';
 import { demoFeature } from './demo/feature';
 import { drFeature } from './dr/feature';
@@ -16,4 +17,4 @@ import { sparkplugFeature } from './sparkplug/feature';
  * dispatch into a stopping arbiter), control (no write into a stopping acquisition), then acquisition, and the historian flushes what it delivered before
  * the store closes.
  */
-export const features: Feature[] = [filesFeature, historianFeature, energyFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, controlFeature, drFeature, reportsFeature, sparkplugFeature];
+export const features: Feature[] = [filesFeature, historianFeature, energyFeature, liveFeature, alarmsFeature, demoFeature, acquisitionFeature, controlFeature, drFeature, reportsFeature, sparkplugFeature, centralFeature];

@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   allowedOrigins?: string[];
   /** the administrator's password on a fresh store (else SWITCHYARD_ADMIN_PASSWORD, else generated) */
   adminPassword?: string;
+  /** the central store on PostgreSQL (`--database postgres://...`); absent: SQLite */
+  database?: { url: string; partition?: 'day' | 'week' };
 }
 
 export interface Runtime {
@@ -139,7 +141,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const access = new Access(store, registry);
         const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins }, https: opts.tls });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status() };
+        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status(), database: opts.database };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/version', async (req) => myemsVersion(`${req.protocol}://${req.headers.host ?? req.hostname}`));

@@ -70,6 +70,8 @@ describe('every configuration entity through its generated API', () => {
         return { from_addr: 'ops@site.example', port: 25 };
       case 'sparkplugnodes':
         return { broker_url: 'mqtt://127.0.0.1:1', is_enabled: false };
+      case 'sparkplughosts':
+        return { broker_url: 'mqtt://127.0.0.1:1', host_id: `entities-${++n}`, group_ids: 'entities', is_active: false };
       default:
         return {};
     }

@@ -35,6 +35,8 @@ export async function entityMaker(rt: TestRuntime) {
         return { address: '{"waveform":"constant"}' };
       case 'users':
         return { password: 'Maker-Pass-1' };
+      case 'sparkplughosts':
+        return { broker_url: 'mqtt://127.0.0.1:1', host_id: `maker-${++n}`, group_ids: 'maker', is_active: false };
       case 'tariffs':
         return { tariff_type: 'timeofuse', timeofuse: [{ start_time_of_day: '00:00:00', end_time_of_day: '23:59:59', peak_type: 'offpeak', price: 0.2 }] };
       case 'sparkplugnodes':

@@ -1,0 +1,250 @@
+/**
+ * One Sparkplug B 3.0 host application on one broker: connects with its STATE death as the MQTT will (retained,
+ * QoS 1, JSON {online:false, timestamp}), subscribes to its own STATE topic and to its groups, then publishes its
+ * STATE birth with the same timestamp; re-asserts it when it sees its own death (a late will); publishes its death
+ * before a clean disconnect. Messages are taken one at a time in arrival order (sessions.ts); their samples are
+ * written to the central store in batches (write-behind, a failed write is retried with the next batch), the newest
+ * value per metric kept in memory for the API and written every LATEST_EVERY_MS.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { groupIds } from './entities';
+import { Sessions, type NodeSession } from './sessions';
+import type { CentralSample, CentralStore, LatestValue, SiteHealth } from './storage';
+import { decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayload, stateTopic } from './wire';
+
+export const FLUSH_MS = 250;
+const FLUSH_ROWS = 20_000;
+export const LATEST_EVERY_MS = 2_000;
+/** samples kept while the store cannot be written; beyond, the oldest are dropped (and counted) */
+const MAX_PENDING = 2_000_000;
+
+export interface HostConfig {
+  id: number;
+  name: string;
+  broker_url: string;
+  host_id: string;
+  group_ids: string;
+  username: string | null;
+  password: string | null;
+  tls_ca: string | null;
+  tls_cert: string | null;
+  tls_key: string | null;
+  tls_verify: number | boolean | null;
+}
+
+export interface HostStatus {
+  id: number;
+  name: string;
+  host_id: string;
+  connected: boolean;
+  last_error: string | null;
+  groups: string[];
+  pending_samples: number;
+  dropped_samples: number;
+  written_samples: number;
+}
+
+export class SparkplugHost {
+  readonly sessions: Sessions;
+  private client: MqttClient | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private pending: CentralSample[] = [];
+  private latest = new Map<number, LatestValue>();
+  private latestDirty = new Map<number, LatestValue>();
+  private dirtySites = new Set<NodeSession>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastLatestFlush = 0;
+  private flushing: Promise<void> | null = null;
+  private sessionTs = 0;
+  private connected = false;
+  private lastError: string | null = null;
+  private stopped = false;
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    readonly config: HostConfig,
+    private readonly store: CentralStore,
+    private readonly log: (line: string) => void,
+  ) {
+    this.sessions = new Sessions(store, config.id);
+  }
+
+  async start(): Promise<void> {
+    await this.sessions.load();
+    this.sessionTs = Date.now();
+    const c = this.config;
+    const options: IClientOptions = {
+      clientId: `switchyard-host-${c.host_id}`.slice(0, 64),
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 2_000,
+      connectTimeout: 10_000,
+      username: c.username || undefined,
+      password: c.password || undefined,
+      will: { topic: stateTopic(c.host_id), payload: Buffer.from(statePayload(false, this.sessionTs)), qos: 1, retain: true },
+    };
+    if (c.broker_url.startsWith('mqtts:')) {
+      Object.assign(options, { ca: c.tls_ca || undefined, cert: c.tls_cert || undefined, key: c.tls_key || undefined, rejectUnauthorized: c.tls_verify !== 0 && c.tls_verify !== false });
+    }
+    const client = mqtt.connect(c.broker_url, options);
+    this.client = client;
+    client.on('connect', () => void this.online(client));
+    client.on('close', () => {
+      this.connected = false;
+      // the next connection is a new host session: its will and birth carry a new timestamp (3.0)
+      this.sessionTs = Date.now();
+      if (client.options.will) client.options.will.payload = Buffer.from(statePayload(false, this.sessionTs));
+    });
+    client.on('error', (e) => {
+      this.lastError = e.message;
+    });
+    client.on('message', (topic, payload) => {
+      this.chain = this.chain.then(() => this.take(topic, payload)).catch((e: Error) => this.log(`sparkplug host ${c.name}: ${e.message}`));
+    });
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
+  }
+
+  private async online(client: MqttClient): Promise<void> {
+    const c = this.config;
+    try {
+      await client.subscribeAsync([stateTopic(c.host_id), ...groupIds(c.group_ids).map(groupFilter)], { qos: 1 });
+      await client.publishAsync(stateTopic(c.host_id), statePayload(true, this.sessionTs), { qos: 1, retain: true });
+      this.connected = true;
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
+  }
+
+  private async take(topic: string, payload: Buffer): Promise<void> {
+    if (topic === stateTopic(this.config.host_id)) {
+      // our own death seen while we are connected (a late will of an earlier session): say we are online again
+      const state = safeJson(payload.toString());
+      if (state && state.online === false && this.client?.connected && !this.stopped) {
+        await this.client.publishAsync(topic, statePayload(true, this.sessionTs), { qos: 1, retain: true }).catch(() => undefined);
+      }
+      return;
+    }
+    const t = parseTopic(topic);
+    if (!t || t.type === 'NCMD' || t.type === 'DCMD') return;
+    let p;
+    try {
+      p = decode(payload);
+    } catch (e) {
+      this.log(`sparkplug host ${this.config.name}: undecodable ${t.type} on ${topic}: ${(e as Error).message}`);
+      return;
+    }
+    const { session, outcome } = await this.sessions.take(t, p);
+    if (outcome.note) this.log(`sparkplug host ${this.config.name}: ${outcome.note}`);
+    for (const s of outcome.samples) this.pending.push(s);
+    this.remember(outcome.samples);
+    if (outcome.device) await this.store.saveDevice(session.siteId, outcome.device);
+    if (t.type === 'NBIRTH' || t.type === 'NDEATH') {
+      // online/offline is written at once (the API shows it); counters follow with the batches
+      await this.store.saveHealth(session.siteId, session.health);
+      if (t.type === 'NDEATH') for (const d of session.devices.values()) await this.store.saveDevice(session.siteId, d);
+    } else this.dirtySites.add(session);
+    if (outcome.rebirth && this.client?.connected) {
+      await this.client.publishAsync(ncmdTopic(t.group, t.node), rebirthPayload(), { qos: 0 }).catch((e: Error) => this.log(`rebirth request to ${t.group}/${t.node}: ${e.message}`));
+    }
+    if (this.pending.length >= FLUSH_ROWS) void this.flush();
+  }
+
+  private remember(samples: readonly CentralSample[]): void {
+    for (const s of samples) {
+      const cur = this.latest.get(s.metric_id);
+      if (cur && cur.ts > s.ts) continue;
+      const v = { metric_id: s.metric_id, ts: s.ts, num: s.num, text: s.text };
+      this.latest.set(s.metric_id, v);
+      this.latestDirty.set(s.metric_id, v);
+    }
+  }
+
+  /** the newest value of a metric this host received since it started */
+  latestOf(metricId: number): LatestValue | undefined {
+    return this.latest.get(metricId);
+  }
+
+  healthOf(siteId: number): SiteHealth | undefined {
+    for (const s of this.sessions.nodes.values()) if (s.siteId === siteId) return s.health;
+    return undefined;
+  }
+
+  /** Writes what is pending (one write at a time); `all` also writes latest values and counters now. */
+  flush(all = false): Promise<void> {
+    if (this.flushing) return all ? this.flushing.then(() => this.flush(true)) : this.flushing;
+    this.flushing = this.write(all).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async write(all: boolean): Promise<void> {
+    const now = Date.now();
+    const withLatest = all || now - this.lastLatestFlush >= LATEST_EVERY_MS;
+    const samples = this.pending;
+    if (!samples.length && !withLatest) return;
+    this.pending = [];
+    const latest = withLatest ? [...this.latestDirty.values()] : [];
+    if (withLatest) this.latestDirty = new Map();
+    try {
+      await this.store.write(samples, latest);
+      this.written += samples.length;
+      if (withLatest) {
+        this.lastLatestFlush = now;
+        const sites = [...this.dirtySites];
+        this.dirtySites.clear();
+        for (const s of sites) await this.store.saveHealth(s.siteId, s.health);
+      }
+    } catch (e) {
+      this.lastError = `central store: ${(e as Error).message}`;
+      this.log(`sparkplug host ${this.config.name}: writing ${samples.length} samples failed, kept for the next try: ${(e as Error).message}`);
+      this.pending = samples.concat(this.pending);
+      for (const l of latest) if (!this.latestDirty.has(l.metric_id)) this.latestDirty.set(l.metric_id, l);
+      if (this.pending.length > MAX_PENDING) {
+        const over = this.pending.length - MAX_PENDING;
+        this.pending.splice(0, over);
+        this.dropped += over;
+      }
+    }
+  }
+
+  status(): HostStatus {
+    return {
+      id: this.config.id,
+      name: this.config.name,
+      host_id: this.config.host_id,
+      connected: this.connected,
+      last_error: this.lastError,
+      groups: groupIds(this.config.group_ids),
+      pending_samples: this.pending.length,
+      dropped_samples: this.dropped,
+      written_samples: this.written,
+    };
+  }
+
+  /** Publishes the STATE death, disconnects, and writes what it holds. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      if (client.connected) await client.publishAsync(stateTopic(this.config.host_id), statePayload(false, this.sessionTs), { qos: 1, retain: true }).catch(() => undefined);
+      await client.endAsync().catch(() => undefined);
+    }
+    await this.chain.catch(() => undefined);
+    await this.flush(true).catch(() => undefined);
+  }
+}
+
+function safeJson(text: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

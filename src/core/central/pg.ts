@@ -1,0 +1,297 @@
+/**
+ * The central store on PostgreSQL (`--database postgres://...`): the same tables as storage.ts's SQLite ones, with
+ * the history as a declaratively range-partitioned table (one partition per UTC day or ISO week, created ahead of
+ * time and on demand for late or historical values) keyed by (metric_id, ts) in every partition. Migrations are
+ * versioned like the SQLite ones, in the database's own `schema_migrations` (feature `central`), under an advisory
+ * lock so that several servers starting at once migrate once; a database from a newer build is refused untouched.
+ */
+import pg, { type Pool } from 'pg';
+import { StoreVersionError } from '../store/store';
+import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
+
+export type PartitionWidth = 'day' | 'week';
+const DAY = 86_400_000;
+/** partitions kept ready ahead of now (and one behind, for values that arrive a little late) */
+const AHEAD = 3;
+/** rows per INSERT statement */
+const CHUNK = 20_000;
+/** arbitrary advisory lock key of the central schema's migrations */
+const MIGRATION_LOCK = 0x5357_4354;
+
+interface PgMigration {
+  version: number;
+  name: string;
+  sql: (width: PartitionWidth) => string;
+}
+
+export const centralPgMigrations: PgMigration[] = [
+  {
+    version: 1,
+    name: 'sites, devices, metric catalog and partitioned history',
+    sql: (width) => `
+      CREATE TABLE central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO central_meta (key, value) VALUES ('partition_width', '${width}');
+      CREATE TABLE central_sites (
+        id BIGSERIAL PRIMARY KEY,
+        host_config_id BIGINT NOT NULL,
+        group_id TEXT NOT NULL,
+        edge_node_id TEXT NOT NULL,
+        online SMALLINT NOT NULL DEFAULT 0,
+        bd_seq BIGINT,
+        last_birth BIGINT,
+        last_death BIGINT,
+        last_seen BIGINT,
+        seq_gaps BIGINT NOT NULL DEFAULT 0,
+        rebirths BIGINT NOT NULL DEFAULT 0,
+        values_received BIGINT NOT NULL DEFAULT 0,
+        UNIQUE (host_config_id, group_id, edge_node_id));
+      CREATE TABLE central_devices (
+        site_id BIGINT NOT NULL REFERENCES central_sites(id) ON DELETE CASCADE,
+        device_id TEXT NOT NULL,
+        online SMALLINT NOT NULL DEFAULT 0,
+        last_birth BIGINT,
+        last_death BIGINT,
+        PRIMARY KEY (site_id, device_id));
+      CREATE TABLE central_metrics (
+        id BIGSERIAL PRIMARY KEY,
+        site_id BIGINT NOT NULL REFERENCES central_sites(id) ON DELETE CASCADE,
+        device_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        alias BIGINT,
+        datatype TEXT NOT NULL,
+        unit TEXT,
+        last_num DOUBLE PRECISION,
+        last_text TEXT,
+        last_ts BIGINT,
+        UNIQUE (site_id, device_id, name));
+      CREATE TABLE central_history (
+        metric_id BIGINT NOT NULL,
+        ts TIMESTAMPTZ NOT NULL,
+        num DOUBLE PRECISION,
+        text TEXT,
+        historical BOOLEAN NOT NULL DEFAULT false,
+        PRIMARY KEY (metric_id, ts)) PARTITION BY RANGE (ts);`,
+  },
+];
+
+/** The start (ms, UTC) of the partition holding ts: midnight UTC, or Monday midnight UTC for weeks. */
+export function partitionStart(ts: number, width: PartitionWidth): number {
+  const day = Math.floor(ts / DAY) * DAY;
+  if (width === 'day') return day;
+  const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
+  return day - weekday * DAY;
+}
+
+const span = (width: PartitionWidth) => (width === 'day' ? DAY : 7 * DAY);
+export const partitionName = (start: number) => `central_history_p${new Date(start).toISOString().slice(0, 10).replace(/-/g, '')}`;
+
+/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+export interface PgCentralOptions {
+  url: string;
+  /** the partition width of a new database (an existing one keeps its own) */
+  partition?: PartitionWidth;
+  /** pool size (default 4) */
+  connections?: number;
+  log?: (line: string) => void;
+}
+
+export class PgCentralStore implements CentralStore {
+  readonly kind = 'postgresql' as const;
+  private readonly pool: Pool;
+  private width: PartitionWidth;
+  private readonly partitions = new Set<number>();
+  private creating: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: PgCentralOptions) {
+    this.width = opts.partition ?? 'day';
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.connections ?? 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-central' });
+    // an idle connection the server dropped is replaced on next use; it must not crash the process
+    this.pool.on('error', (e) => opts.log?.(`central store (PostgreSQL): ${e.message}`));
+  }
+
+  get partitionWidth(): PartitionWidth {
+    return this.width;
+  }
+
+  async open(): Promise<void> {
+    const c = await this.pool.connect().catch((e: Error) => {
+      throw new Error(`cannot reach the central database ${redactUrl(this.opts.url)}: ${e.message}`);
+    });
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (feature, version))`);
+      const { rows } = await c.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations WHERE feature = 'central'");
+      const from = rows[0]?.v ?? 0;
+      const known = Math.max(...centralPgMigrations.map((m) => m.version));
+      if (from > known) {
+        throw new StoreVersionError(`The central database was written by a newer Switchyard (schema "central" is at version ${from}, this build knows up to ${known}). It was not changed.`);
+      }
+      for (const m of centralPgMigrations) {
+        if (m.version <= from) continue;
+        await c.query(m.sql(this.width));
+        await c.query('INSERT INTO schema_migrations (feature, version, name, applied_at) VALUES ($1, $2, $3, $4)', ['central', m.version, m.name, new Date().toISOString()]);
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+    const meta = await this.pool.query<{ value: string }>("SELECT value FROM central_meta WHERE key = 'partition_width'");
+    this.width = meta.rows[0]?.value === 'week' ? 'week' : 'day';
+    await this.loadPartitions();
+    await this.ensureAhead();
+  }
+
+  async close(): Promise<void> {
+    await this.creating.catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** The partitions that exist (their lower bounds), as the catalog says. */
+  private async loadPartitions(): Promise<void> {
+    const { rows } = await this.pool.query<{ name: string }>(
+      "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'central_history'",
+    );
+    for (const r of rows) {
+      const m = /_p(\d{4})(\d{2})(\d{2})$/.exec(r.name);
+      if (m) this.partitions.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    }
+  }
+
+  /** The partitions from one before now to AHEAD after it; called at open and by the host's hourly tick. */
+  async ensureAhead(now = Date.now()): Promise<void> {
+    const start = partitionStart(now, this.width);
+    const step = span(this.width);
+    const want: number[] = [];
+    for (let i = -1; i <= AHEAD; i++) want.push(start + i * step);
+    await this.ensure(want);
+  }
+
+  /** Partition lower bounds that exist now (for tests and the documentation's claims). */
+  async partitionStarts(): Promise<number[]> {
+    this.partitions.clear();
+    await this.loadPartitions();
+    return [...this.partitions].sort((a, b) => a - b);
+  }
+
+  private ensure(starts: number[]): Promise<void> {
+    const missing = [...new Set(starts)].filter((s) => !this.partitions.has(s));
+    if (!missing.length) return this.creating;
+    // one creation at a time, so two batches never race for the same partition in this process
+    this.creating = this.creating.then(async () => {
+      for (const s of missing) {
+        if (this.partitions.has(s)) continue;
+        const from = new Date(s).toISOString();
+        const to = new Date(s + span(this.width)).toISOString();
+        try {
+          await this.pool.query(`CREATE TABLE IF NOT EXISTS ${partitionName(s)} PARTITION OF central_history FOR VALUES FROM ('${from}') TO ('${to}')`);
+        } catch (e) {
+          // another server created it between our look and our create: fine; anything else is an error
+          if (!/already exists/.test((e as Error).message)) throw e;
+        }
+        this.partitions.add(s);
+      }
+    });
+    return this.creating;
+  }
+
+  async site(hostConfigId: number, group: string, node: string): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO central_sites (host_config_id, group_id, edge_node_id) VALUES ($1, $2, $3)
+       ON CONFLICT (host_config_id, group_id, edge_node_id) DO UPDATE SET group_id = excluded.group_id RETURNING id`,
+      [hostConfigId, group, node],
+    );
+    return Number(rows[0].id);
+  }
+
+  async saveHealth(id: number, h: SiteHealth): Promise<void> {
+    await this.pool.query(
+      `UPDATE central_sites SET online = $2, bd_seq = $3, last_birth = $4, last_death = $5, last_seen = $6, seq_gaps = $7, rebirths = $8, values_received = $9 WHERE id = $1`,
+      [id, h.online ? 1 : 0, h.bd_seq, h.last_birth, h.last_death, h.last_seen, h.seq_gaps, h.rebirths, h.values_received],
+    );
+  }
+
+  async saveDevice(siteId: number, d: DeviceState): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO central_devices (site_id, device_id, online, last_birth, last_death) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (site_id, device_id) DO UPDATE SET online = excluded.online, last_birth = excluded.last_birth, last_death = excluded.last_death`,
+      [siteId, d.device_id, d.online ? 1 : 0, d.last_birth, d.last_death],
+    );
+  }
+
+  async defineMetrics(siteId: number, defs: readonly MetricDef[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    if (!defs.length) return ids;
+    const { rows } = await this.pool.query<{ id: string; device_id: string; name: string }>(
+      `INSERT INTO central_metrics (site_id, device_id, name, alias, datatype, unit)
+       SELECT $1, d, nm, a, dt, un FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS u(d, nm, a, dt, un)
+       ON CONFLICT (site_id, device_id, name) DO UPDATE SET alias = excluded.alias, datatype = excluded.datatype, unit = excluded.unit
+       RETURNING id, device_id, name`,
+      [siteId, defs.map((d) => d.device_id), defs.map((d) => d.name), defs.map((d) => d.alias), defs.map((d) => d.datatype), defs.map((d) => d.unit)],
+    );
+    for (const r of rows) ids.set(metricKey(r.device_id, r.name), Number(r.id));
+    return ids;
+  }
+
+  async write(samples: readonly CentralSample[], latest: readonly LatestValue[]): Promise<void> {
+    if (!samples.length && !latest.length) return;
+    if (samples.length) await this.ensure(samples.map((s) => partitionStart(s.ts, this.width)));
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      for (let i = 0; i < samples.length; i += CHUNK) {
+        const part = samples.slice(i, i + CHUNK);
+        await c.query(
+          `INSERT INTO central_history (metric_id, ts, num, text, historical)
+           SELECT m, to_timestamp(t / 1000.0), v, x, h FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::text[], $5::bool[]) AS u(m, t, v, x, h)
+           ON CONFLICT DO NOTHING`,
+          [part.map((s) => s.metric_id), part.map((s) => s.ts), part.map((s) => s.num), part.map((s) => s.text), part.map((s) => s.historical)],
+        );
+      }
+      for (let i = 0; i < latest.length; i += CHUNK) {
+        const part = latest.slice(i, i + CHUNK);
+        await c.query(
+          `UPDATE central_metrics m SET last_num = u.v, last_text = u.x, last_ts = u.t
+           FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::text[]) AS u(id, t, v, x)
+           WHERE m.id = u.id AND (m.last_ts IS NULL OR m.last_ts <= u.t)`,
+          [part.map((l) => l.metric_id), part.map((l) => l.ts), part.map((l) => l.num), part.map((l) => l.text)],
+        );
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async sites() {
+    return (await this.pool.query(SITES_SQL)).rows.map(siteFromRow);
+  }
+
+  async devices(siteId: number) {
+    return (await this.pool.query('SELECT * FROM central_devices WHERE site_id = $1 ORDER BY device_id', [siteId])).rows.map(deviceFromRow);
+  }
+
+  async metrics(siteId: number) {
+    return (await this.pool.query('SELECT * FROM central_metrics WHERE site_id = $1 ORDER BY device_id, name', [siteId])).rows.map(metricFromRow);
+  }
+
+  async history(metricId: number, from: number, to: number, limit: number): Promise<HistoryRow[]> {
+    const { rows } = await this.pool.query<{ ms: string; num: number | null; text: string | null; historical: boolean }>(
+      `SELECT round(extract(epoch FROM ts) * 1000)::bigint AS ms, num, text, historical FROM central_history
+       WHERE metric_id = $1 AND ts BETWEEN to_timestamp($2 / 1000.0) AND to_timestamp($3 / 1000.0) ORDER BY ts LIMIT $4`,
+      [metricId, from, to, limit],
+    );
+    return rows.map((r) => ({ ts: Number(r.ms), num: r.num, text: r.text, historical: r.historical }));
+  }
+}
