@@ -10,6 +10,9 @@ import type { ValueBus } from '../values/bus';
 import type { Built } from './doc';
 import type { Query } from './params';
 import { buildMeterTracking } from './families/tracking';
+import { buildDistributionSystem } from './families/distribution';
+import { microgridReports } from './families/microgrid';
+import { storageReports } from './families/storage';
 
 export interface StandaloneDeps {
   store: Store;
@@ -20,4 +23,4 @@ export interface StandaloneDeps {
 
 export type StandaloneReport = (deps: StandaloneDeps, p: Principal, q: Query, now: number) => { built: Built; quickMode: boolean };
 
-export const standalone = new Map<string, StandaloneReport>([['metertracking', buildMeterTracking]]);
+export const standalone = new Map<string, StandaloneReport>([['metertracking', buildMeterTracking], ['distributionsystem', buildDistributionSystem], ...microgridReports, ...storageReports]);
