@@ -73,6 +73,12 @@ describe('OpenADR 3 writes and notifications', () => {
       const programID = program.uuid;
       const put = ok(await call('PUT', `/programs/${programID}`, t.bl, { programName: 'Evening peak 2026', programDescriptions: [{ URL: 'https://example.org/peak' }] }), 'program');
       expect(put).toMatchObject({ programName: 'Evening peak 2026', programDescriptions: [{ URL: 'https://example.org/peak' }] });
+      // the targets filter: a program naming targets is listed for one of them, one naming none always
+      const targeted = ok(await call('POST', '/programs', t.bl, { programName: 'Fleet only', targets: ['fleet-x'] }), 'program', 201);
+      const listed = async (q: string) => ((await call('GET', `/programs${q}`, t.bl)).body as unknown as { id: string }[]).map((x) => x.id);
+      expect(await listed('?targets=fleet-x')).toEqual([programID, targeted.id]);
+      expect(await listed('?targets=other')).toEqual([programID]);
+      ok(await call('DELETE', `/programs/${targeted.id}`, t.bl), 'program');
       problem(await call('PUT', `/programs/${programID}`, t.a, { programName: 'mine' }), 403);
       problem(await call('PUT', `/programs/${programID}`, t.b, { programName: 'mine' }), 404);
       problem(await call('PUT', `/programs/${programID}`, t.bl, { programName: '' }), 400, 'programName');
@@ -163,7 +169,7 @@ describe('OpenADR 3 writes and notifications', () => {
       expect(seen(hooks.b)).toEqual(['RESOURCE CREATE', 'SUBSCRIPTION CREATE']);
       // the business logic hears of everything after its subscription
       expect(seen(hooks.bl)).toEqual(
-        ['SUBSCRIPTION CREATE', 'SUBSCRIPTION CREATE', 'SUBSCRIPTION CREATE', 'PROGRAM UPDATE', 'RESOURCE CREATE', 'RESOURCE CREATE', 'RESOURCE UPDATE', 'EVENT CREATE', 'EVENT UPDATE', 'REPORT CREATE', 'REPORT UPDATE', 'REPORT DELETE', 'VEN UPDATE', 'SUBSCRIPTION UPDATE', 'EVENT DELETE', 'RESOURCE DELETE', 'PROGRAM DELETE', 'VEN DELETE', 'SUBSCRIPTION DELETE'].sort(),
+        ['SUBSCRIPTION CREATE', 'SUBSCRIPTION CREATE', 'SUBSCRIPTION CREATE', 'PROGRAM UPDATE', 'PROGRAM CREATE', 'PROGRAM DELETE', 'RESOURCE CREATE', 'RESOURCE CREATE', 'RESOURCE UPDATE', 'EVENT CREATE', 'EVENT UPDATE', 'REPORT CREATE', 'REPORT UPDATE', 'REPORT DELETE', 'VEN UPDATE', 'SUBSCRIPTION UPDATE', 'EVENT DELETE', 'RESOURCE DELETE', 'PROGRAM DELETE', 'VEN DELETE', 'SUBSCRIPTION DELETE'].sort(),
       );
       // A sees the event with its own target names; the business logic with all of them
       const evA = hooks.a.got.find((n) => n.body.objectType === 'EVENT' && n.body.operation === 'CREATE')!.body;

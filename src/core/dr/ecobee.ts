@@ -6,7 +6,27 @@
  */
 import { DateTime } from 'luxon';
 import { badRequest } from '../api/errors';
+import type { Db } from '../store/store';
 import { durationMs, type EventRow } from './events';
+
+/** ecobee's answer to one call for an event: shown per reference in the console. */
+export interface EcobeeCall {
+  demandResponseRef: string | null;
+  operation: 'send' | 'cancel';
+  http_status: number | null;
+  code: number;
+  message: string;
+  at: string;
+}
+
+/** Keeps ecobee's answers on the event (newest last). */
+export function recordEcobeeAnswers(db: Db, eventId: number, answers: Omit<EcobeeCall, 'at'>[]): void {
+  const row = db.prepare('SELECT ecobee_answers FROM dr_events WHERE id = ?').get(eventId) as { ecobee_answers: string } | undefined;
+  if (!row) return;
+  const at = new Date().toISOString();
+  const list = [...(JSON.parse(row.ecobee_answers) as EcobeeCall[]), ...answers.map((a) => ({ ...a, at }))];
+  db.prepare('UPDATE dr_events SET ecobee_answers = ? WHERE id = ?').run(JSON.stringify(list), eventId);
+}
 
 export interface EcobeeOptions {
   name: string;

@@ -27,6 +27,7 @@ export interface EventRow {
   ecobee_ref: string | null;
   ecobee_status: string | null;
   ecobee_refs?: string;
+  ecobee_answers?: string;
   created_at: string;
   modified_at: string;
 }
@@ -145,7 +146,7 @@ export function toOperator(e: EventRow) {
     mandatory: e.mandatory === 1,
     status: e.status,
     opt_outs: JSON.parse(e.opt_outs) as number[],
-    ecobee: e.ecobee_ref || e.ecobee_status ? { demandResponseRef: e.ecobee_ref, demandResponseRefs: JSON.parse(e.ecobee_refs ?? '[]') as string[], status: e.ecobee_status ? JSON.parse(e.ecobee_status) : null } : null,
+    ecobee: e.ecobee_ref || e.ecobee_status ? { demandResponseRef: e.ecobee_ref, demandResponseRefs: JSON.parse(e.ecobee_refs ?? '[]') as string[], status: e.ecobee_status ? JSON.parse(e.ecobee_status) : null, answers: JSON.parse(e.ecobee_answers ?? '[]') as unknown[] } : null,
     created_datetime: e.created_at,
     modification_datetime: e.modified_at,
   };

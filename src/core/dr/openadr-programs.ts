@@ -20,8 +20,12 @@ export function registerPrograms(v: Vtn): void {
     return p;
   };
 
-  // programs carry no targets of their own here: the targets filter leaves the (already private) list as it is
-  route('GET', '/programs', (req, c) => page(req, v.programs(c).map(programOut)));
+  // the targets filter keeps the programs naming one of them and those naming none (open to every enrolled VEN)
+  route('GET', '/programs', (req, c) => {
+    const t = targetsQuery(req);
+    const rows = v.programs(c).map(programOut);
+    return page(req, t ? rows.filter((p) => !Array.isArray(p.targets) || !p.targets.length || (p.targets as string[]).some((x) => t.includes(x))) : rows);
+  });
   route('GET', '/programs/:programID', (req, c) => programOut(programOf(c, (req.params as { programID: string }).programID)));
   route('POST', '/programs', (req, c, reply) => {
     const b = json(req);

@@ -88,5 +88,10 @@ export const drMigrations: FeatureMigrations = {
           ALTER TABLE dr_programs ADD COLUMN openadr TEXT;
           ALTER TABLE dr_partners ADD COLUMN ven_attributes TEXT;`),
     },
+    {
+      version: 5,
+      name: 'ecobee\'s answer to every send and cancel, per reference',
+      up: (db) => db.exec("ALTER TABLE dr_events ADD COLUMN ecobee_answers TEXT NOT NULL DEFAULT '[]'"),
+    },
   ],
 };

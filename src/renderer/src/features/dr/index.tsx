@@ -1,6 +1,6 @@
 /**
- * The demand response console: events (create, watch, opt out, cancel), resources with their live setpoints,
- * programs and participants, partners. Times are entered and shown in the site's time zone (the top space's) and sent with their offset.
+ * The demand response console: events (create, watch, opt out, cancel, ecobee and its answers), resources with
+ * their live setpoints, programs and participants, partners with their roles and enrolment (Partners.tsx). Times are entered and shown in the site's time zone (the top space's) and sent with their offset.
  */
 import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
@@ -9,6 +9,8 @@ import { apiBase, canConfigure, canOperate } from '../../app/session';
 import { useConfirm } from '../../ui/Confirm';
 import { PointValue } from '../../ui/PointValue';
 import { useSiteZone } from '../../ui/siteZone';
+import { EcobeeAnswers, EcobeeSend, type EcobeeState } from './Ecobee';
+import { type EnrolProgram, type Partner, PartnersPanel } from './Partners';
 import './dr.css';
 
 interface DrEvent {
@@ -23,6 +25,7 @@ interface DrEvent {
   mandatory: boolean;
   status: string;
   opt_outs: number[];
+  ecobee?: EcobeeState | null;
 }
 interface Resource {
   id: number;
@@ -30,10 +33,7 @@ interface Resource {
   point_id: number | null;
   partner: { id: number; name: string } | null;
 }
-interface Program {
-  id: number;
-  name: string;
-}
+type Program = EnrolProgram;
 interface Participant {
   code: string;
   contactUser: string;
@@ -155,67 +155,6 @@ async function downloadXlsx(eventId: number): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Sends an event to the ecobee utility account and shows ecobee's answer. */
-function EcobeeSend({ event, zone, onDone }: { event: DrEvent; zone: string; onDone: (message: string) => void }) {
-  const [name, setName] = useState(event.name.slice(0, 12));
-  const [tz, setTz] = useState(zone);
-  const [mode, setMode] = useState<'absolute' | 'relative'>('absolute');
-  const [heat, setHeat] = useState('680');
-  const [cool, setCool] = useState('790');
-  const [error, setError] = useState<string | null>(null);
-  const send = async () => {
-    setError(null);
-    try {
-      const r = await api.post<{ status: { code: number; message: string }; demandResponseRef: string | null }>(`/dr/events/${event.id}/ecobee`, {
-        name,
-        timezone: tz,
-        temperature: mode,
-        heat_hold_temp: Number(heat),
-        cool_hold_temp: Number(cool),
-      });
-      onDone(`ecobee answered code ${r.status.code}${r.status.message ? `: ${r.status.message}` : ''}${r.demandResponseRef ? ` (ref ${r.demandResponseRef})` : ''}.`);
-    } catch (e) {
-      setError(e instanceof ApiError ? `${e.field ? `${e.field}: ` : ''}${e.message}` : (e as Error).message);
-    }
-  };
-  return (
-    <form
-      className="dr-form"
-      aria-label={`Send ${event.name} to ecobee`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void send();
-      }}
-    >
-      <label>
-        ecobee name (≤ 12) <input value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Thermostats' time zone <input value={tz} onChange={(e) => setTz(e.target.value)} />
-      </label>
-      <label>
-        Temperature
-        <select value={mode} onChange={(e) => setMode(e.target.value as 'absolute' | 'relative')}>
-          <option value="absolute">absolute</option>
-          <option value="relative">relative</option>
-        </select>
-      </label>
-      <label>
-        Heat hold (0.1 °F) <input type="number" value={heat} onChange={(e) => setHeat(e.target.value)} />
-      </label>
-      <label>
-        Cool hold (0.1 °F) <input type="number" value={cool} onChange={(e) => setCool(e.target.value)} />
-      </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit">Send to ecobee</button>
-    </form>
-  );
-}
-
 /** Aggregate measured load against the baseline while an event runs. */
 function RunningPerformance({ eventId }: { eventId: number }) {
   const [p, setP] = useState<{ resources: { baseline_kw: number | null; actual_kw: number | null }[]; delivered_kw: number | null } | null>(null);
@@ -272,6 +211,7 @@ export default function DemandResponseScreen() {
   const zone = siteZone ?? 'UTC';
   const [reports, setReports] = useState<{ id: string; name: string | null; event_name: string | null; partner: string | null; created_at: string }[]>([]);
   const [ecobeeFor, setEcobeeFor] = useState<number | null>(null);
+  const [partners, setPartners] = useState<Partner[]>([]);
   const [deliveries, setDeliveries] = useState<{ id: number; partner: string; operation: string; status: string; attempts: number; last_error: string | null; created_at: string }[]>([]);
   const load = useCallback(async () => {
     const [e, r, p, pa] = await Promise.all([
@@ -287,6 +227,7 @@ export default function DemandResponseScreen() {
     setReports(await api.get<typeof reports>('/dr/reports').catch(() => []));
     // the webhook deliveries are the administrator's (the server refuses others)
     if (canConfigure()) setDeliveries(await api.get<typeof deliveries>('/dr/deliveries').catch(() => []));
+    if (canConfigure()) setPartners(await api.get<Partner[]>('/dr/partners').catch(() => []));
   }, []);
   useEffect(() => {
     void load();
@@ -418,6 +359,7 @@ export default function DemandResponseScreen() {
               }}
             />
           )}
+          <EcobeeAnswers events={events} show={(iso) => inZone(iso, zone)} />
           {canConfigure() && (
             <>
               <h2>New event</h2>
@@ -480,6 +422,7 @@ export default function DemandResponseScreen() {
           </ul>
         </section>
       </div>
+      {canConfigure() && <PartnersPanel partners={partners} programs={programs} resources={resources} onChange={(m) => void load().then(() => setMessage(m))} />}
       {confirmDialog}
     </section>
   );
