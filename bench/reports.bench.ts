@@ -12,7 +12,8 @@ import type { EnergyService } from '../src/core/energy/contract';
 import { createRuntime } from '../src/core/runtime';
 
 const PASSWORD = 'Bench-Reports-1';
-const METERS = 50;
+/** SWITCHYARD_BENCH_REPORT_METERS=5 for a short run while developing */
+const METERS = Number(process.env.SWITCHYARD_BENCH_REPORT_METERS ?? 50);
 const HOURS = 366 * 24;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

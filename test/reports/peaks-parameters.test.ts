@@ -107,6 +107,9 @@ describe('peak types of the time-of-use tariff', () => {
     const price = (k: number) => periodOf(k)[3];
     const c = (await get(`metercost?meterid=${m3}&${DAILY}&quickmode=true`)).reporting_period;
     for (const type of ['toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep']) expect(c[type], type).toBeCloseTo(split(riseM3, type, price), 9);
+    // an hourly report splits the hours it already has: the same numbers for one day
+    const hr = (await get(`meterenergy?meterid=${m3}&periodtype=hourly&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-03T00:00:00&quickmode=true`)).reporting_period;
+    for (const type of ['toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep']) expect(hr[type], type).toBe(split(riseM3, type, () => 1, [1]));
     const k = (await get(`metercarbon?meterid=${m3}&${DAILY}&quickmode=true`)).reporting_period;
     expect(k.midpeak).toBeCloseTo(split(riseM3, 'midpeak') * plant.electricity.kgco2e, 9);
   }, 120_000);

@@ -6,7 +6,7 @@
  * time-of-use tariff (none valid, or a block tariff) or outside every tariff period count in no type, so the
  * types may sum to less than the total. Read from the pipeline's hourly values, in chunks of at most 31 days.
  */
-import type { EnergySeries } from '../energy/contract';
+import type { EnergyResult, EnergySeries } from '../energy/contract';
 import { LocalClock, loadTariffs, touPrice, type Tariff } from '../energy/tariffs';
 import type { BuildCtx } from './common';
 import type { Span } from './params';
@@ -39,9 +39,10 @@ export function peakTypeAt(tariffs: readonly Tariff[], clock: LocalClock, hour: 
 
 /**
  * The split per series id of the span (the reporting period) for the subject's series of `kind`, summing
- * `source` values. Series the span has no hour of get zeros.
+ * `source` values. Series the span has no hour of get zeros. `hourly`: the span's hourly result when the
+ * report already has it (an hourly report), so it is not asked for twice.
  */
-export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKind, source: PeakSource, direction?: 'input' | 'output'): Map<number, PeakSplit> {
+export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKind, source: PeakSource, hourly?: EnergyResult): Map<number, PeakSplit> {
   const out = new Map<number, PeakSplit>();
   if (!span) return out;
   const costCenter = typeof ctx.subject.row.cost_center_id === 'number' ? (ctx.subject.row.cost_center_id as number) : null;
@@ -55,9 +56,11 @@ export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKin
     }
     return t;
   };
-  for (let s = span.start; s < span.end; s += CHUNK) {
-    const e = Math.min(span.end, s + CHUNK);
-    const r = ctx.energy.query({ kind: ctx.subject.info.kind, id: ctx.subject.id, start: s, end: e, periodType: 'hourly', ...(direction ? { direction } : {}) });
+  const chunks: (() => EnergyResult)[] = [];
+  if (hourly) chunks.push(() => hourly);
+  else for (let s = span.start; s < span.end; s += CHUNK) chunks.push(() => ctx.energy.query({ kind: ctx.subject.info.kind, id: ctx.subject.id, start: s, end: Math.min(span.end, s + CHUNK), periodType: 'hourly' }));
+  for (const chunk of chunks) {
+    const r = chunk();
     for (const series of r[kind] as EnergySeries[]) {
       let split = out.get(series.id);
       if (!split) out.set(series.id, (split = empty()));

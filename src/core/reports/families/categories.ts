@@ -85,7 +85,7 @@ export function buildCategories(ctx: BuildCtx, family: CategoryFamily): Built {
   const repR = query(ctx, params.reporting);
   const baseR = query(ctx, params.base);
   const rep = side(ctx, repR, family);
-  const peaks = peakSplits(ctx, params.reporting, family === 'energyitem' ? 'items' : 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values');
+  const peaks = peakSplits(ctx, params.reporting, family === 'energyitem' ? 'items' : 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values', params.periodType === 'hourly' ? repR : undefined);
   const base = side(ctx, baseR, family);
   const area = ctx.subject.row.area;
   const baseSub = (i: number) => {

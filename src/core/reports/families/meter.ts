@@ -56,7 +56,7 @@ export function buildMeter(ctx: BuildCtx, family: MeterFamily): Built {
   const baseTotal = sum(base.values);
   const ts = labels(repR, params.periodType);
   const cat = repR.categories[0];
-  const peak = cat ? peakSplits(ctx, params.reporting, 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values').get(cat.id) : undefined;
+  const peak = cat ? peakSplits(ctx, params.reporting, 'categories', family === 'cost' ? 'cost' : family === 'carbon' ? 'kgco2e' : 'values', params.periodType === 'hourly' ? repR : undefined).get(cat.id) : undefined;
   const categoryList = meter.energy_category_id ? [{ id: meter.energy_category_id as number, name: String(meter.energy_category_name ?? '') }] : [];
   const basePeriod: Record<string, unknown> = { total_in_category: baseTotal, timestamps: labels(baseR, params.periodType), values: base.values, missing_periods: missing(base.values), missing_hours: params.base ? base.missingHours : 0 };
   const reporting: Record<string, unknown> = {
