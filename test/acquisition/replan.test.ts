@@ -88,12 +88,14 @@ describe('re-planning after a configuration change', () => {
 
   it('an import of 2,000 rows is one update of acquisition, touching its own data source', async () => {
     const engine = rt.ctx.services.get('acquisition') as AcquisitionService;
+    // what the earlier tests changed is applied (within 100 ms) before the spies start
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const update = vi.spyOn(engine, 'update');
     const plan = vi.spyOn(SimulationDriver.prototype, 'plan');
     const csv = ['name,object_type,address.waveform', ...Array.from({ length: 2000 }, (_, i) => `Imported ${i},ANALOG_VALUE,constant`)].join('\n');
     const r = await fetch(`${rt.url}/api/datasources/${ds.A}/pointlist`, { method: 'POST', headers: { ...rt.headers, 'Content-Type': 'text/csv' }, body: csv });
     expect(r.status).toBe(200);
-    await waitFor(() => update.mock.calls.length > 0 && plan.mock.calls.length > 0, 'acquisition re-planned', 20_000);
+    await waitFor(() => update.mock.calls.some((c) => c[1].size === 2000) && plan.mock.calls.length > 0, 'acquisition re-planned', 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(update).toHaveBeenCalledTimes(1);
     expect(update.mock.calls[0][1].size).toBe(2000);

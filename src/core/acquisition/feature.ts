@@ -5,6 +5,8 @@ import { createAcquisitionService, type AcquisitionService, type DataSourceConfi
 
 /** How often a data source's last_seen_datetime is written while its status stays the same. */
 const LAST_SEEN_WRITE_MS = 5_000;
+/** points read from the store at a time when a change touched many (an import) */
+const LOAD_SLICE = 2_000;
 
 interface DataSourceRow {
   id: number;
@@ -119,13 +121,31 @@ export const acquisitionFeature: Feature = {
     let pending: NodeJS.Timeout | null = null;
     const dirtySources = new Set<number>();
     const dirtyPoints = new Set<number>();
-    const apply = () => {
-      pending = null;
-      if (!service) return;
-      const changed = loadChanged(store, dirtySources, dirtyPoints);
+    const apply = async () => {
+      const sources = [...dirtySources];
+      const points = [...dirtyPoints];
       dirtySources.clear();
       dirtyPoints.clear();
+      // thousands of points (an import) are read in slices; what changes meanwhile is applied by the next round
+      const changed = loadChanged(store, sources, points.slice(0, LOAD_SLICE));
+      for (let i = LOAD_SLICE; i < points.length && service; i += LOAD_SLICE) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        for (const [id, p] of loadChanged(store, [], points.slice(i, i + LOAD_SLICE)).points) changed.points.set(id, p);
+      }
+      pending = null;
+      if (!service) return;
       service.update(changed.dataSources, changed.points);
+      if (dirtyPoints.size || dirtySources.size) schedule();
+    };
+    const schedule = () => {
+      if (!pending && service) {
+        pending = setTimeout(() => {
+          apply().catch((e: Error) => {
+            pending = null;
+            log(`acquisition: applying a configuration change: ${e.message}`);
+          });
+        }, 100);
+      }
     };
     const unsubscribe = registry.onChanges((changes) => {
       for (const { entity, op, id } of changes) {
@@ -137,7 +157,7 @@ export const acquisitionFeature: Feature = {
           dirtySources.add(id);
         }
       }
-      if (!pending && service && (dirtyPoints.size || dirtySources.size)) pending = setTimeout(apply, 100);
+      if (dirtyPoints.size || dirtySources.size) schedule();
     });
 
     return [

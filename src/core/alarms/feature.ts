@@ -19,6 +19,8 @@ export const RETENTION_DAYS_SETTING = 'alarms.retention_days';
 const PURGE_EVERY_MS = 3_600_000;
 export const DATA_SOURCE_OFFLINE_DELAY_SETTING = 'alarms.datasource_offline_delay_seconds';
 const COUNTER_FLUSH_MS = 5_000;
+/** points re-planned at a time when a change touched many (an import) */
+const REPLAN_SLICE = 2_000;
 
 export const alarmsFeature: Feature = {
   name: 'alarms',
@@ -53,6 +55,8 @@ export const alarmsFeature: Feature = {
     registerMessageRoutes(ctx.app, { store, audit: ctx.audit });
 
     let off: (() => void) | null = null;
+    let replanning: Promise<void> = Promise.resolve();
+    let slicesQueued = 0;
     let unsubscribe: (() => void) | null = null;
     let counterTimer: NodeJS.Timeout | null = null;
     let purgeTimer: NodeJS.Timeout | null = null;
@@ -89,10 +93,7 @@ export const alarmsFeature: Feature = {
               counters.reload();
             } else {
               const points = changes.filter((c) => c.entity === 'points').map((c) => c.id);
-              if (points.length) {
-                alarms.reloadPoints(points);
-                counters.reloadPoints(points);
-              }
+              if (points.length) replan(points);
             }
             for (const { entity, op, id } of changes) {
               if (entity !== 'rules') continue;
@@ -123,6 +124,31 @@ export const alarmsFeature: Feature = {
         },
       },
     ];
+
+    /**
+     * Re-plans changed points; thousands (an import) in slices with the event loop free between them, in the
+     * order the changes came.
+     */
+    function replan(points: number[]) {
+      const run = (ids: number[]) => {
+        try {
+          alarms.reloadPoints(ids);
+          counters.reloadPoints(ids);
+        } catch (e) {
+          ctx.log(`alarms: re-planning points: ${(e as Error).message}`);
+        }
+      };
+      if (points.length <= REPLAN_SLICE && slicesQueued === 0) return run(points);
+      for (let i = 0; i < points.length; i += REPLAN_SLICE) {
+        const slice = points.slice(i, i + REPLAN_SLICE);
+        slicesQueued++;
+        replanning = replanning.then(async () => {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          slicesQueued--;
+          run(slice);
+        });
+      }
+    }
 
     function runnerSafe(fn: () => unknown) {
       try {

@@ -51,7 +51,7 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
       // validated in slices while scans go on; the points and their audit entry commit together, and listeners
       // hear of the whole import once
       const result = await importPointList(ctx, registry, id, rows, { inCommit: (r) => record('ok', { imported: r.imported }) });
-      registry.emitAll(result.ids.map((pid) => ({ entity: 'points', op: 'create' as const, id: pid })));
+      await registry.emitAllSliced(result.ids.map((pid) => ({ entity: 'points', op: 'create' as const, id: pid })));
       return { imported: result.imported };
     } catch (e) {
       record('failed', { error: (e as Error).message });

@@ -101,6 +101,35 @@ export class Registry {
     }
   }
 
+  /**
+   * emitAll for a large batch (a point-list import): per-change listeners are told in slices with the event loop
+   * free between them, batch listeners once at the end; resolves when every listener was told.
+   */
+  async emitAllSliced(changes: readonly Change[], sliceMs = 8): Promise<void> {
+    if (changes.length === 0) return;
+    let start = performance.now();
+    for (const c of changes) {
+      for (const l of this.listeners) {
+        try {
+          l(c.entity, c.op, c.id);
+        } catch {
+          /* a listener's failure never fails the write that already committed */
+        }
+      }
+      if (performance.now() - start >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        start = performance.now();
+      }
+    }
+    for (const l of this.batchListeners) {
+      try {
+        l(changes);
+      } catch {
+        /* as above */
+      }
+    }
+  }
+
   /** Creates missing tables and adds missing columns (additive changes); versioned migrations do the rest. */
   syncTables(db: Db): void {
     for (const def of this.defs.values()) {
