@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, login, serve, type Served } from '../support/process';
 import { waitFor } from '../support/runtime';
 
-/** The OpenADR 3 VTN in the server as it ships (a child process): a VEN's token, registration, notification. */
+/** The OpenADR 3 VTN in the server as it ships (a child process): a VEN's token, registration, notifications, writes. */
 describe('OpenADR 3 in the shipped server', () => {
   let served: Served | undefined;
   let dir = '';
@@ -48,9 +48,10 @@ describe('OpenADR 3 in the shipped server', () => {
       expect((await ven<unknown[]>('GET', '/programs')).body).toHaveLength(1);
       const v = await ven<{ id: string }>('POST', '/vens', { objectType: 'VEN_VEN_REQUEST', venName: 'ven-one' });
       expect(v.status).toBe(201);
-      expect((await ven('POST', '/resources', { objectType: 'VEN_RESOURCE_REQUEST', resourceName: 'heat-pump', venID: v.body.id })).status).toBe(201);
+      const res = await ven<{ id: string }>('POST', '/resources', { objectType: 'VEN_RESOURCE_REQUEST', resourceName: 'heat-pump', venID: v.body.id });
+      expect(res.status).toBe(201);
       const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/cb`;
-      expect((await ven('POST', '/subscriptions', { clientName: 'ven-one', objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url, bearerToken: 'cb-secret' }] })).status).toBe(201);
+      expect((await ven('POST', '/subscriptions', { clientName: 'ven-one', objectOperations: [{ objects: ['EVENT', 'RESOURCE', 'VEN'], operations: ['CREATE', 'UPDATE', 'DELETE'], callbackUrl: url, bearerToken: 'cb-secret' }] })).status).toBe(201);
 
       const rid = (await admin<{ id: number; resource_id: string }[]>('GET', '/dr/resources')).find((r) => r.resource_id === 'heat-pump')!.id;
       const e = await admin<{ uuid: string }>('POST', '/dr/events', { name: 'Shed', program_id: program.id, target_resources: [rid], interval_period: { start: '2030-01-01T16:00:00Z', duration: 'PT1H' }, payload: { type: 'SIMPLE', value: 1 }, status: 'scheduled' });
@@ -58,6 +59,12 @@ describe('OpenADR 3 in the shipped server', () => {
       expect(got[0].auth).toBe('Bearer cb-secret');
       expect(got[0].body).toMatchObject({ objectType: 'EVENT', operation: 'CREATE', object: { id: e.uuid, intervals: [{ id: 0, payloads: [{ type: 'SIMPLE', values: [1] }] }] } });
       expect((await ven<{ id: string }[]>('GET', '/events')).body.map((x) => x.id)).toEqual([e.uuid]);
+      // writes: the VEN updates its resource and unregisters; each change is notified to it
+      expect((await ven('PUT', `/resources/${res.body.id}`, { objectType: 'VEN_RESOURCE_REQUEST', resourceName: 'heat-pump', venID: v.body.id, attributes: [{ type: 'MAX_POWER_CONSUMPTION', values: [3] }] })).status).toBe(200);
+      expect((await ven('DELETE', `/vens/${v.body.id}`)).status).toBe(200);
+      expect((await ven('GET', '/resources')).body).toEqual([]);
+      await waitFor(() => got.length >= 4, 'the notifications of the writes', 30_000);
+      expect(got.map((g) => `${g.body.objectType} ${g.body.operation}`).sort()).toEqual(['EVENT CREATE', 'RESOURCE DELETE', 'RESOURCE UPDATE', 'VEN DELETE']);
     } finally {
       await new Promise<void>((r) => hook.close(() => r()));
     }

@@ -190,6 +190,16 @@ describe('multi-interval dispatch', () => {
     expect(currentSignal(own, start + 5 * 60_000)?.value).toBe(10);
     expect(currentSignal(own, start + 15 * 60_000)).toBeNull();
     expect(currentSignal(own, start + 45 * 60_000)).toEqual({ type: 'PowerLevel', value: 20, end: start + 3_600_000 });
+    // randomizeStart: a resource delayed by 4 minutes follows the whole profile 4 minutes late, cut at the event's end
+    const { resourceSignal } = await import('../../src/core/dr/dispatch');
+    const m = 60_000;
+    expect(resourceSignal(e, 4 * m, start + 2 * m)).toBeNull();
+    expect(resourceSignal(e, 4 * m, start + 4 * m)).toEqual({ type: 'PowerLevel', value: 10, end: start + 19 * m });
+    expect(resourceSignal(e, 4 * m, start + 18 * m)?.value).toBe(10);
+    expect(resourceSignal(e, 4 * m, start + 19 * m)).toEqual({ type: 'PowerLevel', value: 20, end: start + 34 * m });
+    expect(resourceSignal(e, 4 * m, start + 59 * m)).toEqual({ type: 'PowerLevel', value: 40, end: start + 60 * m });
+    expect(resourceSignal(e, 4 * m, start + 60 * m)).toBeNull();
+    expect(resourceSignal(e, 0, start + 15 * m)).toEqual(currentSignal(e, start + 15 * m));
     // no intervals: the event's one payload throughout
     expect(currentSignal({ ...e, intervals: [], payload: { type: 'PowerLevel', value: 60 } }, start + 1000)).toEqual({ type: 'PowerLevel', value: 60, end: start + 3_600_000 });
   });

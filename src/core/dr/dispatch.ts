@@ -87,6 +87,18 @@ export function currentSignal(o: { interval_period: { start: string; duration: s
   return p ? { type: p.type as string, value: p.values![0] as number, end: times[i].end } : null;
 }
 
+/**
+ * The signal a resource follows at `now` when its start is delayed by `offset` (its share of randomizeStart): the
+ * event's whole profile shifted by the offset for it (every interval keeps its length and order, as OpenADR applies
+ * randomizeStart to each interval's start), cut at the event's end.
+ */
+export function resourceSignal(o: Parameters<typeof currentSignal>[0], offset: number, now: number): { type: string; value: number; end: number } | null {
+  const signal = currentSignal(o, now - offset);
+  if (!signal) return null;
+  const end = Math.min(Date.parse(o.interval_period.start) + (durationMs(o.interval_period.duration) ?? 0), signal.end + offset);
+  return now < end ? { ...signal, end } : null;
+}
+
 interface ResourceRow {
   id: number;
   point_id: number | null;
@@ -111,19 +123,19 @@ export class DrDispatch {
     for (const e of events) {
       const o = toOperator(e);
       const start = Date.parse(o.interval_period.start);
-      const signal = currentSignal(o, now);
-      if (!signal) continue;
-      // the request is leased until the current interval ends: the next interval replaces it at its time
-      const end = Math.min(endOf(e), signal.end);
       const spread = durationMs(o.interval_period.randomizeStart ?? '') ?? 0;
       const dispatched: Record<string, number | string> = {};
       for (const rid of o.target_resources) {
         if (o.opt_outs.includes(rid)) continue;
         const r = this.ctx.store.db.prepare('SELECT id, point_id, metadata FROM dr_resources WHERE id = ?').get(rid) as ResourceRow | undefined;
         if (!r?.point_id) continue;
-        // randomizeStart spreads the resources' starts over the given time, the same way on every tick
-        const begins = start + (spread ? randomOffset(e.uuid, rid, spread) : 0);
-        if (now < begins) continue;
+        // randomizeStart delays each resource by its own offset, the same on every tick; the request is leased until
+        // the resource's current interval ends: the next interval replaces it at its time
+        const offset = spread ? randomOffset(e.uuid, rid, spread) : 0;
+        const signal = resourceSignal(o, offset, now);
+        if (!signal) continue;
+        const begins = start + offset;
+        const end = Math.min(endOf(e), signal.end);
         let metadata: Record<string, unknown>;
         try {
           metadata = JSON.parse(r.metadata) as Record<string, unknown>;
