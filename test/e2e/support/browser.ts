@@ -43,10 +43,10 @@ export interface E2eServer {
 }
 
 /** A real server (demo plant or empty) with the built renderer, and Chromium on it; stop() ends both. */
-export async function startE2e(seed: '--demo' | '--empty', password: string, viewport = { width: 1366, height: 768 }): Promise<E2eServer> {
+export async function startE2e(seed: '--demo' | '--empty', password: string, viewport = { width: 1366, height: 768 }, extraArgs: string[] = []): Promise<E2eServer> {
   const renderer = ensureRenderer();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-e2e-'));
-  const server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, seed, '--renderer-dir', renderer], { SWITCHYARD_ADMIN_PASSWORD: password });
+  const server = await serve(['--port', String(await freePort()), '--data-dir', dataDir, seed, '--renderer-dir', renderer, ...extraArgs], { SWITCHYARD_ADMIN_PASSWORD: password });
   const stopServer = async () => {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

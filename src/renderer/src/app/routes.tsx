@@ -7,6 +7,7 @@ import DiagramsScreen from '../features/diagrams';
 import MicrogridsScreen from '../features/microgrids';
 import OverviewScreen from '../features/overview';
 import ReportsScreen from '../features/reports';
+import SitesScreen from '../features/sites';
 import StorageScreen from '../features/storage';
 import TrendsScreen from '../features/trends';
 
@@ -25,6 +26,7 @@ export const SCREENS: Screen[] = [
   { path: 'alarms', label: 'Alarms', component: AlarmsScreen },
   { path: 'trends', label: 'Trends', component: TrendsScreen },
   { path: 'reports', label: 'Reports', component: ReportsScreen },
+  { path: 'sites', label: 'Sites', component: SitesScreen },
   { path: 'configuration', label: 'Configuration', component: ConfigurationScreen },
 ];
 

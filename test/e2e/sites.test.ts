@@ -1,0 +1,100 @@
+/**
+ * End to end in Chromium: the Sites screen of a central server on PostgreSQL (`--database`), fed by a Sparkplug
+ * edge node (sparkplug-payload + mqtt) through mosquitto: the site appears online with its health, its metrics show
+ * their latest values, a metric's trend draws the central history, and the site turns offline on NDEATH. Any
+ * console error or page error fails the test.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEdge } from '../central/edge';
+import { hasBinary, startMosquitto, type Peer } from '../peers/peers';
+import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
+import { freePort } from '../support/process';
+import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
+
+const PASSWORD = 'E2e-Sites-Pass-1';
+
+hasBinary('/usr/sbin/mosquitto', 'mosquitto');
+hasPostgres();
+
+describe.skipIf(!haveChromium())('Sites screen end to end in Chromium', { timeout: 240_000 }, () => {
+  let broker: Peer;
+  let db: PostgresPeer;
+  let e2e: E2eServer;
+  let page: Page;
+  let edge: TestEdge;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    broker = await startMosquitto(port);
+    db = await startPostgres();
+    e2e = await startE2e('--empty', PASSWORD, { width: 1366, height: 900 }, ['--database', db.url]);
+    page = e2e.page;
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    const r = await fetch(`${e2e.server.url}/api/sparkplughosts`, {
+      method: 'POST',
+      headers: e2e.headers,
+      body: JSON.stringify({ data: { name: 'Control room', broker_url: `mqtt://127.0.0.1:${port}`, host_id: 'central-e2e', group_ids: 'Yard' } }),
+    });
+    expect(r.status).toBe(201);
+    edge = new TestEdge(`mqtt://127.0.0.1:${port}`, 'Yard', 'substation-7');
+    await edge.connect();
+    await page.goto(`${e2e.server.url}/#/sites`);
+    await loginInBrowser(page, PASSWORD);
+  }, 240_000);
+  afterAll(async () => {
+    await edge?.end();
+    await e2e?.stop();
+    await broker?.stop();
+    await db?.stop();
+  });
+
+  it('shows an empty state until a site is seen', async () => {
+    await page.getByText('No site has been seen yet.').waitFor();
+  });
+
+  it('lists a born site online with its health, its metrics with latest values and a trend', async () => {
+    // the host subscribes right after it starts: publish the births until the site is there
+    const sites = page.getByRole('table', { name: 'Sites' });
+    await expect
+      .poll(
+        async () => {
+          if (await sites.count()) return true;
+          await edge.nbirth([{ name: 'Uptime', alias: 1, type: 'Int32', value: 1 }]);
+          await edge.dbirth('feeder', [
+            { name: 'Active power', alias: 10, type: 'Double', value: 120.5, unit: 'kW' },
+            { name: 'Mode', alias: 11, type: 'String', value: 'remote' },
+          ]);
+          return false;
+        },
+        { timeout: 60_000, intervals: [1000] },
+      )
+      .toBe(true);
+    const row = sites.getByRole('row', { name: /substation-7/ });
+    await row.getByRole('cell', { name: 'Online' }).waitFor();
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain('1 / 1');
+
+    const metrics = page.getByRole('table', { name: 'Metrics of substation-7' });
+    await metrics.getByRole('row', { name: /Mode/ }).getByRole('cell', { name: 'remote' }).waitFor();
+    for (const v of [121, 122.25, 123.5]) await edge.data('feeder', [{ alias: 10, type: 'Double', value: v }]);
+    const power = metrics.getByRole('row', { name: /Active power/ });
+    await power.getByRole('cell', { name: '123.5' }).waitFor();
+    await power.click();
+    const chart = page.getByRole('img', { name: 'Trend of feeder / Active power' });
+    await chart.waitFor();
+    await expect.poll(async () => Number(await chart.getAttribute('data-last-sample')), { timeout: 20_000 }).toBeGreaterThan(Date.now() - 120_000);
+  });
+
+  it('turns the site offline on its NDEATH', async () => {
+    await edge.ndeath();
+    const row = page.getByRole('table', { name: 'Sites' }).getByRole('row', { name: /substation-7/ });
+    await row.getByRole('cell', { name: '✖ Offline' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: 'artifacts/sites.png' }).catch(() => undefined);
+  });
+
+  it('had no console or page error', () => {
+    expect(e2e.pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
