@@ -6,8 +6,10 @@
  *    into hourly energy (goal < 10 s);
  * 3. roll-up: 1,000 meters with a year of hourly energy (8.76 M hours) in a 3-level space tree; the root space's
  *    monthly energy, cost and carbon for the year (goal < 300 ms).
- * Medians are printed. `ENERGY_BENCH=backfill,rollup npm run bench -- energy` runs only the parts named (live,
- * backfill, rollup).
+ * 4. zones: a year of hours placed in their local day and month, and their local clock text, with the zone tables
+ *    (zoneclock.ts) against luxon.
+ * Medians are printed. `ENERGY_BENCH=backfill,rollup npm run bench -- energy` runs only the parts named (zones,
+ * live, backfill, rollup).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,7 @@ import type { EnergyService } from '../src/core/energy/contract';
 import { registerRange } from '../src/core/energy/meters';
 import { Normalizer } from '../src/core/energy/normalize';
 import { priceHours } from '../src/core/energy/tariffs';
+import { localText, nextPeriod, periodStart } from '../src/core/energy/timezones';
 import type { EnergyPipeline } from '../src/core/energy/pipeline';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
@@ -27,9 +30,36 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const H = 3_600_000;
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
-const parts = (process.env.ENERGY_BENCH ?? 'live,backfill,rollup').split(',').map((x) => x.trim());
+const parts = (process.env.ENERGY_BENCH ?? 'zones,live,backfill,rollup').split(',').map((x) => x.trim());
+
+function zonesBench(): void {
+  const zone = 'Europe/Berlin';
+  const y0 = Date.UTC(2025, 0, 1);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const a = new Float64Array(8760 * 2);
+  const b = new Float64Array(8760 * 2);
+  for (let r = 0; r < 5; r++) {
+    let t = performance.now();
+    for (let i = 0, h = y0; i < 8760; i++, h += H) {
+      a[2 * i] = periodStart(h, 'daily', zone);
+      a[2 * i + 1] = nextPeriod(periodStart(h, 'monthly', zone), 'monthly', zone) + localText(h, zone).length;
+    }
+    ours.push(performance.now() - t);
+    t = performance.now();
+    for (let i = 0, h = y0; i < 8760; i++, h += H) {
+      const dt = DateTime.fromMillis(h, { zone });
+      b[2 * i] = dt.startOf('day').toMillis();
+      b[2 * i + 1] = dt.startOf('month').plus({ month: 1 }).toMillis() + dt.toFormat("yyyy-MM-dd'T'HH:mm:ss").length;
+    }
+    theirs.push(performance.now() - t);
+    if (a.some((x, i) => x !== b[i])) throw new Error('zone tables and luxon disagree');
+  }
+  console.log(`zones: 8,760 hours placed in their local day and month with their local text: ${fmt(median(ours), 1)} ms with the zone tables, ${fmt(median(theirs), 0)} ms with luxon (median of 5; ${fmt(median(theirs) / median(ours), 0)}x)`);
+}
 
 export async function run(): Promise<void> {
+  if (parts.includes('zones')) zonesBench();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-bench-energy-'));
   const runtime = createRuntime({ dataDir, port: 0, seed: 'empty', adminPassword: 'Bench#Energy1', log: () => undefined });
   const { url } = await runtime.start();

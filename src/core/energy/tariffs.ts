@@ -6,9 +6,9 @@
  *   (an hour crossing a block boundary is split; beyond the last block its price applies).
  * valid_from / valid_through are the site's local date and time. An hour no tariff covers has no cost (null).
  */
-import { DateTime, IANAZone } from 'luxon';
 import type { Db } from '../store/store';
 import { FLAG_FLAGGED } from './normalize';
+import { startOfLocal, zoneOffset } from './zoneclock';
 
 export interface TouPeriod {
   start: number;
@@ -127,7 +127,7 @@ export function priceHours(tariffs: readonly Tariff[], zone: string, hours: read
     }
     if (text.slice(0, 7) !== monthKey) {
       monthKey = text.slice(0, 7);
-      consumed = monthBefore(DateTime.fromMillis(h.hour, { zone }).startOf('month').toMillis(), h.hour);
+      consumed = monthBefore(startOfLocal(h.hour, 'month', zone), h.hour);
     }
     out[i] = blockCost(t.blocks, consumed, h.value);
     consumed += h.value;
@@ -135,31 +135,16 @@ export function priceHours(tariffs: readonly Tariff[], zone: string, hours: read
   return out;
 }
 
-/**
- * Local wall-clock text ('YYYY-MM-DDTHH:mm:ss') of UTC instants in a zone, fast: the zone's offset is looked up
- * once per UTC day and per hour only on the days it changes (DST), not once per hour.
- */
+/** Local wall-clock text ('YYYY-MM-DDTHH:mm:ss') of UTC instants in a zone, from the zone's transition table (zoneclock.ts) */
 export class LocalClock {
-  private readonly zone: IANAZone;
-  private day = Number.NaN;
-  private offset: number | null = null;
+  constructor(private readonly zone: string) {}
 
-  constructor(zone: string) {
-    this.zone = IANAZone.create(zone);
-  }
-
+  /** the zone's offset in minutes at `ts` */
   offsetAt(ts: number): number {
-    const day = Math.floor(ts / 86_400_000);
-    if (day !== this.day) {
-      this.day = day;
-      const a = this.zone.offset(day * 86_400_000);
-      const b = this.zone.offset((day + 1) * 86_400_000 - 1);
-      this.offset = a === b ? a : null;
-    }
-    return this.offset ?? this.zone.offset(ts);
+    return zoneOffset(this.zone, ts);
   }
 
   text(ts: number): string {
-    return new Date(ts + this.offsetAt(ts) * 60_000).toISOString().slice(0, 19);
+    return new Date(ts + zoneOffset(this.zone, ts) * 60_000).toISOString().slice(0, 19);
   }
 }

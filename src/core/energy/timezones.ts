@@ -4,10 +4,11 @@
  * (directly, or through the equipment/tenant/... bound to a space); otherwise the installation's zone: the
  * setting `energy.timezone`, default the machine's zone.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import type { Store } from '../store/store';
 import type { Settings } from '../store/settings';
 import type { EnergyPeriod, PeriodType, SubjectKind } from './contract';
+import { localClockText, plusLocal, startOfLocal } from './zoneclock';
 
 export const TIMEZONE_KEY = 'energy.timezone';
 
@@ -111,31 +112,35 @@ export class Zones {
   }
 }
 
-const UNIT: Record<PeriodType, 'hour' | 'day' | 'week' | 'month' | 'year'> = { hourly: 'hour', daily: 'day', weekly: 'week', monthly: 'month', yearly: 'year' };
+const UNIT = { daily: 'day', weekly: 'week', monthly: 'month', yearly: 'year' } as const;
 
-/** the start (UTC ms) of the local period containing `ts` (ISO weeks start on Monday) */
+/**
+ * The start (UTC ms) of the local period containing `ts` (ISO weeks start on Monday). Hourly periods are UTC hours
+ * (energy is stored per UTC hour). Zone arithmetic goes through zoneclock.ts's transition tables (no Intl call per
+ * hour).
+ */
 export function periodStart(ts: number, type: PeriodType, zone: string): number {
   if (type === 'hourly') return Math.floor(ts / 3_600_000) * 3_600_000;
-  return DateTime.fromMillis(ts, { zone }).startOf(UNIT[type]).toMillis();
+  return startOfLocal(ts, UNIT[type], zone);
 }
 
 /** the start of the next local period after the one starting at `start` */
 export function nextPeriod(start: number, type: PeriodType, zone: string): number {
-  if (type === 'hourly') return start + 3_600_000;
-  return DateTime.fromMillis(start, { zone })
-    .startOf(UNIT[type])
-    .plus({ [UNIT[type]]: 1 })
-    .toMillis();
+  if (type === 'hourly') return Math.floor(start / 3_600_000) * 3_600_000 + 3_600_000;
+  return plusLocal(startOfLocal(start, UNIT[type], zone), UNIT[type], zone);
 }
 
-export const localText = (ts: number, zone: string) => DateTime.fromMillis(ts, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+export const localText = (ts: number, zone: string) => localClockText(ts, zone);
+
+/** the UTC hours whose start lies in [from, to) (a local day of a zone with a :30 offset starts at :30 UTC) */
+const hourStarts = (from: number, to: number) => Math.ceil(to / 3_600_000) - Math.ceil(from / 3_600_000);
 
 /** the local periods covering [start, end): the first from `start`, each clipped to the range */
 export function periodsOf(start: number, end: number, type: PeriodType, zone: string): EnergyPeriod[] {
   const out: EnergyPeriod[] = [];
   for (let p = start; p < end; ) {
     const next = Math.min(end, nextPeriod(periodStart(p, type, zone), type, zone));
-    out.push({ start: p, local: localText(p, zone), hours: Math.round((next - p) / 3_600_000) });
+    out.push({ start: p, local: localText(p, zone), hours: hourStarts(p, next) });
     p = next;
   }
   return out;
