@@ -20,7 +20,7 @@ describe('store versions', () => {
 
     // make it look like a store from before the historian and before meters had hourly_high_limit
     const db = new Database(path.join(dataDir, STORE_FILE));
-    db.exec(`DROP TABLE samples; DROP TABLE point_latest; DELETE FROM schema_migrations WHERE feature = 'historian';
+    db.exec(`DROP TABLE sample_segments; DROP TABLE sample_log; DROP TABLE sample_ranges; DROP TABLE point_latest; DELETE FROM schema_migrations WHERE feature = 'historian';
              ALTER TABLE meters DROP COLUMN hourly_high_limit;`);
     db.close();
 
@@ -32,7 +32,7 @@ describe('store versions', () => {
       expect('hourly_high_limit' in m.body).toBe(true);
       const versions = again.ctx.store.db.prepare("SELECT version FROM schema_migrations WHERE feature = 'historian'").all();
       expect(versions.length).toBeGreaterThan(0);
-      expect(again.ctx.store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'samples'").get()).toBeTruthy();
+      expect(again.ctx.store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'sample_segments'").get()).toBeTruthy();
     } finally {
       await again.stop();
       // the directory was given to the runtime, so the test removes it

@@ -120,8 +120,11 @@ describe('historian: latest values, trends and retention through the API', () =>
     expect((await rt.api<{ values: { value: number }[] }>('GET', range(untrended))).body.values.map((v) => v.value)).toEqual([2]);
 
     expect((await rt.api('DELETE', `/points/${untrended}`)).status).toBe(204);
-    const left = rt.ctx.store.db.prepare('SELECT (SELECT COUNT(*) FROM samples WHERE point_id = ?) + (SELECT COUNT(*) FROM point_latest WHERE point_id = ?) AS n').get(untrended, untrended) as { n: number };
+    const left = rt.ctx.store.db.prepare('SELECT (SELECT COUNT(*) FROM sample_segments WHERE point_id = ?) + (SELECT COUNT(*) FROM point_latest WHERE point_id = ?) AS n').get(untrended, untrended) as { n: number };
     expect(left.n).toBe(0);
+    const historian = rt.ctx.services.get('historian') as Historian;
+    expect([...historian.storage.scan(untrended, 0, Date.now())]).toEqual([]);
+    expect(historian.storage.latest(untrended)).toBeUndefined();
     expect((await rt.api('GET', range(untrended))).status).toBe(404);
   });
 

@@ -7,6 +7,7 @@
  * the actual average to the baseline average over the 2 hours before the event, capped to 0.8 … 1.2.
  * Delivered kW per slot = adjusted baseline − actual; delivered kWh = the sum of delivered kW × slot hours.
  */
+import type { SampleStorage } from '../historian/storage';
 import type { Store } from '../store/store';
 import { durationMs, type EventRow } from './events';
 
@@ -29,14 +30,21 @@ export interface ResourcePerformance {
   slots: { start: string; baseline_kw: number | null; actual_kw: number | null }[];
 }
 
-function average(store: Store, pointId: number, from: number, to: number): number | null {
-  const r = store.db.prepare('SELECT AVG(value) AS v, COUNT(*) AS n FROM samples WHERE point_id = ? AND ts >= ? AND ts < ? AND value IS NOT NULL').get(pointId, from, to) as { v: number | null; n: number };
-  return r.n ? r.v : null;
+/** the mean of the point's numeric samples in [from, to), read through the historian */
+function average(history: SampleStorage, pointId: number, from: number, to: number): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const s of history.scan(pointId, from, to - 1)) {
+    if (typeof s.value !== 'number') continue;
+    sum += s.value;
+    n++;
+  }
+  return n ? sum / n : null;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
-export function resourcePerformance(store: Store, e: EventRow, resourceId: string, pointId: number): ResourcePerformance {
+export function resourcePerformance(store: Store, history: SampleStorage, e: EventRow, resourceId: string, pointId: number): ResourcePerformance {
   const ip = JSON.parse(e.interval_period) as { start: string; duration: string };
   const start = Date.parse(ip.start);
   const end = start + (durationMs(ip.duration) ?? 0);
@@ -50,17 +58,17 @@ export function resourcePerformance(store: Store, e: EventRow, resourceId: strin
     const s = start - d * DAY_MS;
     const t = end - d * DAY_MS;
     if (others.some(([a, b]) => a < t && b > s)) continue;
-    if (average(store, pointId, s, t) === null) continue;
+    if (average(history, pointId, s, t) === null) continue;
     days.push(d);
   }
   const slots: ResourcePerformance['slots'] = [];
   for (let s = start; s < end; s += SLOT_MS) {
-    const baseline = mean(days.map((d) => average(store, pointId, s - d * DAY_MS, Math.min(s + SLOT_MS, end) - d * DAY_MS)).filter((v): v is number => v !== null));
-    slots.push({ start: new Date(s).toISOString(), baseline_kw: baseline, actual_kw: average(store, pointId, s, Math.min(s + SLOT_MS, end)) });
+    const baseline = mean(days.map((d) => average(history, pointId, s - d * DAY_MS, Math.min(s + SLOT_MS, end) - d * DAY_MS)).filter((v): v is number => v !== null));
+    slots.push({ start: new Date(s).toISOString(), baseline_kw: baseline, actual_kw: average(history, pointId, s, Math.min(s + SLOT_MS, end)) });
   }
   // day-of adjustment from the two hours before the event
-  const before = average(store, pointId, start - ADJUSTMENT_WINDOW_MS, start);
-  const beforeBaseline = mean(days.map((d) => average(store, pointId, start - ADJUSTMENT_WINDOW_MS - d * DAY_MS, start - d * DAY_MS)).filter((v): v is number => v !== null));
+  const before = average(history, pointId, start - ADJUSTMENT_WINDOW_MS, start);
+  const beforeBaseline = mean(days.map((d) => average(history, pointId, start - ADJUSTMENT_WINDOW_MS - d * DAY_MS, start - d * DAY_MS)).filter((v): v is number => v !== null));
   let adjustment: number | null = null;
   if (before !== null && beforeBaseline) adjustment = Math.max(1 - ADJUSTMENT_CAP, Math.min(1 + ADJUSTMENT_CAP, before / beforeBaseline));
   const factor = adjustment ?? 1;

@@ -8,6 +8,7 @@ import { ApiError, badRequest } from '../api/errors';
 import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
 import type { Principal } from '../auth/service';
 import type { RuntimeContext } from '../feature';
+import type { Historian } from '../historian/feature';
 import { registerEnrolment } from './enrolment';
 import { type EcobeeOptions, ecobeeRequest, recordEcobeeAnswers, sendToEcobee } from './ecobee';
 import { type EventRow, parseEvent, saveEvent, toOperator } from './events';
@@ -202,7 +203,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     const rows = toOperator(e)
       .target_resources.map((rid) => db.prepare('SELECT r.resource_id, r.measure_point_id, p.code FROM dr_resources r LEFT JOIN dr_participants p ON p.id = r.participant_id WHERE r.id = ?').get(rid) as { resource_id: string; measure_point_id: number | null; code: string | null } | undefined)
       .filter((r): r is { resource_id: string; measure_point_id: number; code: string | null } => Boolean(r?.measure_point_id));
-    const resources = rows.map((r) => ({ ...resourcePerformance(ctx.store, e, r.resource_id, r.measure_point_id), participant: r.code }));
+    const resources = rows.map((r) => ({ ...resourcePerformance(ctx.store, (ctx.services.get('historian') as Historian).storage, e, r.resource_id, r.measure_point_id), participant: r.code }));
     const sum = (list: typeof resources, k: 'delivered_kw' | 'delivered_kwh') => (list.some((r) => r[k] !== null) ? list.reduce((a, r) => a + (r[k] ?? 0), 0) : null);
     const participants = [...new Set(resources.map((r) => r.participant).filter((c): c is string => c !== null))].map((code) => {
       const mine = resources.filter((r) => r.participant === code);

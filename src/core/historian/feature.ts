@@ -188,6 +188,12 @@ export class Historian {
     if (this.firstPurge) clearTimeout(this.firstPurge);
     this.timer = this.purgeTimer = this.firstPurge = null;
     this.flush();
+    try {
+      this.storage.seal();
+    } catch (e) {
+      // nothing is lost: the write-ahead log is replayed at the next start
+      this.log(`historian: could not seal the current segments (${(e as Error).message}); they are replayed at the next start`);
+    }
   }
 }
 

@@ -1,52 +1,33 @@
 /**
- * Where samples live. SQLite here (one WITHOUT ROWID table keyed by point and time); the interface is small so
- * that a PostgreSQL/Timescale backend can take its place.
+ * Where samples live. SQLite here; the interface is small so that a PostgreSQL/Timescale backend can take its place.
+ *
+ * Layout (docs/historian.md): each point's samples of one minute are one row of `sample_segments`, keyed by the
+ * minute's start and the point, so rows are appended in time order and a write touches only the end of the
+ * B-tree (the former one-row-per-sample table ordered by point rewrote one page per point per transaction:
+ * 22-34x the data in disk writes). A point's current minute is built in memory; every write transaction first
+ * appends its values, encoded, to `sample_log` (the write-ahead log that makes them durable at once), and the
+ * log rows are deleted once every minute they hold is stored. After a crash the log is replayed at open.
  */
-import type { FeatureMigrations, Store } from '../store/store';
-import type { PointValue, Quality } from '../values/bus';
+import type { Store } from '../store/store';
+import type { PointValue } from '../values/bus';
+import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
+import { SEGMENT_MS, segmentStart } from './segments';
 
-export const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual'];
-const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
-/** samples read per query of a scan */
-const SCAN_PAGE = 8192;
-/** samples deleted per purge step */
+export { historianMigrations } from './migrations';
+export { Downsampler, downsample } from './downsample';
+export { QUALITIES, type Sample } from './codec';
+
+/** samples deleted per purge step (about; a step deletes whole segments) */
 const PURGE_STEP = 5000;
-
-const byKey = (a: PointValue, b: PointValue) => a.point_id - b.point_id || a.ts - b.ts;
-function isKeyOrdered(xs: readonly PointValue[]): boolean {
-  for (let i = 1; i < xs.length; i++) if (byKey(xs[i - 1], xs[i]) > 0) return false;
-  return true;
-}
-
-export const historianMigrations: FeatureMigrations = {
-  feature: 'historian',
-  migrations: [
-    {
-      version: 1,
-      name: 'samples and latest values',
-      up: (db) =>
-        db.exec(`CREATE TABLE samples (
-            point_id INTEGER NOT NULL,
-            ts INTEGER NOT NULL,
-            value REAL,
-            text_value TEXT,
-            quality INTEGER NOT NULL,
-            PRIMARY KEY (point_id, ts)) WITHOUT ROWID;
-          CREATE TABLE point_latest (
-            point_id INTEGER PRIMARY KEY,
-            ts INTEGER NOT NULL,
-            value REAL,
-            text_value TEXT,
-            quality INTEGER NOT NULL);`),
-    },
-  ],
-};
-
-export interface Sample {
-  ts: number;
-  value: number | string | null;
-  quality: Quality;
-}
+/** segments looked up per read query (a day of one point) */
+const READ_CHUNK = 1440;
+/** segments of points that stopped sending are stored, and log rows deleted, this often or after this many log rows... */
+const MAINTAIN_MS = 1000;
+const MAINTAIN_ROWS = 32;
+/** ...storing at most this many segments of points that stopped sending, so no transaction grows long */
+const MAX_CLOSE = 500;
+/** times are kept within what a Date can hold */
+const TIME_LIMIT = 8.64e15;
 
 export interface SampleStorage {
   /** one transaction: the samples of trended points, and the latest values of points that are not trended */
@@ -60,165 +41,357 @@ export interface SampleStorage {
   /** deletes samples older than `before` in small steps, yielding how many each step deleted (the caller may pause between steps) */
   purge(before: number): Iterable<number>;
   forget(pointId: number): void;
+  /** stores what is held in memory in its final place (a clean stop); nothing is lost without it, it is only replayed */
+  seal(): void;
 }
 
-interface Row {
-  ts: number;
-  value: number | null;
-  text_value: string | null;
-  quality: number;
+/** a point's segment being filled, and the first log row holding one of its samples */
+class OpenSegment extends SegmentWriter {
+  constructor(
+    t0: number,
+    public logId: number,
+  ) {
+    super(t0);
+  }
 }
 
-const toSample = (r: Row): Sample => ({ ts: r.ts, value: r.text_value ?? r.value, quality: QUALITIES[r.quality] ?? 'bad' });
+const code = (q: Sample['quality']) => QUALITY_CODE.get(q) ?? 1;
+const valueOf = (v: PointValue['value']) => (typeof v === 'number' || typeof v === 'string' ? v : null);
+
+/** the union of two runs of samples in time order; of two with the same time the one from `newer` wins */
+function merge(older: readonly Sample[], newer: readonly Sample[]): Sample[] {
+  const byTs = new Map<number, Sample>();
+  for (const x of older) byTs.set(x.ts, x);
+  for (const x of newer) byTs.set(x.ts, x);
+  return [...byTs.values()].sort((a, b) => a.ts - b.ts);
+}
 
 export function sqliteStorage(store: Store): SampleStorage {
   const db = store.db;
-  // one row per statement: a multi-row INSERT (250 rows) needs a statement journal, which spills to a temp file
-  // beyond 64 KB and wrote 1.55x the bytes for about the same CPU (docs/historian.md)
-  const insert = db.prepare('INSERT OR REPLACE INTO samples (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?)');
-  const upsert = db.prepare(
+  const B = SEGMENT_MS;
+  const insertLog = db.prepare('INSERT INTO sample_log (data) VALUES (?)');
+  const deleteLog = db.prepare('DELETE FROM sample_log WHERE id < ?');
+  const readLog = db.prepare('SELECT id, data FROM sample_log ORDER BY id').raw();
+  const insertSeg = db.prepare('INSERT INTO sample_segments (t0, point_id, n, first_ts, last_ts, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const replaceSeg = db.prepare('INSERT OR REPLACE INTO sample_segments (t0, point_id, n, first_ts, last_ts, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const getSeg = db.prepare('SELECT data FROM sample_segments WHERE t0 = ? AND point_id = ?').pluck();
+  const deleteSeg = db.prepare('DELETE FROM sample_segments WHERE t0 = ? AND point_id = ?');
+  // a point's segments in a range of starts: one index seek per minute of the range (its minutes are t0 + k * B)
+  const minutes = (dir: 'asc' | 'desc') =>
+    dir === 'asc'
+      ? `WITH RECURSIVE m(t) AS (SELECT @lo UNION ALL SELECT t + ${B} FROM m WHERE t + ${B} <= @hi)`
+      : `WITH RECURSIVE m(t) AS (SELECT @hi UNION ALL SELECT t - ${B} FROM m WHERE t - ${B} >= @lo)`;
+  const segsAsc = db.prepare(`${minutes('asc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
+  const segsDesc = db.prepare(`${minutes('desc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
+  const forgetSegs = db.prepare(`${minutes('asc')} DELETE FROM sample_segments WHERE point_id = @p AND t0 IN (SELECT t FROM m)`);
+  const oldKeys = db.prepare('SELECT t0, point_id, n FROM sample_segments WHERE t0 <= ? ORDER BY t0, point_id LIMIT 500').raw();
+  const cutRows = db.prepare('SELECT t0, point_id, data FROM sample_segments WHERE t0 > ? AND t0 < ?').raw();
+  const upsertRange = db.prepare('INSERT INTO sample_ranges (point_id, first_t0) VALUES (?, ?) ON CONFLICT(point_id) DO UPDATE SET first_t0 = excluded.first_t0 WHERE excluded.first_t0 != first_t0');
+  const deleteRange = db.prepare('DELETE FROM sample_ranges WHERE point_id = ?');
+  const upsertLatest = db.prepare(
     'INSERT INTO point_latest (point_id, ts, value, text_value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT(point_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, text_value = excluded.text_value, quality = excluded.quality WHERE excluded.ts >= point_latest.ts',
   );
-  const args = (v: PointValue) => [v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1] as const;
-  const insertAll = (samples: readonly PointValue[]) => {
-    // in primary-key order (a stable sort, so of two samples with the same key the later still wins): the B-tree
-    // is walked left to right and each leaf page is visited once per transaction
-    const sorted = isKeyOrdered(samples) ? samples : [...samples].sort(byKey);
-    for (const v of sorted) insert.run(v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1);
-  };
-  const write = db.transaction((samples: readonly PointValue[], latest: readonly PointValue[]) => {
-    insertAll(samples);
-    for (const v of latest) upsert.run(...args(v));
-  });
-  const getLatest = db.prepare(
-    `SELECT ts, value, text_value, quality FROM (
-       SELECT ts, value, text_value, quality FROM point_latest WHERE point_id = ?
-       UNION ALL
-       SELECT * FROM (SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? ORDER BY ts DESC LIMIT 1))
-     ORDER BY ts DESC LIMIT 1`,
-  );
-  const first = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1').pluck();
-  const last = db.prepare('SELECT ts FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
-  // pages of raw rows: about twice as fast as row objects from an iterator, and memory bounded by the page
-  const getPage = db.prepare(`SELECT ts, value, text_value, quality FROM samples WHERE point_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ${SCAN_PAGE}`).raw();
-  // the next point id with samples: an index seek per point instead of a DISTINCT over the whole table
-  const nextPoint = db.prepare('SELECT point_id FROM samples WHERE point_id > ? ORDER BY point_id LIMIT 1').pluck();
-  // a step deletes the oldest PURGE_STEP samples of a point (the bound found by walking the key), the rest in a last step
-  const purgeStep = db.prepare(
-    `DELETE FROM samples WHERE point_id = ? AND ts < ? AND ts <= (SELECT ts FROM samples WHERE point_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ${PURGE_STEP - 1})`,
-  );
-  const purgeRest = db.prepare('DELETE FROM samples WHERE point_id = ? AND ts < ?');
-  const forgetSamples = db.prepare('DELETE FROM samples WHERE point_id = ?');
+  const getLatest = db.prepare('SELECT ts, value, text_value, quality FROM point_latest WHERE point_id = ?').raw();
   const forgetLatest = db.prepare('DELETE FROM point_latest WHERE point_id = ?');
-  return {
-    write: (samples, latest) => write(samples, latest),
-    latest(pointId) {
-      const r = getLatest.get(pointId, pointId) as Row | undefined;
-      if (!r) return undefined;
-      const s = toSample(r);
-      return { point_id: pointId, value: s.value, quality: s.quality, ts: s.ts };
-    },
-    bounds(pointId, from, to) {
-      const a = first.get(pointId, from, to) as number | undefined;
-      if (a === undefined) return null;
-      return { first: a, last: last.get(pointId, from, to) as number };
-    },
-    *scan(pointId, from, to) {
-      let next = from;
-      for (;;) {
-        const page = getPage.all(pointId, next, to) as [number, number | null, string | null, number][];
-        for (const [ts, value, text, quality] of page) yield { ts, value: text ?? value, quality: QUALITIES[quality] ?? 'bad' };
-        if (page.length < SCAN_PAGE) return;
-        next = page[page.length - 1][0] + 1;
-      }
-    },
-    *purge(before) {
-      // point by point and in steps, so every delete walks the primary key and no transaction grows large
-      for (let id = nextPoint.get(-1) as number | undefined; id !== undefined; id = nextPoint.get(id) as number | undefined) {
-        for (;;) {
-          const n = purgeStep.run(id, before, id, before).changes;
-          if (n > 0) {
-            yield n;
-            continue;
-          }
-          const rest = purgeRest.run(id, before).changes;
-          if (rest > 0) yield rest;
-          break;
+
+  /** the segment each point is filling */
+  const open = new Map<number, OpenSegment>();
+  /** the earliest stored segment start of each point (reads look no earlier) */
+  const firstT0 = new Map<number, number>();
+  for (const [p, t] of db.prepare('SELECT point_id, first_t0 FROM sample_ranges').raw().all() as [number, number][]) firstT0.set(p, t);
+  /** the latest stored segment start of any point (reads look no later) */
+  let maxRowT0 = (db.prepare('SELECT MAX(t0) FROM sample_segments').pluck().get() as number | null) ?? -TIME_LIMIT;
+  /** the newest sample time written */
+  let maxTs = -TIME_LIMIT;
+  let lastLogId = 0;
+  let logFloor = 0;
+  let lastMaintain = 0;
+  /** a failed transaction left the segments in memory out of step: rebuilt from the log before the next write */
+  let replayNeeded = false;
+  const logWriter = new ByteWriter(64 * 1024);
+
+  const noteRow = (p: number, t0: number) => {
+    if (t0 > maxRowT0) maxRowT0 = t0;
+    const f = firstT0.get(p);
+    if (f === undefined || t0 < f) {
+      firstT0.set(p, t0);
+      upsertRange.run(p, t0);
+    }
+  };
+
+  const putSamples = (p: number, t0: number, xs: readonly Sample[]) => {
+    if (!xs.length) {
+      deleteSeg.run(t0, p);
+      return;
+    }
+    const s = encodeSegment(xs, t0);
+    replaceSeg.run(t0, p, s.n, s.firstTs, s.lastTs, s.w.view());
+    noteRow(p, t0);
+  };
+
+  const storeSegment = (p: number, s: SegmentWriter) => {
+    if (!s.n) return;
+    if (insertSeg.run(s.t0, p, s.n, s.firstTs, s.lastTs, s.w.view()).changes === 0) {
+      // this minute is stored already (late values, or values replayed from the log): merged, the newer wins
+      putSamples(p, s.t0, merge(decodeSegment(getSeg.get(s.t0, p) as Buffer, s.t0), decodeSegment(s.w.view(), s.t0)));
+    } else noteRow(p, s.t0);
+  };
+
+  /** values that do not extend their point's current segment: merged into the segment of their minute */
+  const applyLate = (late: PointValue[]) => {
+    const groups = new Map<number, Map<number, Sample[]>>();
+    for (const v of late) {
+      const t0 = segmentStart(v.ts, v.point_id);
+      let byT0 = groups.get(v.point_id);
+      if (!byT0) groups.set(v.point_id, (byT0 = new Map()));
+      let xs = byT0.get(t0);
+      if (!xs) byT0.set(t0, (xs = []));
+      xs.push({ ts: v.ts, value: valueOf(v.value), quality: v.quality });
+    }
+    for (const [p, byT0] of groups) {
+      for (const [t0, xs] of byT0) {
+        const s = open.get(p);
+        if (s && s.t0 === t0) {
+          const all = merge(decodeSegment(s.w.view(), t0), xs);
+          s.restart(t0);
+          for (const x of all) s.add(x.ts, x.value, code(x.quality));
+        } else {
+          const old = getSeg.get(t0, p) as Buffer | undefined;
+          putSamples(p, t0, merge(old ? decodeSegment(old, t0) : [], xs));
         }
       }
+    }
+  };
+
+  /** the values of log row `logId` into the segments (in memory for the current minute of each point) */
+  const apply = (samples: readonly PointValue[], logId: number) => {
+    let late: PointValue[] | null = null;
+    for (const v of samples) {
+      const p = v.point_id;
+      const ts = v.ts;
+      const t0 = segmentStart(ts, p);
+      let s = open.get(p);
+      if (!s) open.set(p, (s = new OpenSegment(t0, logId)));
+      else if (t0 > s.t0) {
+        storeSegment(p, s);
+        s.restart(t0);
+        s.logId = logId;
+      } else if (t0 < s.t0 || ts <= s.lastTs) {
+        (late ??= []).push(v);
+        continue;
+      }
+      s.add(ts, valueOf(v.value), code(v.quality));
+      if (ts > maxTs) maxTs = ts;
+    }
+    if (late) applyLate(late);
+  };
+
+  /** stores the segments of points that stopped sending a while ago, and deletes the log rows no segment in memory needs */
+  const maintain = (limit: number) => {
+    let closed = 0;
+    let floor = lastLogId + 1;
+    const stale = maxTs - 2 * B;
+    for (const [p, s] of open) {
+      if (closed < limit && s.t0 < stale) {
+        storeSegment(p, s);
+        open.delete(p);
+        closed++;
+      } else if (s.logId < floor) floor = s.logId;
+    }
+    if (floor > logFloor) {
+      deleteLog.run(floor);
+      logFloor = floor;
+    }
+  };
+
+  const replay = () => {
+    open.clear();
+    for (const [id, data] of readLog.all() as [number, Buffer][]) {
+      apply(decodeBatch(data), id);
+      lastLogId = id;
+    }
+    logFloor = 0;
+  };
+
+  const writeTx = db.transaction((samples: readonly PointValue[], latest: readonly PointValue[]) => {
+    if (replayNeeded) replay();
+    replayNeeded = false;
+    if (samples.length) {
+      encodeBatch(logWriter, samples);
+      lastLogId = Number(insertLog.run(logWriter.view()).lastInsertRowid);
+      apply(samples, lastLogId);
+    }
+    for (const v of latest) upsertLatest.run(v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, code(v.quality));
+    const now = performance.now();
+    if (now - lastMaintain >= MAINTAIN_MS || lastLogId - logFloor >= MAINTAIN_ROWS) {
+      lastMaintain = now;
+      maintain(MAX_CLOSE);
+    }
+  });
+
+  const sealTx = db.transaction(() => {
+    if (replayNeeded) replay();
+    replayNeeded = false;
+    for (const [p, s] of open) {
+      storeSegment(p, s);
+      if (s.n) upsertLatest.run(p, s.lastTs, typeof s.lastValue === 'number' ? s.lastValue : null, typeof s.lastValue === 'string' ? s.lastValue : null, s.lastQuality);
+    }
+    open.clear();
+    deleteLog.run(Number.MAX_SAFE_INTEGER);
+  });
+
+  // values of a crash (or a kill) are in the log: back into memory, as if they had just been written
+  db.transaction(replay)();
+
+  const clamp = (t: number) => Math.max(-TIME_LIMIT, Math.min(TIME_LIMIT, t));
+
+  /** the point's segments that may hold samples in [from, to], each decoded (the one in memory merged in), in start order */
+  function* segments(p: number, from: number, to: number, dir: 'asc' | 'desc'): Generator<Sample[]> {
+    const lo = segmentStart(clamp(from), p);
+    const hi = segmentStart(clamp(to), p);
+    const s = open.get(p);
+    let pending = s && s.n && s.t0 >= lo && s.t0 <= hi ? s : undefined;
+    const inMemory = () => decodeSegment(pending!.w.view(), pending!.t0);
+    const f = firstT0.get(p);
+    const rlo = f === undefined ? Infinity : Math.max(lo, f);
+    const rhi = Math.min(hi, segmentStart(maxRowT0, p));
+    const asc = dir === 'asc';
+    const before = (t0: number) => (asc ? pending!.t0 < t0 : pending!.t0 > t0);
+    for (let k = 0; rlo + k * READ_CHUNK * B <= rhi; k++) {
+      const a = asc ? rlo + k * READ_CHUNK * B : Math.max(rlo, rhi - (k + 1) * READ_CHUNK * B + B);
+      const b = asc ? Math.min(rhi, a + (READ_CHUNK - 1) * B) : rhi - k * READ_CHUNK * B;
+      const rows = (asc ? segsAsc : segsDesc).all({ lo: a, hi: b, p }) as [number, Buffer][];
+      rows.sort(asc ? (x, y) => x[0] - y[0] : (x, y) => y[0] - x[0]);
+      for (const [t0, data] of rows) {
+        if (pending && before(t0)) {
+          yield inMemory();
+          pending = undefined;
+        }
+        let xs = decodeSegment(data, t0);
+        if (pending && pending.t0 === t0) {
+          xs = merge(xs, inMemory());
+          pending = undefined;
+        }
+        yield xs;
+      }
+    }
+    if (pending) yield inMemory();
+  }
+
+  function* scan(p: number, from: number, to: number): Generator<Sample> {
+    for (const xs of segments(p, from, to, 'asc')) for (const x of xs) if (x.ts >= from && x.ts <= to) yield x;
+  }
+
+  return {
+    write(samples, latest) {
+      try {
+        writeTx(samples, latest);
+      } catch (e) {
+        replayNeeded = true;
+        throw e;
+      }
     },
-    forget(pointId) {
+    latest(p) {
+      const r = getLatest.get(p) as [number, number | null, string | null, number] | undefined;
+      let best: PointValue | undefined = r && { point_id: p, ts: r[0], value: r[2] ?? r[1], quality: QUALITIES[r[3]] ?? 'bad' };
+      // the newest segment newer than that
+      for (const xs of segments(p, best ? best.ts : -TIME_LIMIT, TIME_LIMIT, 'desc')) {
+        const x = xs[xs.length - 1];
+        if (x && (!best || x.ts >= best.ts)) best = { point_id: p, ts: x.ts, value: x.value, quality: x.quality };
+        if (x) break;
+      }
+      return best;
+    },
+    bounds(p, from, to) {
+      let first: number | undefined;
+      for (const x of scan(p, from, to)) {
+        first = x.ts;
+        break;
+      }
+      if (first === undefined) return null;
+      for (const xs of segments(p, from, to, 'desc')) {
+        for (let i = xs.length - 1; i >= 0; i--) if (xs[i].ts >= from && xs[i].ts <= to) return { first, last: xs[i].ts };
+      }
+      return { first, last: first };
+    },
+    scan,
+    *purge(before) {
+      // what is still in memory and older than the bound is stored first (live segments are younger)
       db.transaction(() => {
-        forgetSamples.run(pointId);
-        forgetLatest.run(pointId);
+        for (const [p, s] of open) {
+          if (s.t0 < before) {
+            storeSegment(p, s);
+            open.delete(p);
+          }
+        }
+      })();
+      // whole segments older than the bound, a few thousand samples a step
+      for (;;) {
+        const keys = oldKeys.all(before - B) as [number, number, number][];
+        if (!keys.length) break;
+        let n = 0;
+        let k = 0;
+        for (; k < keys.length && (k === 0 || n + keys[k][2] <= PURGE_STEP); k++) n += keys[k][2];
+        db.transaction(() => {
+          for (let i = 0; i < k; i++) deleteSeg.run(keys[i][0], keys[i][1]);
+        })();
+        yield n;
+      }
+      // segments the bound cuts through keep their samples from the bound on
+      let todo: [number, number, Sample[]][] = [];
+      let n = 0;
+      const commit = () => {
+        const list = todo;
+        db.transaction(() => {
+          for (const [t0, p, keep] of list) putSamples(p, t0, keep);
+        })();
+        todo = [];
+      };
+      for (const [t0, p, data] of cutRows.all(before - B, before) as [number, number, Buffer][]) {
+        const xs = decodeSegment(data, t0);
+        const keep = xs.filter((x) => x.ts >= before);
+        if (keep.length === xs.length) continue;
+        if (n && n + xs.length - keep.length > PURGE_STEP) {
+          commit();
+          yield n;
+          n = 0;
+        }
+        todo.push([t0, p, keep]);
+        n += xs.length - keep.length;
+      }
+      if (todo.length) {
+        commit();
+        yield n;
+      }
+      // reads look no earlier than the bound
+      db.transaction(() => {
+        for (const [p, f] of firstT0) {
+          const t0 = segmentStart(before, p);
+          if (f < t0) {
+            firstT0.set(p, t0);
+            upsertRange.run(p, t0);
+          }
+        }
       })();
     },
+    forget(p) {
+      db.transaction(() => {
+        open.delete(p);
+        const f = firstT0.get(p);
+        const hi = segmentStart(maxRowT0, p);
+        if (f !== undefined) for (let a = f; a <= hi; a += READ_CHUNK * B) forgetSegs.run({ lo: a, hi: Math.min(hi, a + (READ_CHUNK - 1) * B), p });
+        firstT0.delete(p);
+        deleteRange.run(p);
+        forgetLatest.run(p);
+      })();
+    },
+    seal() {
+      try {
+        sealTx();
+      } catch (e) {
+        replayNeeded = true;
+        throw e;
+      }
+    },
   };
-}
-
-/**
- * Min/max-preserving downsampling in one pass: the time range [first, last] is cut into maxPoints/4 equal buckets
- * and each bucket keeps its first, minimum, maximum and last sample (in time order, without repeats), so peaks
- * survive and the result holds at most maxPoints samples. Memory stays O(maxPoints) whatever the input size.
- */
-export class Downsampler {
-  private readonly bucketCount: number;
-  private readonly width: number;
-  private readonly t0: number;
-  private readonly raw: Sample[] = [];
-  private readonly out: Sample[] = [];
-  private bucket = -1;
-  private firstS: Sample | null = null;
-  private minS: Sample | null = null;
-  private maxS: Sample | null = null;
-  private lastS: Sample | null = null;
-  count = 0;
-
-  constructor(
-    first: number,
-    last: number,
-    private readonly maxPoints: number,
-  ) {
-    this.bucketCount = Math.max(1, Math.floor(maxPoints / 4));
-    this.width = (last - first + 1) / this.bucketCount;
-    this.t0 = first;
-  }
-
-  add(s: Sample): void {
-    this.count++;
-    if (this.count <= this.maxPoints) this.raw.push(s);
-    const b = Math.min(this.bucketCount - 1, Math.floor((s.ts - this.t0) / this.width));
-    if (b !== this.bucket) {
-      this.close();
-      this.bucket = b;
-      this.firstS = s;
-    }
-    if (typeof s.value === 'number') {
-      if (!this.minS || s.value < (this.minS.value as number)) this.minS = s;
-      if (!this.maxS || s.value > (this.maxS.value as number)) this.maxS = s;
-    }
-    this.lastS = s;
-  }
-
-  private close(): void {
-    if (!this.firstS) return;
-    const picks = [...new Set([this.firstS, this.minS, this.maxS, this.lastS])].filter((x): x is Sample => x !== null);
-    picks.sort((a, b) => a.ts - b.ts);
-    this.out.push(...picks);
-    this.firstS = this.minS = this.maxS = this.lastS = null;
-  }
-
-  /** the samples as they came when there are at most maxPoints of them, else the downsampled ones */
-  result(): { samples: Sample[]; downsampled: boolean } {
-    if (this.count <= this.maxPoints) return { samples: this.raw, downsampled: false };
-    this.close();
-    return { samples: this.out, downsampled: true };
-  }
-}
-
-export function downsample(samples: readonly Sample[], maxPoints: number): Sample[] {
-  if (samples.length === 0) return [];
-  const d = new Downsampler(samples[0].ts, samples[samples.length - 1].ts, maxPoints);
-  for (const s of samples) d.add(s);
-  return d.result().samples;
 }

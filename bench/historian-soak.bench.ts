@@ -1,0 +1,103 @@
+/**
+ * Historian soak: 10,000 trended points (HISTORIAN_SOAK_POINTS) published on the value bus of a real runtime once a
+ * second, in real time, for HISTORIAN_SOAK_MIN minutes (3 by default; the issue's figure is 15). Prints, per minute:
+ * CPU of the process (% of one core), bytes written (/proc/self/io write_bytes: what reached the page cache as
+ * dirty file pages, and wchar: what went through write()), their ratio to the data (24 bytes a value), RSS and the
+ * event loop's worst delay. Steady state is what counts: the first minute still grows the files.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Historian } from '../src/core/historian/feature';
+import { createRuntime } from '../src/core/runtime';
+import type { PointValue } from '../src/core/values/bus';
+
+const POINTS = Number(process.env.HISTORIAN_SOAK_POINTS ?? 10_000);
+const MINUTES = Number(process.env.HISTORIAN_SOAK_MIN ?? 3);
+/** bytes of data in one value (point id, time and value as a row of the old table kept them, about) */
+const VALUE_BYTES = 24;
+
+function io(): { write: number; wchar: number } {
+  try {
+    const text = fs.readFileSync('/proc/self/io', 'utf8');
+    return { write: Number(/^write_bytes: (\d+)/m.exec(text)?.[1] ?? 0), wchar: Number(/^wchar: (\d+)/m.exec(text)?.[1] ?? 0) };
+  } catch {
+    return { write: 0, wchar: 0 };
+  }
+}
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-bench-soak-'));
+  const runtime = createRuntime({ dataDir: dir, port: 0, seed: 'empty', adminPassword: 'Bench-Soak-1', log: () => undefined });
+  await runtime.start();
+  try {
+    const ctx = runtime.context!;
+    const db = ctx.store.db;
+    const ids: number[] = [];
+    ctx.store.tx(() => {
+      const gw = db.prepare("INSERT INTO gateways (uuid, name) VALUES ('soak-gw', 'Soak')").run().lastInsertRowid;
+      const ds = db.prepare("INSERT INTO data_sources (uuid, name, gateway_id, protocol, connection, status) VALUES ('soak-ds', 'Soak', ?, 'manual', '{}', 'online')").run(gw).lastInsertRowid;
+      const ins = db.prepare("INSERT INTO points (name, data_source_id, object_type, units, ratio, offset_constant, is_trend, is_virtual, address) VALUES (?, ?, 'ANALOG_VALUE', 'kW', 1, 0, 1, 0, '{}')");
+      for (let i = 0; i < POINTS; i++) ids.push(Number(ins.run(`S${i}`, ds).lastInsertRowid));
+    });
+    const historian = ctx.services.get('historian') as Historian;
+    historian.refreshTrended();
+    // the historian's transactions: how many, and the longest (it holds the event loop while it runs)
+    let txs = 0;
+    let longest = 0;
+    const write = historian.storage.write.bind(historian.storage);
+    historian.storage.write = (samples, latest) => {
+      const w0 = performance.now();
+      write(samples, latest);
+      txs++;
+      longest = Math.max(longest, performance.now() - w0);
+    };
+    process.stdout.write(`${POINTS.toLocaleString('en-US')} trended points at 1 s for ${MINUTES} min; data ${mb(POINTS * 60 * VALUE_BYTES)} a minute\n`);
+    let scan = 0;
+    const publish = () => {
+      const ts = Date.now();
+      // a float32 register reading, as most meters give (a 4-byte value)
+      const batch: PointValue[] = ids.map((id, k) => ({ point_id: id, value: Math.fround(50 + 10 * Math.sin(scan / 7 + k)), quality: 'good', ts }));
+      scan++;
+      ctx.values.publish(batch);
+    };
+    const timer = setInterval(publish, 1000);
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const rows: string[] = [];
+    let io0 = io();
+    let cpu0 = process.cpuUsage();
+    let t0 = performance.now();
+    for (let m = 1; m <= MINUTES; m++) {
+      await new Promise((r) => setTimeout(r, 60_000));
+      const io1 = io();
+      const cpu = process.cpuUsage(cpu0);
+      const wall = (performance.now() - t0) / 1000;
+      const data = (POINTS * wall * VALUE_BYTES);
+      const line =
+        `minute ${m}: CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(1)} %, ` +
+        `write_bytes ${mb(((io1.write - io0.write) / wall) * 60)}/min (${((io1.write - io0.write) / data).toFixed(1)}x data), ` +
+        `wchar ${mb(((io1.wchar - io0.wchar) / wall) * 60)}/min (${((io1.wchar - io0.wchar) / data).toFixed(1)}x), ` +
+        `RSS ${mb(process.memoryUsage().rss)}, loop delay max ${(loop.max / 1e6).toFixed(0)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, ` +
+        `${txs} historian transactions, longest ${longest.toFixed(0)} ms`;
+      txs = 0;
+      longest = 0;
+      rows.push(line);
+      process.stdout.write(`${line}\n`);
+      loop.reset();
+      io0 = io1;
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+    }
+    clearInterval(timer);
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
+    process.stdout.write(`store files: ${files.map((f) => `${f} ${mb(fs.statSync(path.join(dir, f)).size)}`).join(', ')}\n`);
+  } finally {
+    await runtime.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
