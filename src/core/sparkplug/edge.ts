@@ -433,7 +433,9 @@ export class EdgeNode {
         sends.push(this.send(topic(this.cfg.groupId, 'NDATA', this.cfg.edgeNodeId), encodeData(this.nextSeq(), metrics, true)));
       } else {
         const d = this.catalog.byDataSource.get(r.data_source_id);
-        const metrics = this.pointMetrics(values as StoredPointValue[], true);
+        // a historical value carries a Quality only when it is not good (absent means good to a host; the property
+        // costs 15 times the encoding of the value itself)
+        const metrics = this.pointMetrics(values as StoredPointValue[], false);
         if (d && metrics.length) {
           this.counts.historical_values += metrics.length;
           sends.push(this.send(topic(this.cfg.groupId, 'DDATA', this.cfg.edgeNodeId, d.id), encodeData(this.nextSeq(), metrics, true)));
