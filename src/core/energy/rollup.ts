@@ -1,13 +1,16 @@
 /**
- * Roll-ups: which meters (of the three kinds) a subject's energy is the sum of.
+ * Roll-ups: which meters (of the three kinds) a subject's energy is the sum of. MyEMS's aggregation
+ * (myems-aggregation/*_energy_input_category.py) is the model for the input side:
  * - a meter, offline meter or virtual meter: itself;
  * - equipment: its bound meters, input (is_output false) or output (is_output true);
  * - combined equipment: its own bound meters and those of its equipment, by the same direction;
- * - tenant, store, shopfloor: their bound meters (all input);
- * - space, input: its bound meters that are counted (is_counted), plus the input of each child space whose
- *   is_input_counted is set; output: the output meters of the equipment and combined equipment bound to it,
- *   plus the output of each child space whose is_output_counted is set.
- * A meter reached twice counts once.
+ * - tenant, store: their bound meters, virtual meters and offline meters that are counted (is_counted);
+ * - shopfloor: the same, plus the input of each equipment bound to it whose is_input_counted is set;
+ * - space, input: its bound meters that are counted, plus the input of the equipment, combined equipment,
+ *   shopfloors, stores and tenants bound to it and of its child spaces, each where is_input_counted is set;
+ *   output: the output meters of the equipment and combined equipment bound to it, plus the output of each child
+ *   space whose is_output_counted is set.
+ * Tenants, stores and shopfloors have no output side (an empty roll-up). A meter reached twice counts once.
  */
 import type { Db } from '../store/store';
 import type { SubjectKind } from './contract';
@@ -64,14 +67,27 @@ export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'in
     }
   };
   const output = direction === 'output';
+  /** bound children of an owner (rel_<ownerTable>_<rel>) whose is_input_counted is set */
+  const inputCounted = (ownerTable: string, rel: string, childTable: string, ownerId: number) =>
+    ids(db, `SELECT l.target_id FROM rel_${ownerTable}_${rel} l JOIN ${childTable} c ON c.id = l.target_id WHERE l.owner_id = ? AND c.is_input_counted = 1 ORDER BY l.target_id`, ownerId);
   const combined = (cid: number) => {
     bound('combined_equipments', cid, { output });
     for (const eid of ids(db, 'SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?', cid)) bound('equipments', eid, { output });
   };
+  const shopfloor = (fid: number) => {
+    bound('shopfloors', fid, { counted: true });
+    for (const eid of inputCounted('shopfloors', 'equipments', 'equipments', fid)) bound('equipments', eid, { output: false });
+  };
   const space = (sid: number, depth: number) => {
     if (depth > 64) return;
-    if (!output) bound('spaces', sid, { counted: true });
-    else {
+    if (!output) {
+      bound('spaces', sid, { counted: true });
+      for (const eid of inputCounted('spaces', 'equipments', 'equipments', sid)) bound('equipments', eid, { output: false });
+      for (const cid of inputCounted('spaces', 'combinedequipments', 'combined_equipments', sid)) combined(cid);
+      for (const fid of inputCounted('spaces', 'shopfloors', 'shopfloors', sid)) shopfloor(fid);
+      for (const tid of inputCounted('spaces', 'stores', 'stores', sid)) bound('stores', tid, { counted: true });
+      for (const tid of inputCounted('spaces', 'tenants', 'tenants', sid)) bound('tenants', tid, { counted: true });
+    } else {
       for (const eid of ids(db, 'SELECT target_id FROM rel_spaces_equipments WHERE owner_id = ?', sid)) bound('equipments', eid, { output: true });
       for (const cid of ids(db, 'SELECT target_id FROM rel_spaces_combinedequipments WHERE owner_id = ?', sid)) combined(cid);
     }
@@ -96,8 +112,10 @@ export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'in
       break;
     case 'tenants':
     case 'stores':
+      if (!output) bound(kind, id, { counted: true });
+      break;
     case 'shopfloors':
-      bound(kind, id, {});
+      if (!output) shopfloor(id);
       break;
     case 'spaces':
       space(id, 0);
