@@ -133,6 +133,22 @@ describe('peak types of the time-of-use tariff', () => {
   }, 120_000);
 });
 
+describe('peak types without a time-of-use tariff', () => {
+  it("a subject whose cost center has no time-of-use tariff has every type 0 (MyEMS's zeros), its energy unchanged", async () => {
+    const empty = (await ok<{ id: number }>('POST', '/costcenters', { name: 'No tariff' })).id;
+    const tz = (await ok<{ id: number; iana_name: string }[]>('GET', '/timezones')).find((z) => z.iana_name === 'Europe/Berlin')!.id;
+    const put = (cc: number) => ok('PUT', `/spaces/${lab}`, { name: 'Lab', parent_space_id: plant.site, area: 40, timezone_id: tz, cost_center_id: cc });
+    await put(empty);
+    try {
+      const r = (await get(`spaceenergycategory?spaceid=${lab}&${DAILY}&quickmode=true`)).reporting_period;
+      expect([r.toppeaks, r.onpeaks, r.midpeaks, r.offpeaks, r.deeps]).toEqual([[0], [0], [0], [0], [0]]);
+      expect(r.subtotals[0]).toBe([1, 2].reduce((a, d) => a + Array.from({ length: 24 }, (_, k) => riseM3(d * 24 + k)).reduce((x, y) => x + y, 0), 0));
+    } finally {
+      await put(costCenter);
+    }
+  }, 120_000);
+});
+
 describe('parameters', () => {
   it("spaceenergycategory: the tariff's price changes, the lab's own point and its sensor's point over the reporting period", async () => {
     const r = await get(`spaceenergycategory?spaceid=${lab}&${DAILY}`);

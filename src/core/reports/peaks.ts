@@ -28,6 +28,10 @@ function categoryIdOf(ctx: BuildCtx, kind: PeakSeriesKind, id: number): number |
   return r?.c ?? null;
 }
 
+function hasTimeOfUse(ctx: BuildCtx, costCenter: number): boolean {
+  return !!ctx.store.db.prepare("SELECT 1 FROM rel_cost_centers_tariffs l JOIN tariffs t ON t.id = l.target_id WHERE l.owner_id = ? AND t.tariff_type = 'timeofuse' LIMIT 1").get(costCenter);
+}
+
 /** The peak type of a UTC hour for a category's tariffs, or null. */
 export function peakTypeAt(tariffs: readonly Tariff[], clock: LocalClock, hour: number): PeakType | null {
   const text = clock.text(hour);
@@ -46,6 +50,8 @@ export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKin
   const out = new Map<number, PeakSplit>();
   if (!span) return out;
   const costCenter = typeof ctx.subject.row.cost_center_id === 'number' ? (ctx.subject.row.cost_center_id as number) : null;
+  // without a time-of-use tariff on the cost center no hour has a type: the hourly read is skipped
+  if (costCenter === null || !hasTimeOfUse(ctx, costCenter)) return out;
   const clock = new LocalClock(ctx.params.zone);
   const tariffsOf = new Map<number, Tariff[]>();
   const tariffs = (seriesId: number) => {
