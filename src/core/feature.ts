@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from './audit/audit';
-import type { AuthService } from './auth/service';
+import type { AuthService, Principal } from './auth/service';
 import type { Access } from './auth/access';
 import type { Registry } from './model/registry';
 import type { EntityDef } from './model/types';
@@ -40,8 +40,8 @@ export interface RuntimeContext {
   values: ValueBus;
   /** services other features look up by name (e.g. 'acquisition', 'control'), set during compose */
   services: Map<string, unknown>;
-  /** the runtime's status now (status bar, tray, live stream) */
-  status: () => RuntimeStatus;
+  /** the runtime's status now (status bar, tray, live stream); with a user, the alarms counted are those it may see */
+  status: (principal?: Principal) => RuntimeStatus;
   /** `--database`: the central store on PostgreSQL (see central/); absent: SQLite, like everything else */
   database?: { url: string; partition?: 'day' | 'week' };
 }
@@ -54,5 +54,5 @@ export interface Feature {
   entities?: EntityDef[];
   /** registers routes on ctx.app and returns the services to start (in order) */
   compose?: (ctx: RuntimeContext) => Service[] | void;
-  status?: (ctx: RuntimeContext) => Partial<RuntimeStatus>;
+  status?: (ctx: RuntimeContext, principal?: Principal) => Partial<RuntimeStatus>;
 }

@@ -5,11 +5,11 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { AuditLog, auditMigrations } from './audit/audit';
 import { registerAuditRoutes } from './audit/routes';
-import { AuthService, authMigrations } from './auth/service';
+import { AuthService, authMigrations, type Principal } from './auth/service';
 import { Access } from './auth/access';
 import { redactText } from './audit/redact';
 import { registerAuthRoutes } from './auth/routes';
-import { createApiServer } from './api/server';
+import { createApiServer, principalOf } from './api/server';
 import { Registry } from './model/registry';
 import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
@@ -56,7 +56,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   start(): Promise<{ url: string }>;
   stop(): Promise<void>;
-  status(): RuntimeStatus;
+  /** with a user: the alarms counted are those it may see (a privilege-limited user's own) */
+  status(principal?: Principal): RuntimeStatus;
   readonly context: RuntimeContext | null;
 }
 
@@ -141,11 +142,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const access = new Access(store, registry);
         const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins }, https: opts.tls });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: () => runtime.status(), database: opts.database };
+        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: (principal) => runtime.status(principal), database: opts.database };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/version', async (req) => myemsVersion(`${req.protocol}://${req.headers.host ?? req.hostname}`));
-        app.get('/api/status', async () => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status()) }));
+        app.get('/api/status', async (req) => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status(principalOf(req))) }));
         registerAuthRoutes(app, auth, audit);
         registerAuditRoutes(app, audit);
         registerModelRoutes(app, { store, registry, audit, access });
@@ -189,7 +190,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       ctx = null;
     },
 
-    status() {
+    status(principal) {
       if (!ctx) return { dataSourcesOnline: 0, dataSourcesOffline: 0, unacknowledgedAlarms: 0, highestAlarmPriority: null };
       // only data sources that talk to a device can be offline (simulation, virtual and manual ones cannot)
       const devices = DEVICE_PROTOCOLS.map(() => '?').join(', ');
@@ -200,7 +201,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         offline: number | null;
       };
       const base: RuntimeStatus = { dataSourcesOnline: ds.online ?? 0, dataSourcesOffline: ds.offline ?? 0, unacknowledgedAlarms: 0, highestAlarmPriority: null };
-      for (const f of features) Object.assign(base, f.status?.(ctx));
+      for (const f of features) Object.assign(base, f.status?.(ctx, principal));
       return base;
     },
   };

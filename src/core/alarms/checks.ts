@@ -32,6 +32,8 @@ export interface CheckContext {
 export interface Check {
   code: string;
   category: string;
+  /** the entity the diagnosed objects (Finding.objectId) are: whose privilege a rule's alarm follows */
+  subject: 'spaces' | 'meters' | 'points' | 'gateways' | 'datasources';
   title: string;
   /** checks the expression, returns a message naming the problem or null */
   validate(expr: Record<string, unknown>, store: Store): string | null;
@@ -102,6 +104,7 @@ const minutesAgo = (iso: unknown, now: number) => (typeof iso === 'string' && is
 export const CHECKS: Check[] = [
   {
     code: 'SPACE01',
+    subject: 'spaces',
     category: 'SPACE',
     title: 'Space energy consumption over limit',
     validate: (e, store) => {
@@ -141,6 +144,7 @@ export const CHECKS: Check[] = [
   },
   {
     code: 'METER01',
+    subject: 'meters',
     category: 'METER',
     title: 'Meter hourly consumption outside its hourly limits',
     validate: (e, store) => optId(e, 'meter_id', 'meters', store),
@@ -175,6 +179,7 @@ export const CHECKS: Check[] = [
   },
   {
     code: 'REALTIME01',
+    subject: 'points',
     category: 'REALTIME',
     title: 'Point value over limit',
     validate: (e, store) => reqId(e, 'point_id', 'points', store) ?? optNum(e, 'high_limit') ?? optNum(e, 'low_limit'),
@@ -202,6 +207,7 @@ export const CHECKS: Check[] = [
   },
   {
     code: 'SYSTEM01',
+    subject: 'gateways',
     category: 'SYSTEM',
     title: 'Gateway offline',
     validate: (e, store) => optId(e, 'gateway_id', 'gateways', store) ?? optNum(e, 'minutes', 0),
@@ -224,6 +230,7 @@ export const CHECKS: Check[] = [
   },
   {
     code: 'SYSTEM02',
+    subject: 'datasources',
     category: 'SYSTEM',
     title: 'Data source offline',
     validate: (e, store) => optId(e, 'data_source_id', 'data_sources', store) ?? optNum(e, 'minutes', 0),

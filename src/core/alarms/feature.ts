@@ -13,6 +13,7 @@ import { alarmMigrations } from './repository';
 import { registerAlarmRoutes } from './routes';
 import { RuleRunner, rules } from './rules';
 import { AlarmService, defaultOfflineDelayMs } from './service';
+import { seesAlarm } from './subject';
 
 export const OPERATOR_POSITIONS_SETTING = 'alarms.operator_positions';
 export const RETENTION_DAYS_SETTING = 'alarms.retention_days';
@@ -158,10 +159,11 @@ export const alarmsFeature: Feature = {
       }
     }
   },
-  status(ctx) {
+  status(ctx, principal) {
     const alarms = ctx.services.get('alarms') as AlarmService | undefined;
     if (!alarms) return {};
-    const s = alarms.summary();
+    // a privilege-limited user's status bar counts the alarms it may see
+    const s = alarms.summary(principal && !principal.isAdmin && principal.spaces !== null ? (r) => seesAlarm(ctx.access, principal, r) : undefined);
     return { unacknowledgedAlarms: s.unacknowledged, highestAlarmPriority: s.highestPriority };
   },
 };

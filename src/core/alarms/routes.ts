@@ -6,6 +6,7 @@ import { parseIds } from '../messages/routes';
 import type { RuleRunner } from './rules';
 import { ALARM_FILTERS, type AlarmFilter, type AlarmService } from './service';
 import { AlarmTransitionError } from './state';
+import { seesAlarm, type AlarmRef } from './subject';
 
 type Row = Record<string, unknown>;
 
@@ -37,18 +38,19 @@ const time = (v: unknown, name: string, dflt: number): number => {
 
 export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmService; rules: RuleRunner; positions: () => number; access?: Access }): void {
   const { alarms, rules, access } = deps;
-  // an alarm belongs to its point: a privilege-limited user sees and handles the alarms of the points it reaches
-  const seesPoint = (req: Parameters<typeof principalOf>[0], pointId: unknown) => !access || access.canSee(principalOf(req), 'points', typeof pointId === 'number' ? pointId : null);
+  // an alarm belongs to its point (a rule's to the object it diagnosed): a privilege-limited user sees and handles
+  // the alarms of the objects it reaches (alarms/subject.ts)
+  const sees = (req: Parameters<typeof principalOf>[0], a: Row) => seesAlarm(access, principalOf(req), a as unknown as AlarmRef);
   const mayAlarm = (req: Parameters<typeof principalOf>[0], id: number) => {
     const p = principalOf(req);
     if (!access || p.isAdmin || p.spaces === null) return id;
-    let pointId: unknown = null;
+    let alarm: Row | null = null;
     try {
-      pointId = alarms.get(id).point_id;
+      alarm = alarms.get(id);
     } catch {
       /* unknown alarm: refused like one outside the privilege, so ids cannot be probed */
     }
-    if (!seesPoint(req, pointId)) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include alarm ${id}`);
+    if (!alarm || !sees(req, alarm)) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include alarm ${id}`);
     return id;
   };
   const user = (req: Parameters<typeof principalOf>[0]) => {
@@ -60,17 +62,12 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: { alarms: AlarmS
     principalOf(req);
     const state = (req.query as Row).state ?? 'annunciated';
     if (!ALARM_FILTERS.includes(state as AlarmFilter)) throw badRequest('API.INVALID_STATE', `state must be one of ${ALARM_FILTERS.join(', ')}`, 'state');
-    return alarms.list(state as AlarmFilter).filter((a) => seesPoint(req, a.point_id));
+    return alarms.list(state as AlarmFilter).filter((a) => sees(req, a));
   });
   app.get('/api/alarms/summary', async (req) => {
     const p = principalOf(req);
-    if (access && !p.isAdmin && p.spaces !== null) {
-      // the banner of a privilege-limited user counts its own alarms (the list is in priority order)
-      const open = alarms.list('annunciated').filter((a) => !a.acknowledged && seesPoint(req, a.point_id));
-      const newest = open.reduce<Row | null>((n, a) => (!n || String(a.activated_datetime ?? '') > String(n.activated_datetime ?? '') ? a : n), null);
-      return { unacknowledged_alarms: open.length, highest_alarm_priority: open[0]?.priority ?? null, newest_unacknowledged: newest };
-    }
-    const s = alarms.summary();
+    // the banner of a privilege-limited user counts its own alarms
+    const s = alarms.summary(access && !p.isAdmin && p.spaces !== null ? (r) => seesAlarm(access, p, r) : undefined);
     return { unacknowledged_alarms: s.unacknowledged, highest_alarm_priority: s.highestPriority, newest_unacknowledged: s.newest };
   });
   app.get('/api/alarms/performance', async (req) => {

@@ -584,14 +584,18 @@ export class AlarmService {
     return this.repo.history(id);
   }
 
-  /** For the status bar: annunciated unacknowledged alarms and the most severe priority among them. */
-  summary(): { unacknowledged: number; highestPriority: Priority | null; newest: Record<string, unknown> | null } {
+  /**
+   * For the status bar: annunciated unacknowledged alarms and the most severe priority among them; `visible`
+   * limits them to the alarms one user may see (a privilege-limited user's own).
+   */
+  summary(visible?: (row: AlarmRow) => boolean): { unacknowledged: number; highestPriority: Priority | null; newest: Record<string, unknown> | null } {
     let n = 0;
     let best: AlarmRow | null = null;
     let newest: AlarmRow | null = null;
     for (const r of this.byId.values()) {
       const s = rowState(r);
       if (s.acked || !isAnnunciated(s)) continue;
+      if (visible && !visible(r)) continue;
       n++;
       if (!best || priorityRank(r.priority) < priorityRank(best.priority)) best = r;
       if (!newest || (r.activated_at ?? 0) > (newest.activated_at ?? 0)) newest = r;

@@ -9,9 +9,13 @@ import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/service';
 import type { Feature, RuntimeContext } from '../feature';
 import { statusFields } from '../status';
+import { seesAlarm, type AlarmRef } from '../alarms/subject';
 import { VERSION } from '../version';
 import type { PointValue } from '../values/bus';
 import type { WireValue } from '../../shared/live';
+
+/** A user whose privilege narrows what it sees (administrators and users without a privilege see the plant). */
+const limited = (p: Principal) => !p.isAdmin && p.spaces !== null;
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_SLOW = 4408;
@@ -125,8 +129,19 @@ export class LiveHub {
     readonly limits: LiveLimits = { ...DEFAULT_LIVE_LIMITS },
   ) {}
 
-  statusMessage(): object {
-    return { type: 'status', version: VERSION, server_time: new Date().toISOString(), ...statusFields(this.ctx.status()) };
+  /** The status message for one client: a privilege-limited one counts the alarms it may see. */
+  statusMessage(principal?: Principal | null): object {
+    return { type: 'status', version: VERSION, server_time: new Date().toISOString(), ...statusFields(this.ctx.status(principal ?? undefined)) };
+  }
+
+  /** Sends every authenticated client its status message. */
+  broadcastStatus(): void {
+    let shared: string | null = null;
+    for (const c of this.clients) {
+      if (!c.principal || c.socket.readyState !== c.socket.OPEN) continue;
+      if (limited(c.principal)) c.socket.send(JSON.stringify(this.statusMessage(c.principal)));
+      else c.socket.send((shared ??= JSON.stringify(this.statusMessage())));
+    }
   }
 
   /** Sends a message to every authenticated client (alarms, status). */
@@ -135,10 +150,13 @@ export class LiveHub {
     for (const c of this.clients) {
       if (!c.principal || c.socket.readyState !== c.socket.OPEN) continue;
       const changed = (msg as { changed?: unknown }).changed;
-      if (Array.isArray(changed) && this.ctx.access && c.principal.spaces !== null && !c.principal.isAdmin) {
-        // a privilege-limited client hears of the alarms of its points only
-        const mine = changed.filter((a: { point_id?: unknown }) => this.ctx.access.canSee(c.principal!, 'points', typeof a?.point_id === 'number' ? a.point_id : null));
-        if (mine.length) c.socket.send(JSON.stringify({ ...msg, changed: mine }));
+      if (Array.isArray(changed) && this.ctx.access && limited(c.principal)) {
+        // a privilege-limited client hears of its own alarms only (alarms/subject.ts), and its own count
+        const p = c.principal;
+        const mine = changed.filter((a: AlarmRef) => a && seesAlarm(this.ctx.access, p, a));
+        if (!mine.length) continue;
+        const own = 'summary' in msg ? this.ctx.status(p) : null;
+        c.socket.send(JSON.stringify({ ...msg, changed: mine, ...(own ? { summary: { unacknowledged_alarms: own.unacknowledgedAlarms, highest_alarm_priority: own.highestAlarmPriority } } : {}) }));
         continue;
       }
       text ??= JSON.stringify(msg);
@@ -184,7 +202,7 @@ export class LiveHub {
       clearTimeout(authTimer);
       client.send({ type: 'ready', user: client.principal.userName });
       // the status bar has something to show at once, not only after the first tick
-      client.send(this.statusMessage());
+      client.send(this.statusMessage(client.principal));
     };
     const authTimer = setTimeout(() => {
       if (!client.principal) socket.close(CLOSE_UNAUTHORIZED, 'authenticate first');
@@ -277,7 +295,7 @@ export const liveFeature: Feature = {
           statusTimer = setInterval(() => {
             if (!hub.clients.size) return;
             hub.recheckCredentials();
-            hub.broadcast(hub.statusMessage());
+            hub.broadcastStatus();
           }, hub.limits.statusEveryMs);
         },
         stop() {
