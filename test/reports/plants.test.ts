@@ -115,6 +115,7 @@ beforeAll(async () => {
   await must('POST', `/microgrids/${microgrid}/users`, { user_id: admin.id });
   const container = (await must<{ id: number }>('POST', '/energystoragecontainers', { name: 'C1', rated_capacity: 1000, rated_power: 250, contact_id: contact, cost_center_id: cc })).id;
   await must('POST', `/energystoragecontainers/${container}/batteries`, { name: 'Rack', charge_meter_id: mc, discharge_meter_id: md, soc_point_id: socPoint, rated_capacity: 1000, rated_power: 250, nominal_voltage: 800 });
+  await must('POST', `/energystoragecontainers/${container}/grids`, { name: 'Grid', buy_meter_id: md, capacity: 100 });
   station = (await must<{ id: number }>('POST', '/energystoragepowerstations', { name: 'Station', capacity: 1000, contact_id: contact, cost_center_id: cc })).id;
   await must('POST', `/energystoragepowerstations/${station}/containers`, { energy_storage_container_id: container });
   await must('POST', `/energystoragepowerstations/${station}/users`, { user_id: admin.id });
@@ -222,7 +223,7 @@ describe('lists and details', () => {
 
     const s = await ok(`energystoragepowerstationdetails?id=${station}&quickmode=true`);
     expect(s.energy_storage_power_station.name).toBe('Station');
-    expect(s.reporting_period.names).toEqual(['C1.Rack.Charge', 'C1.Rack.Discharge']);
+    expect(s.reporting_period.names).toEqual(['C1.Rack.Charge', 'C1.Rack.Discharge', 'C1.Grid.Buy']);
     // the last 3 days by default, up to the current hour (which has no energy yet)
     expect(s.reporting_period.values[0].length).toBe(72);
     expect(s.reporting_period.values[0][71]).toBeNull();
@@ -252,6 +253,51 @@ describe('lists and details', () => {
     expect(byName['Grid power'].value).toBeNull();
     expect(byName['Grid power'].quality).toBe('good');
   }, 60_000);
+});
+
+describe('one energy storage station', () => {
+  it('itemenergy / itemcarbon: the collection windows for one station by id', async () => {
+    const r = await ok(`energystoragepowerstationitemenergy?id=${station}&quickmode=true`);
+    expect(r.energy_storage_power_station.name).toBe('Station');
+    checkWindow(r.reporting.charge_7_days, charge, false);
+    checkWindow(r.reporting.discharge_this_month, discharge, false);
+    const c = await ok(`energystoragepowerstationitemcarbon?id=${station}&quickmode=true`);
+    checkWindow(c.reporting.charge_this_year, (t) => charge(t) * kgco2e, true);
+  }, 120_000);
+
+  it('reportingenergy and reportingbilling: per day of a chosen period by device role, subtotals, the peak-type split', async () => {
+    const today = Math.floor(H0 / (24 * HOUR)) * 24 * HOUR;
+    const from = today - 3 * 24 * HOUR;
+    const q = `id=${station}&periodtype=daily&reportingperiodstartdatetime=${new Date(from).toISOString().slice(0, 19)}&reportingperiodenddatetime=${new Date(today).toISOString().slice(0, 19)}`;
+    const r = await ok(`energystoragepowerstationreportingenergy?${q}&quickmode=true`);
+    const rp = r.reporting_period;
+    expect(rp.names).toEqual(['Charge', 'Discharge', 'Grid buy']);
+    expect(rp.timestamps[0]).toEqual([0, 1, 2].map((d) => new Date(from + d * 24 * HOUR).toISOString().slice(0, 10)));
+    [0, 1, 2].forEach((d) => {
+      expect(rp.values[0][d]).toBeCloseTo(over(charge, from + d * 24 * HOUR, from + (d + 1) * 24 * HOUR)!, 6);
+      expect(rp.values[2][d]).toBeCloseTo(over(discharge, from + d * 24 * HOUR, from + (d + 1) * 24 * HOUR)!, 6);
+    });
+    expect(rp.subtotals[1]).toBeCloseTo(over(discharge, from, today)!, 6);
+    const onpeak = over((t) => (price(t) === 0.3 ? charge(t) : 0), from, today)!;
+    expect(rp.onpeaks[0]).toBeCloseTo(onpeak, 6);
+    expect(rp.offpeaks[0]).toBeCloseTo(over(charge, from, today)! - onpeak, 6);
+    expect(rp.toppeaks[0]).toBe(0);
+
+    const b = await ok(`energystoragepowerstationreportingbilling?${q}`);
+    expect(b.reporting_period.units[0]).toBe('EUR');
+    expect(b.reporting_period.subtotals[0]).toBeCloseTo(over((t) => charge(t) * price(t), from, today)!, 6);
+    expect(b.reporting_period.onpeaks[0]).toBeCloseTo(over((t) => (price(t) === 0.3 ? charge(t) * 0.3 : 0), from, today)!, 6);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(b.excel_bytes_base64, 'base64') as never);
+    expect(wb.worksheets[0].getImages().length).toBe(1);
+
+    const noType = await get(`energystoragepowerstationreportingenergy?id=${station}&reportingperiodstartdatetime=2026-01-01T00:00:00&reportingperiodenddatetime=2026-01-02T00:00:00`);
+    expect(noType.status).toBe(400);
+    expect(noType.body.field).toBe('periodtype');
+    const tooLong = await get(`energystoragepowerstationreportingenergy?id=${station}&periodtype=hourly&reportingperiodstartdatetime=2026-01-01T00:00:00&reportingperiodenddatetime=2026-03-01T00:00:00`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.description).toBe('API.PERIOD_TOO_LONG');
+  }, 120_000);
 });
 
 describe('parameters and privileges', () => {

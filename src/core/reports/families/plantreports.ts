@@ -1,7 +1,7 @@
 /**
  * The three shapes of MyEMS's microgrid and energy storage reports, for any plant kind (plants.ts):
- * - collection (`microgridsenergy` / `...billing` / `...carbon`, `energystoragepowerstationsenergy` ...):
- *   for each plant of the user, charge and discharge per day of the last 7 days and of this month, per month
+ * - collection (`microgridsenergy` / `...billing` / `...carbon`, `energystoragepowerstationsenergy` ...; one
+ *   plant by id: `energystoragepowerstationitemenergy` ...): for each plant of the user, charge and discharge per day of the last 7 days and of this month, per month
  *   of this year: `{<names key>, reporting: {charge_7_days: {timestamps_array, values_array}, ...}}`;
  * - list (`microgridlist`, `energystoragepowerstationlist`): the user's plants with their live state;
  * - details (`microgriddetails?id=`, `energystoragepowerstationdetails?id=`): the plant, each device meter's
@@ -36,12 +36,20 @@ type Out = { built: Built; quickMode: boolean };
 
 const UNIT: Record<Measure, (currency: string) => string> = { energy: () => 'kWh', billing: (c) => c, carbon: () => 'kgCO2e' };
 
-export function buildPlantCollection(kind: PlantKind, measure: Measure) {
+/** `item`: one plant by id or uuid (MyEMS `energystoragepowerstationitemenergy` ...) instead of the user's plants */
+export function buildPlantCollection(kind: PlantKind, measure: Measure, item = false) {
   return (deps: StandaloneDeps, p: Principal, q: Query, now: number): Out => {
     const energy = energyOf(deps);
+    let plants: Row[];
+    if (item) {
+      const row = plantRow(deps.store, kind, q);
+      authorizePlant(deps, p, kind, row.id as number);
+      plants = [row];
+    } else {
+      plants = userPlants(deps.store, kind, reportUser(deps.store, p, q));
+    }
     const quickMode = parseBool(q, 'quickmode');
     parseLanguage(q);
-    const plants = userPlants(deps.store, kind, reportUser(deps.store, p, q));
     const allMeters = plants.flatMap((r) => kind.meters(deps.store, r.id as number));
     const zone = plantZone(energy, deps.store, allMeters);
     const reporting: Record<string, { timestamps_array: string[][]; values_array: (number | null)[][] }> = {};
@@ -62,9 +70,9 @@ export function buildPlantCollection(kind: PlantKind, measure: Measure) {
     return {
       quickMode,
       built: {
-        json: { [kind.namesKey]: plants.map((r) => r.name), unit, reporting },
+        json: item ? { [kind.key]: plantJson(deps.store, plants[0]), unit, reporting } : { [kind.namesKey]: plants.map((r) => r.name), unit, reporting },
         doc: {
-          title: `${kind.label}s ${measure === 'energy' ? 'Energy' : measure === 'billing' ? 'Billing' : 'Carbon'}`,
+          title: `${kind.label}${item ? '' : 's'} ${measure === 'energy' ? 'Energy' : measure === 'billing' ? 'Billing' : 'Carbon'}`,
           subjectLabel: 'User plants',
           subjectName: plants.map((r) => String(r.name)).join(', ') || '(none)',
           periodType: 'daily',

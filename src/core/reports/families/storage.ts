@@ -1,6 +1,8 @@
 /**
  * Energy storage power station reports: energystoragepowerstationsenergy / ...sbilling / ...scarbon (also
- * under MyEMS's newer collection names), energystoragepowerstationlist, energystoragepowerstationdetails.
+ * under MyEMS's newer collection names), the same for one station (...itemenergy / itembilling / itemcarbon),
+ * energystoragepowerstationlist, energystoragepowerstationdetails, and a chosen period by device role
+ * (...reportingenergy / reportingbilling).
  * A station's devices are those of its containers (batteries' charge/discharge meters, grids, loads, PCS).
  * The shapes are in plantreports.ts.
  */
@@ -8,6 +10,7 @@ import type { Store } from '../../store/store';
 import type { PlantKind, Row } from './plants';
 import { deviceMeters, devicePoints } from './plants';
 import { buildPlantCollection, buildPlantDetails, buildPlantList } from './plantreports';
+import { buildPlantReporting } from './plantperiods';
 import type { StandaloneReport } from '../standalone';
 
 /** a device table's rows of the station's containers (the device name prefixed by its container's) */
@@ -63,4 +66,9 @@ export const storageReports: [string, StandaloneReport][] = [
   ['energystoragepowerstationcollectioncarbon', carbon],
   ['energystoragepowerstationlist', buildPlantList(storageKind)],
   ['energystoragepowerstationdetails', buildPlantDetails(storageKind)],
+  ['energystoragepowerstationitemenergy', buildPlantCollection(storageKind, 'energy', true)],
+  ['energystoragepowerstationitembilling', buildPlantCollection(storageKind, 'billing', true)],
+  ['energystoragepowerstationitemcarbon', buildPlantCollection(storageKind, 'carbon', true)],
+  ['energystoragepowerstationreportingenergy', buildPlantReporting(storageKind, 'energy')],
+  ['energystoragepowerstationreportingbilling', buildPlantReporting(storageKind, 'billing')],
 ];
