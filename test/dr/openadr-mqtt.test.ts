@@ -136,9 +136,18 @@ describe('OpenADR MQTT notifier', { timeout: 180_000 }, () => {
   });
 
   it('the embedded broker admits clients by their credentials and keeps each VEN to its own topics', async () => {
-    const port = await freePort();
-    const set = await server.api<{ status: { port: number } }>('PUT', '/dr/mqtt', { mode: 'embedded', port });
+    // a port taken (here by mosquitto) is a 400 naming it, and the notifier keeps what it had
+    const taken = await server.api<{ field: string }>('PUT', '/dr/mqtt', { mode: 'embedded', port: brokerPort });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(400);
+    expect(taken.body.field).toBe('port');
+    const kept = (await server.api<{ mode: string; status: { mode: string; connected: boolean } }>('GET', '/dr/mqtt')).body;
+    expect(kept.mode).toBe('broker');
+    await waitFor(async () => (await server.api<{ status: { mode: string; connected: boolean } }>('GET', '/dr/mqtt')).body.status.connected, 'the broker connection back', 30_000, 100);
+    // port 0: any free port (no race with other servers for a port picked beforehand); the status tells which
+    const set = await server.api<{ status: { port: number } }>('PUT', '/dr/mqtt', { mode: 'embedded', port: 0 });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const port = set.body.status.port;
+    expect(port).toBeGreaterThan(0);
     const n = await vtn<{ MQTT: { URIS: string[]; authentication: { method: string; username: string } } }>('GET', '/notifiers', t.a);
     valid('notifiersResponse', n.body);
     expect(n.body.MQTT.URIS).toEqual([`mqtt://127.0.0.1:${port}`]);

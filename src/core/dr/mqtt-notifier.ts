@@ -10,7 +10,8 @@
  * - broker: the VTN connects to the URL (user name and password optional) and publishes; the broker's own ACLs
  *   keep partners apart (one pattern per client: <prefix>/vens/<venID>/#), and the authentication advertised in
  *   /notifiers is the one configured (ANONYMOUS unless told otherwise).
- * MQTT deliveries are not kept in the outbox: a subscriber that was away reads the objects through the API.
+ * MQTT deliveries are not kept in the outbox: a subscriber that was away reads the objects through the API. A
+ * connection is admitted with the credentials it connected with; it stays until it closes.
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';
@@ -132,10 +133,15 @@ export class MqttNotifier implements NotificationSink {
       authorizePublish: (client, _packet, done) => done(client ? new Error('only the VTN publishes here') : null),
     });
     const server = net.createServer(broker.handle);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+    } catch (e) {
+      await new Promise<void>((r) => broker.close(() => r()));
+      throw e;
+    }
     this.broker = broker;
     this.server = server;
     this.listening = { host, port: (server.address() as net.AddressInfo).port };
