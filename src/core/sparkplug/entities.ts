@@ -7,8 +7,9 @@ import type { EntityDef, FieldDef } from '../model/types';
 import { bool, description, name, num, ref } from '../model/entities/fields';
 import { INVALID_ID_CHARS } from './wire';
 
-const sparkplugId = (field: string, help: string, required = true): FieldDef => ({
+const sparkplugId = (field: string, label: string, help: string, required = true): FieldDef => ({
   name: field,
+  label,
   type: 'string',
   required,
   maxLength: 100,
@@ -73,9 +74,9 @@ export const sparkplugnodes: EntityDef = {
     },
     { name: 'username', type: 'string', help: 'MQTT user name (empty: anonymous)' },
     { name: 'password', type: 'string', writeOnly: true, help: 'MQTT password; write-only (leave it out to keep the stored one)' },
-    sparkplugId('group_id', 'the Sparkplug group id (topic spBv1.0/<group_id>/…)'),
-    { ...sparkplugId('edge_node_id', 'the edge node id, unique within its group'), uniqueWith: 'group_id' },
-    sparkplugId('primary_host_id', 'optional: the primary host application id; data is held in the outbox while its STATE is offline', false),
+    sparkplugId('group_id', 'Group ID', 'the Sparkplug group id (topic spBv1.0/<group_id>/…)'),
+    { ...sparkplugId('edge_node_id', 'Edge node ID', 'the edge node id, unique within its group'), uniqueWith: 'group_id' },
+    sparkplugId('primary_host_id', 'Primary host ID', 'optional: the primary host application id; data is held in the outbox while its STATE is offline', false),
     { name: 'point_selection', type: 'enum', values: ['all', 'spaces', 'list'], default: 'all', help: 'which points are published: all, those bound to space_ids (and their sub-spaces), or point_ids' },
     idList('space_ids', 'spaces whose points are published when point_selection is "spaces"'),
     idList('point_ids', 'the points published when point_selection is "list"'),

@@ -10,6 +10,7 @@ import { useConfirm } from '../../ui/Confirm';
 import { download } from '../../ui/data';
 import { EntityForm } from './EntityForm';
 import type { EntityMeta } from './meta';
+import { SparkplugStatus } from './SparkplugStatus';
 import { Diagnostics, PointListImport, ReadNow } from './Tools';
 import './configuration.css';
 
@@ -331,6 +332,7 @@ export default function ConfigurationScreen() {
               )}
               {/* a read-only user may not ask a device for a read (the server refuses every POST of theirs) */}
               {row && entity.key === 'points' && canOperate() && <ReadNow pointId={row.id} />}
+              {row && entity.key === 'sparkplugnodes' && <SparkplugStatus nodeId={row.id} />}
             </div>
           )}
         </div>
