@@ -255,6 +255,23 @@ describe('lists and details', () => {
   }, 60_000);
 });
 
+describe('plant dashboards', () => {
+  it('energystoragepowerstationdashboard and microgriddashboard: status and total charge/discharge energy, billing, carbon', async () => {
+    const d = await ok(`energystoragepowerstationdashboard?useruuid=${adminUuid}&periodtype=daily`);
+    expect(d.total_online).toBe(1);
+    expect(d.total_rated_capacity).toBe(1000);
+    expect(d.energy_storage_power_stations.map((x: Json) => [x.name, x.status])).toEqual([['Station', 'online']]);
+    const all = (f: (t: number) => number) => over(f, FIRST, H0)!;
+    expect(d.energy_storage_power_stations[0].subtotal_charge_energy).toBeCloseTo(all(charge), 6);
+    expect(d.total_discharge_energy).toBeCloseTo(all(discharge), 6);
+    expect(d.total_charge_billing).toBeCloseTo(all((t) => charge(t) * price(t)), 6);
+    expect(d.total_discharge_carbon).toBeCloseTo(all(discharge) * kgco2e, 6);
+    const m = await ok(`microgriddashboard?useruuid=${adminUuid}&quickmode=true`);
+    expect(m.microgrids[0].name).toBe('Island');
+    expect(m.total_charge_energy).toBeCloseTo(all(charge), 6);
+  }, 120_000);
+});
+
 describe('one energy storage station', () => {
   it('itemenergy / itemcarbon: the collection windows for one station by id', async () => {
     const r = await ok(`energystoragepowerstationitemenergy?id=${station}&quickmode=true`);

@@ -6,6 +6,7 @@
 import type { PlantKind } from './plants';
 import { deviceMeters, devicePoints, devices } from './plants';
 import { buildPlantCollection, buildPlantDetails, buildPlantList } from './plantreports';
+import { buildPlantDashboard } from './plantdashboard';
 import type { StandaloneReport } from '../standalone';
 
 export const microgridKind: PlantKind = {
@@ -53,4 +54,5 @@ export const microgridReports: [string, StandaloneReport][] = [
   ['microgridscarbon', buildPlantCollection(microgridKind, 'carbon')],
   ['microgridlist', buildPlantList(microgridKind)],
   ['microgriddetails', buildPlantDetails(microgridKind, { table: 'microgrid_schedules', field: 'microgrid_id' })],
+  ['microgriddashboard', buildPlantDashboard(microgridKind)],
 ];

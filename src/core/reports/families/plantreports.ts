@@ -15,6 +15,7 @@ import type { StandaloneDeps } from '../standalone';
 import { localString, nextPeriod, parseLocal, periodStart } from '../time';
 import { badRequest } from '../../api/errors';
 import {
+  allTime,
   authorizePlant,
   currencyOfPlant,
   energyOf,
@@ -94,7 +95,7 @@ export function buildPlantCollection(kind: PlantKind, measure: Measure, item = f
   };
 }
 
-function liveOf(deps: StandaloneDeps, kind: PlantKind, id: number, now: number) {
+export function liveOf(deps: StandaloneDeps, kind: PlantKind, id: number, now: number) {
   const out: Record<string, number | string | null> = {};
   let online = false;
   for (const pt of kind.points(deps.store, id)) {
@@ -165,15 +166,12 @@ export function buildPlantDetails(kind: PlantKind, schedules?: { table: string; 
     const unitOf = (meterId: number) => (deps.store.db.prepare('SELECT c.unit_of_measure AS u FROM meters m JOIN energy_categories c ON c.id = m.energy_category_id WHERE m.id = ?').get(meterId) as { u: string } | undefined)?.u ?? '';
     const today = periodStart(now, zone, 'daily');
     const ids = (role: 'charge' | 'discharge') => meters.filter((m) => m.role === role).map((m) => m.id);
-    // today: the local day; total: the last ten years (the longest yearly range the pipeline answers)
     const tomorrow = nextPeriod(today, zone, 'daily');
-    const since = periodStart(Date.UTC(new Date(now).getUTCFullYear() - 9, 6, 1), zone, 'yearly');
-    const nextYear = nextPeriod(periodStart(now, zone, 'yearly'), zone, 'yearly');
     const ind = (measure: Measure) => ({
       today_charge: total(meterSum(energy, ids('charge'), today, tomorrow, 'daily', measure)),
       today_discharge: total(meterSum(energy, ids('discharge'), today, tomorrow, 'daily', measure)),
-      total_charge: total(meterSum(energy, ids('charge'), since, nextYear, 'yearly', measure)),
-      total_discharge: total(meterSum(energy, ids('discharge'), since, nextYear, 'yearly', measure)),
+      total_charge: allTime(energy, ids('charge'), zone, now, measure),
+      total_discharge: allTime(energy, ids('discharge'), zone, now, measure),
     });
     const e = ind('energy');
     const b = ind('billing');

@@ -170,3 +170,10 @@ export function devicePoints(rows: Row[], fields: [string, string][]): PlantPoin
   for (const r of rows) for (const [f, role] of fields) if (typeof r[f] === 'number') out.push({ id: r[f] as number, name: `${r.name}.${role}`, role });
   return out;
 }
+
+/** A plant total "since ever": this year and the nine before (the longest yearly range the pipeline answers). */
+export function allTime(energy: EnergyService, meterIds: number[], zone: string, now: number, measure: Measure): number | null {
+  const since = periodStart(Date.UTC(new Date(now).getUTCFullYear() - 9, 6, 1), zone, 'yearly');
+  const nextYear = nextPeriod(periodStart(now, zone, 'yearly'), zone, 'yearly');
+  return total(meterSum(energy, meterIds, since, nextYear, 'yearly', measure));
+}

@@ -10,6 +10,7 @@ import type { Store } from '../../store/store';
 import type { PlantKind, Row } from './plants';
 import { deviceMeters, devicePoints } from './plants';
 import { buildPlantCollection, buildPlantDetails, buildPlantList } from './plantreports';
+import { buildPlantDashboard } from './plantdashboard';
 import { buildPlantReporting } from './plantperiods';
 import type { StandaloneReport } from '../standalone';
 
@@ -71,4 +72,5 @@ export const storageReports: [string, StandaloneReport][] = [
   ['energystoragepowerstationitemcarbon', buildPlantCollection(storageKind, 'carbon', true)],
   ['energystoragepowerstationreportingenergy', buildPlantReporting(storageKind, 'energy')],
   ['energystoragepowerstationreportingbilling', buildPlantReporting(storageKind, 'billing')],
+  ['energystoragepowerstationdashboard', buildPlantDashboard(storageKind)],
 ];
