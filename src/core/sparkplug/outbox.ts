@@ -91,6 +91,8 @@ export class Outbox {
     const ins = this.store.db.prepare('INSERT INTO sparkplug_outbox (node_id, data_source_id, created_at, n, bytes, body) VALUES (?, ?, ?, ?, ?, ?)');
     let added = 0;
     this.store.tx(() => {
+      // the size before this append (read from the table when not known yet: before the new rows are in it)
+      const before = this.bytes(nodeId);
       for (const e of entries) {
         if (!e.values.length) continue;
         const body = JSON.stringify(e.values);
@@ -98,7 +100,7 @@ export class Outbox {
         added += body.length;
       }
       also?.();
-      this.bytesByNode.set(nodeId, this.bytes(nodeId) + added);
+      this.bytesByNode.set(nodeId, before + added);
       this.bound(nodeId, maxBytes);
     });
   }
