@@ -3,12 +3,15 @@
  * second, in real time, for HISTORIAN_SOAK_MIN minutes (3 by default; the issue's figure is 15). Prints, per minute:
  * CPU of the process (% of one core), bytes written (/proc/self/io write_bytes: what reached the page cache as
  * dirty file pages, and wchar: what went through write()), their ratio to the data (24 bytes a value), RSS and the
- * event loop's worst delay. Steady state is what counts: the first minute still grows the files.
+ * event loop's worst delay. Steady state is what counts: the first minute still grows the files. At the end: memory
+ * per point (RSS, JS heap and buffers against the empty runtime); HISTORIAN_SOAK_SNAPSHOT=file writes a heap
+ * snapshot (`npx tsx bench/heap-summary.ts file` sums it by constructor).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import type { Historian } from '../src/core/historian/feature';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
@@ -34,6 +37,7 @@ export async function run(): Promise<void> {
   await runtime.start();
   try {
     const ctx = runtime.context!;
+    const base = process.memoryUsage();
     const db = ctx.store.db;
     const ids: number[] = [];
     ctx.store.tx(() => {
@@ -92,6 +96,13 @@ export async function run(): Promise<void> {
       t0 = performance.now();
     }
     clearInterval(timer);
+    const m = process.memoryUsage();
+    process.stdout.write(
+      `memory: RSS ${mb(m.rss)} (empty runtime ${mb(base.rss)}: ${Math.round((m.rss - base.rss) / POINTS).toLocaleString('en-US')} bytes per point), ` +
+        `JS heap ${mb(m.heapUsed)} (${Math.round((m.heapUsed - base.heapUsed) / POINTS).toLocaleString('en-US')} bytes per point), ` +
+        `buffers ${mb(m.arrayBuffers)} (${Math.round((m.arrayBuffers - base.arrayBuffers) / POINTS).toLocaleString('en-US')} bytes per point)\n`,
+    );
+    if (process.env.HISTORIAN_SOAK_SNAPSHOT) process.stdout.write(`heap snapshot: ${v8.writeHeapSnapshot(process.env.HISTORIAN_SOAK_SNAPSHOT)}\n`);
     const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
     process.stdout.write(`store files: ${files.map((f) => `${f} ${mb(fs.statSync(path.join(dir, f)).size)}`).join(', ')}\n`);
   } finally {

@@ -35,7 +35,8 @@ export class ByteWriter {
   len = 0;
 
   constructor(capacity = 64) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    // not from Buffer's shared 8 KB pool: one small live buffer there keeps its whole slab alive
+    this.buf = Buffer.allocUnsafeSlow(capacity);
   }
 
   reset(): void {
@@ -49,7 +50,7 @@ export class ByteWriter {
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + n));
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }

@@ -316,15 +316,18 @@ export function sqliteStorage(store: Store): SampleStorage {
     },
     scan,
     *purge(before) {
-      // what is still in memory and older than the bound is stored first (live segments are younger)
-      db.transaction(() => {
-        for (const [p, s] of open) {
-          if (s.t0 < before) {
+      // what is still in memory and older than the bound is stored first (live segments are younger), in steps
+      for (;;) {
+        const old = [...open].filter(([, s]) => s.t0 < before).slice(0, MAX_CLOSE);
+        if (!old.length) break;
+        db.transaction(() => {
+          for (const [p, s] of old) {
             storeSegment(p, s);
             open.delete(p);
           }
-        }
-      })();
+        })();
+        yield 0;
+      }
       // whole segments older than the bound, a few thousand samples a step
       for (;;) {
         const keys = oldKeys.all(before - B) as [number, number, number][];
@@ -364,15 +367,17 @@ export function sqliteStorage(store: Store): SampleStorage {
         yield n;
       }
       // reads look no earlier than the bound
-      db.transaction(() => {
-        for (const [p, f] of firstT0) {
-          const t0 = segmentStart(before, p);
-          if (f < t0) {
+      const raise = [...firstT0].filter(([p, f]) => f < segmentStart(before, p));
+      for (let i = 0; i < raise.length; i += MAX_CLOSE) {
+        db.transaction(() => {
+          for (const [p] of raise.slice(i, i + MAX_CLOSE)) {
+            const t0 = segmentStart(before, p);
             firstT0.set(p, t0);
             upsertRange.run(p, t0);
           }
-        }
-      })();
+        })();
+        if (i + MAX_CLOSE < raise.length) yield 0;
+      }
     },
     forget(p) {
       db.transaction(() => {
