@@ -129,12 +129,26 @@ export function sqliteStorage(store: Store): SampleStorage {
     noteRow(p, t0);
   };
 
-  const storeSegment = (p: number, s: SegmentWriter) => {
-    if (!s.n) return;
-    if (insertSeg.run(s.t0, p, s.n, s.firstTs, s.lastTs, s.w.view()).changes === 0) {
+  const storeRow = (p: number, t0: number, n: number, firstTs: number, lastTs: number, data: Buffer) => {
+    if (insertSeg.run(t0, p, n, firstTs, lastTs, data).changes === 0) {
       // this minute is stored already (late values, or values replayed from the log): merged, the newer wins
-      putSamples(p, s.t0, merge(decodeSegment(getSeg.get(s.t0, p) as Buffer, s.t0), decodeSegment(s.w.view(), s.t0)));
-    } else noteRow(p, s.t0);
+      putSamples(p, t0, merge(decodeSegment(getSeg.get(t0, p) as Buffer, t0), decodeSegment(data, t0)));
+    } else noteRow(p, t0);
+  };
+  const storeSegment = (p: number, s: SegmentWriter) => {
+    if (s.n) storeRow(p, s.t0, s.n, s.firstTs, s.lastTs, s.w.view());
+  };
+  /**
+   * Minutes finished during a write, stored at its end in key order: appended at the end of the B-tree, where
+   * inserting them in the order of their points (whose minutes are shifted) split the last pages half-empty
+   */
+  let finished: [number, number, number, number, number, Buffer][] = [];
+  const storeFinished = () => {
+    if (!finished.length) return;
+    const list = finished;
+    finished = [];
+    list.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    for (const [p, t0, n, firstTs, lastTs, data] of list) storeRow(p, t0, n, firstTs, lastTs, data);
   };
 
   /** values that do not extend their point's current segment: merged into the segment of their minute */
@@ -173,7 +187,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       let s = open.get(p);
       if (!s) open.set(p, (s = new OpenSegment(t0, logId)));
       else if (t0 > s.t0) {
-        storeSegment(p, s);
+        if (s.n) finished.push([p, s.t0, s.n, s.firstTs, s.lastTs, Buffer.from(s.w.view())]);
         s.restart(t0);
         s.logId = logId;
       } else if (t0 < s.t0 || ts <= s.lastTs) {
@@ -183,6 +197,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       s.add(ts, valueOf(v.value), code(v.quality));
       if (ts > maxTs) maxTs = ts;
     }
+    storeFinished();
     if (late) applyLate(late);
   };
 
@@ -206,6 +221,7 @@ export function sqliteStorage(store: Store): SampleStorage {
 
   const replay = () => {
     open.clear();
+    finished = [];
     for (const [id, data] of readLog.all() as [number, Buffer][]) {
       apply(decodeBatch(data), id);
       lastLogId = id;
