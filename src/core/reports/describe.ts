@@ -31,8 +31,26 @@ export interface ReportDescription {
 }
 
 /** Reports outside the catalog (standalone.ts) as the screen offers them; one without a line here is API only. */
+const MICROGRID: ReportSubjectRef = { kind: 'microgrids', param: 'id', label: 'Microgrid' };
+const STATION: ReportSubjectRef = { kind: 'energystoragepowerstations', param: 'id', label: 'Energy storage power station' };
+const plain = (label: string, subject: ReportSubjectRef | null, periodTypes: string[] = []): Omit<ReportDescription, 'name'> => ({ label, subject, periodTypes, base: false, extra: [] });
+const MEASURES: [string, string][] = [
+  ['energy', 'energy'],
+  ['billing', 'billing'],
+  ['carbon', 'carbon'],
+];
 export const STANDALONE_DESCRIPTIONS = new Map<string, Omit<ReportDescription, 'name'>>([
   ['metertracking', { label: 'Meter tracking', subject: { kind: 'spaces', param: 'spaceid', label: 'Space' }, periodTypes: ['daily'], base: false, extra: [], fixed: { energyCategory: 'all' } }],
+  ['distributionsystem', plain('Distribution system', { kind: 'distributionsystems', param: 'distributionsystemid', label: 'Distribution system' })],
+  // the user's plants: no subject to pick
+  ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`microgrids${m}`, plain(`Microgrids ${l}`, null)]),
+  ['microgridlist', plain('Microgrid list', null)],
+  ['microgriddetails', plain('Details', MICROGRID)],
+  ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstations${m}`, plain(`Energy storage stations ${l}`, null)]),
+  ['energystoragepowerstationlist', plain('Energy storage station list', null)],
+  ['energystoragepowerstationdetails', plain('Details', STATION)],
+  ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstationitem${m}`, plain(`Station ${l}`, STATION)]),
+  ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstationreporting${m}`, plain(`Station ${l} per period`, STATION, [...PERIOD_TYPES])]),
 ]);
 
 const FAMILY_LABELS: [string, string][] = [

@@ -25,7 +25,7 @@ export function subjectKinds(catalog: readonly ReportDescription[]): { kind: str
   const out: { kind: string; label: string }[] = [];
   for (const r of catalog) {
     const kind = r.subject?.kind ?? '';
-    if (!out.some((k) => k.kind === kind)) out.push({ kind, label: r.subject?.label ?? r.label });
+    if (!out.some((k) => k.kind === kind)) out.push({ kind, label: r.subject?.label ?? 'Your spaces and plants' });
   }
   return out;
 }
