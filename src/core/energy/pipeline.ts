@@ -34,7 +34,7 @@ interface Live {
   buffer: [number, number][];
 }
 
-type Job = { type: 'values' | 'cost' | 'virtual'; key: number; from: number; to: number } | { type: 'seed'; key: number };
+type Job = { type: 'values' | 'cost' | 'virtual'; key: number; from: number; to: number } | { type: 'seed'; key: number } | { type: 'months'; key: number };
 
 export interface PipelineDeps {
   db: Db;
@@ -72,6 +72,11 @@ export class EnergyPipeline {
   start(): void {
     this.started = true;
     this.reload(false);
+    // months of meters whose daily roll-ups predate the monthly table (storage migration 3)
+    for (const r of this.d.storage.monthRebuilds()) {
+      if (this.meters.has(meterKey(r.kind, r.meter_id))) this.queue({ type: 'months', key: meterKey(r.kind, r.meter_id) });
+      else this.d.storage.monthsRebuilt(r.kind, r.meter_id);
+    }
     this.timer = setInterval(() => void this.drainPending(), WRITE_MS);
   }
 
@@ -223,7 +228,7 @@ export class EnergyPipeline {
   /** queues a job, merging it with a queued job of the same kind for the same meter */
   queue(job: Job): void {
     const same = this.jobs.find((j) => j.type === job.type && j.key === job.key);
-    if (same && same.type !== 'seed' && job.type !== 'seed') {
+    if (same && 'from' in same && 'from' in job) {
       same.from = Math.min(same.from, job.from);
       same.to = Math.max(same.to, job.to);
     } else if (!same) this.jobs.push(job);
@@ -263,8 +268,9 @@ export class EnergyPipeline {
   private step(job: Job): boolean {
     const m = this.meters.get(job.key);
     if (!m) return true;
-    if (job.type === 'seed') {
-      this.seed(job.key, m);
+    if (job.type === 'seed' || job.type === 'months') {
+      if (job.type === 'seed') this.seed(job.key, m);
+      else this.d.db.transaction(() => this.rebuildMonths(m))();
       return true;
     }
     const to = Math.min(job.to, job.from + CHUNK_HOURS * HOUR);
@@ -450,6 +456,20 @@ export class EnergyPipeline {
       storage.rollMonth(m.kind, m.id, month, next);
       month = next;
     }
+  }
+
+  /** rebuilds all monthly roll-ups of a meter from its days (a store from before the monthly table) */
+  private rebuildMonths(m: MeterInfo): void {
+    const { storage } = this.d;
+    const b = storage.dayBounds(m.kind, m.id);
+    if (b) {
+      for (let month = periodStart(b.first, 'monthly', m.zone); month <= b.last; ) {
+        const next = nextPeriod(month, 'monthly', m.zone);
+        storage.rollMonth(m.kind, m.id, month, next);
+        month = next;
+      }
+    }
+    storage.monthsRebuilt(m.kind, m.id);
   }
 
   /** writes every completed live hour now (stop, settled) */

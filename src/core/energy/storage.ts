@@ -62,6 +62,19 @@ export const energyMigrations: FeatureMigrations = {
             flagged INTEGER NOT NULL,
             PRIMARY KEY (kind, meter_id, month)) WITHOUT ROWID;`),
     },
+    {
+      // stores written before version 2 have daily roll-ups and no monthly ones (and later writes added only the
+      // months they touched): every meter with days is listed, and the pipeline rebuilds its months from its days
+      // in the background after the start (it needs the meter's zone, which a migration does not know)
+      version: 3,
+      name: 'monthly roll-ups rebuilt from the daily ones',
+      up: (db: Db) =>
+        db.exec(`CREATE TABLE energy_month_rebuilds (
+            kind INTEGER NOT NULL,
+            meter_id INTEGER NOT NULL,
+            PRIMARY KEY (kind, meter_id)) WITHOUT ROWID;
+          INSERT INTO energy_month_rebuilds (kind, meter_id) SELECT DISTINCT kind, meter_id FROM energy_daily;`),
+    },
   ],
 };
 
@@ -167,6 +180,21 @@ export class EnergyStorage {
     else this.sql.monthPut.run(kind, meterId, month, a.valued ? a.value : null, a.costed ? a.cost : null, a.known, a.estimated, a.flagged);
   }
 
+  /** the meters whose monthly roll-ups are still to be rebuilt from their days (migration 3) */
+  monthRebuilds(): { kind: MeterKind; meter_id: number }[] {
+    return this.db.prepare('SELECT kind, meter_id FROM energy_month_rebuilds ORDER BY kind, meter_id').all() as { kind: MeterKind; meter_id: number }[];
+  }
+
+  monthsRebuilt(kind: MeterKind, meterId: number): void {
+    this.db.prepare('DELETE FROM energy_month_rebuilds WHERE kind = ? AND meter_id = ?').run(kind, meterId);
+  }
+
+  /** the first and last local day with a daily roll-up */
+  dayBounds(kind: MeterKind, meterId: number): { first: number; last: number } | null {
+    const r = this.db.prepare('SELECT MIN(day) AS first, MAX(day) AS last FROM energy_daily WHERE kind = ? AND meter_id = ?').get(kind, meterId) as { first: number | null; last: number | null };
+    return r.first === null ? null : { first: r.first, last: r.last! };
+  }
+
   setCost(kind: MeterKind, meterId: number, hour: number, cost: number | null): void {
     this.sql.setCost.run(cost, kind, meterId, hour);
   }
@@ -197,6 +225,7 @@ export class EnergyStorage {
   }
 
   forget(kind: MeterKind, meterId: number): void {
+    this.monthsRebuilt(kind, meterId);
     this.sql.forget.run(kind, meterId);
     this.sql.forgetDays.run(kind, meterId);
     this.sql.forgetMonths.run(kind, meterId);
