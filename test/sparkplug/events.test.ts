@@ -18,6 +18,7 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
   let rt: TestRuntime;
   let sub: Collector;
   let point: number;
+  let nodeId: number;
   const events = (name: string) =>
     sub
       .of('NDATA')
@@ -32,8 +33,9 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
     const gw = (await rt.api<{ id: number }>('POST', '/gateways', { name: 'gw' })).body.id;
     const ds = (await rt.api<{ id: number }>('POST', '/datasources', { name: 'Manual', gateway_id: gw, protocol: 'manual', connection: '{}' })).body.id;
     point = (await rt.api<{ id: number }>('POST', '/points', { name: 'Tank level', data_source_id: ds, object_type: 'ANALOG_VALUE', address: '{}', higher_limit: 10 })).body.id;
-    const node = await rt.api('POST', '/sparkplugnodes', { name: 'Edge', broker_url: `mqtt://127.0.0.1:${mb.port}`, group_id: 'Ev', edge_node_id: 'E', publish_interval_ms: 100 });
+    const node = await rt.api<{ id: number }>('POST', '/sparkplugnodes', { name: 'Edge', broker_url: `mqtt://127.0.0.1:${mb.port}`, group_id: 'Ev', edge_node_id: 'E', publish_interval_ms: 100 });
     expect(node.status, JSON.stringify(node.body)).toBe(201);
+    nodeId = node.body.id;
     await sub.wait('the births', () => sub.of('NBIRTH').length > 0);
   });
 
@@ -80,6 +82,23 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
     await sub.wait('the recomputed hour', () => events('Energy/Hourly').some((e) => e.doc.meter_id === meter && e.doc.value === 13.25), 60_000);
     // an hour is sent once per value, not on every tick
     expect(events('Energy/Hourly').filter((e) => e.doc.meter_id === meter)).toHaveLength(2);
+    expect(checkSequence(sub.messages)).toBeNull();
+  });
+
+  it('wraps seq from 255 to 0 (a rebirth of 300 devices sends 301 messages)', async () => {
+    const db = rt.ctx.store.db;
+    rt.ctx.store.tx(() => {
+      const gw = db.prepare("INSERT INTO gateways (uuid, name) VALUES ('wrap-gw', 'Wrap')").run().lastInsertRowid;
+      for (let d = 0; d < 300; d++) {
+        const ds = db.prepare("INSERT INTO data_sources (uuid, name, gateway_id, protocol, connection, status) VALUES (?, ?, ?, 'manual', '{}', 'online')").run(`wrap-${d}`, `Wrap ${d}`, gw).lastInsertRowid;
+        db.prepare("INSERT INTO points (name, data_source_id, object_type, units, ratio, offset_constant, is_trend, is_virtual, address) VALUES ('P', ?, 'ANALOG_VALUE', '', 1, 0, 0, 0, '{}')").run(ds);
+      }
+    });
+    const births = sub.of('NBIRTH').length;
+    expect((await rt.api('POST', `/sparkplugnodes/${nodeId}/rebirth`)).status).toBe(200);
+    await sub.wait('300 more DBIRTHs', () => sub.of('NBIRTH').length > births && sub.of('DBIRTH').filter((m) => m.device?.startsWith('Wrap ')).length === 300);
+    const seqs = sub.messages.slice(sub.messages.indexOf(sub.of('NBIRTH')[births])).map((m) => m.seq);
+    expect(seqs.slice(0, 258)).toEqual([...Array.from({ length: 256 }, (_, i) => i), 0, 1]);
     expect(checkSequence(sub.messages)).toBeNull();
   });
 });
