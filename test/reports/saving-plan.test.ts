@@ -293,6 +293,18 @@ describe('meter tracking', () => {
     expect(rows.find((x) => x[0] === 'MA')![6]).toBeCloseTo(register(48) - register(24), 6);
   }, 120_000);
 
+  it('equipmenttracking: the equipment of a space and its sub-spaces, with a workbook', async () => {
+    const r = await ok(`reports/equipmenttracking?spaceid=${site}`);
+    expect(r.equipments).toEqual([{ id: chiller, equipment_name: 'Chiller', equipment_uuid: expect.any(String), space_name: 'Hall', cost_center_name: 'CC', description: null }]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(r.excel_bytes_base64, 'base64') as never);
+    const rows: unknown[][] = [];
+    wb.worksheets[0].eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    expect(rows.some((x) => x[0] === 'Chiller' && x[1] === 'Hall')).toBe(true);
+    expect((await ok(`reports/equipmenttracking?spaceid=${other}&quickmode=true`)).equipments).toEqual([]);
+    expect((await get('reports/equipmenttracking?spaceid=x')).body.field).toBe('spaceid');
+  }, 60_000);
+
   it('parameters: 400 naming energyCategory, the dates; 404 for an unknown category', async () => {
     const base = `reports/metertracking?spaceid=${site}&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-03T00:00:00`;
     expect((await get(base)).body.field).toBe('energyCategory');
@@ -315,6 +327,7 @@ describe('privileges and parameters', () => {
       `reports/metersaving?meterid=${ma}&${PERIODS}&quickmode=true`,
       `reports/equipmentplan?equipmentid=${chiller}&${PERIODS}&quickmode=true`,
       `reports/metertracking?spaceid=${site}&energyCategory=all&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-03T00:00:00`,
+      `reports/equipmenttracking?spaceid=${hall}`,
       `energyplans?subject=space&subjectid=${hall}`,
     ]) {
       expect((await get(path, headers)).status, path).toBe(403);

@@ -9,7 +9,7 @@ import type { Store } from '../store/store';
 import type { ValueBus } from '../values/bus';
 import type { Built } from './doc';
 import type { Query } from './params';
-import { buildMeterTracking } from './families/tracking';
+import { buildEquipmentTracking, buildMeterTracking } from './families/tracking';
 import { buildDistributionSystem } from './families/distribution';
 import { microgridReports } from './families/microgrid';
 import { storageReports } from './families/storage';
@@ -23,4 +23,4 @@ export interface StandaloneDeps {
 
 export type StandaloneReport = (deps: StandaloneDeps, p: Principal, q: Query, now: number) => { built: Built; quickMode: boolean };
 
-export const standalone = new Map<string, StandaloneReport>([['metertracking', buildMeterTracking], ['distributionsystem', buildDistributionSystem], ...microgridReports, ...storageReports]);
+export const standalone = new Map<string, StandaloneReport>([['metertracking', buildMeterTracking], ['equipmenttracking', buildEquipmentTracking], ['distributionsystem', buildDistributionSystem], ...microgridReports, ...storageReports]);
