@@ -208,7 +208,7 @@ describe.skipIf(!haveChromium())('the Reports screen in Chromium', () => {
     expect(opened).toContain('tenantbill');
     expect(opened).toContain('metertracking');
     expect(opened).toContain('spacesaving');
-    for (const name of ['distributionsystem', 'microgriddetails', 'microgridsenergy', 'energystoragepowerstationdetails', 'energystoragepowerstationreportingenergy']) expect(opened).toContain(name);
+    for (const name of ['distributionsystem', 'microgriddetails', 'microgridsenergy', 'microgriddashboard', 'energystoragepowerstationdashboard', 'energystoragepowerstationdetails', 'energystoragepowerstationreportingenergy']) expect(opened).toContain(name);
     expect(consoleErrors).toEqual([]);
     expect(e2e.pageErrors).toEqual([]);
   }, 600_000);

@@ -30,7 +30,10 @@ export interface ReportDescription {
   fixed?: Record<string, string>;
 }
 
-/** Reports outside the catalog (standalone.ts) as the screen offers them; one without a line here is API only. */
+/**
+ * Reports outside the catalog (standalone.ts) as the screen offers them; one without a line here is API only
+ * (`energystoragepowerstationcollection*`: the same answers as `energystoragepowerstations*`).
+ */
 const MICROGRID: ReportSubjectRef = { kind: 'microgrids', param: 'id', label: 'Microgrid' };
 const STATION: ReportSubjectRef = { kind: 'energystoragepowerstations', param: 'id', label: 'Energy storage power station' };
 const plain = (label: string, subject: ReportSubjectRef | null, periodTypes: string[] = []): Omit<ReportDescription, 'name'> => ({ label, subject, periodTypes, base: false, extra: [] });
@@ -45,9 +48,11 @@ export const STANDALONE_DESCRIPTIONS = new Map<string, Omit<ReportDescription, '
   // the user's plants: no subject to pick
   ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`microgrids${m}`, plain(`Microgrids ${l}`, null)]),
   ['microgridlist', plain('Microgrid list', null)],
+  ['microgriddashboard', plain('Microgrid dashboard', null)],
   ['microgriddetails', plain('Details', MICROGRID)],
   ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstations${m}`, plain(`Energy storage stations ${l}`, null)]),
   ['energystoragepowerstationlist', plain('Energy storage station list', null)],
+  ['energystoragepowerstationdashboard', plain('Energy storage dashboard', null)],
   ['energystoragepowerstationdetails', plain('Details', STATION)],
   ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstationitem${m}`, plain(`Station ${l}`, STATION)]),
   ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstationreporting${m}`, plain(`Station ${l} per period`, STATION, [...PERIOD_TYPES])]),
