@@ -85,7 +85,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   const segsDesc = db.prepare(`${minutes('desc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
   const forgetSegs = db.prepare(`${minutes('asc')} DELETE FROM sample_segments WHERE point_id = @p AND t0 IN (SELECT t FROM m)`);
   const oldKeys = db.prepare('SELECT t0, point_id, n FROM sample_segments WHERE t0 <= ? ORDER BY t0, point_id LIMIT 500').raw();
-  const cutRows = db.prepare('SELECT t0, point_id, data FROM sample_segments WHERE t0 > ? AND t0 < ?').raw();
+  const cutRows = db.prepare('SELECT t0, point_id, data FROM sample_segments WHERE t0 > ? AND t0 < ? AND (t0, point_id) > (?, ?) ORDER BY t0, point_id LIMIT 500').raw();
   const upsertRange = db.prepare('INSERT INTO sample_ranges (point_id, first_t0) VALUES (?, ?) ON CONFLICT(point_id) DO UPDATE SET first_t0 = excluded.first_t0 WHERE excluded.first_t0 != first_t0');
   const deleteRange = db.prepare('DELETE FROM sample_ranges WHERE point_id = ?');
   const upsertLatest = db.prepare(
@@ -366,17 +366,28 @@ export function sqliteStorage(store: Store): SampleStorage {
         })();
         todo = [];
       };
-      for (const [t0, p, data] of cutRows.all(before - B, before) as [number, number, Buffer][]) {
-        const xs = decodeSegment(data, t0);
-        const keep = xs.filter((x) => x.ts >= before);
-        if (keep.length === xs.length) continue;
-        if (n && n + xs.length - keep.length > PURGE_STEP) {
+      // (read 500 at a time: 50,000 points have 50,000 such segments)
+      for (let after: [number, number] = [-Infinity, -Infinity]; ; ) {
+        const rows = cutRows.all(before - B, before, ...after) as [number, number, Buffer][];
+        for (const [t0, p, data] of rows) {
+          const xs = decodeSegment(data, t0);
+          const keep = xs.filter((x) => x.ts >= before);
+          if (keep.length === xs.length) continue;
+          if (n && n + xs.length - keep.length > PURGE_STEP) {
+            commit();
+            yield n;
+            n = 0;
+          }
+          todo.push([t0, p, keep]);
+          n += xs.length - keep.length;
+        }
+        if (rows.length < 500) break;
+        after = [rows[rows.length - 1][0], rows[rows.length - 1][1]];
+        if (todo.length) {
           commit();
           yield n;
           n = 0;
         }
-        todo.push([t0, p, keep]);
-        n += xs.length - keep.length;
       }
       if (todo.length) {
         commit();
