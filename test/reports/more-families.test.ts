@@ -113,6 +113,22 @@ describe('energy item reports', () => {
   }, 120_000);
 });
 
+describe('parameters of an equipment', () => {
+  it("equipmentenergycategory lists the tariff and the equipment's parameters of type point (not its constants)", async () => {
+    const t = await ok<{ id: number }>('POST', '/points', { name: 'Boiler flow', data_source_id: ds, object_type: 'ANALOG_VALUE', units: '°C', ratio: 1, is_trend: true, is_virtual: false, address: '{}' });
+    // one sample an hour over the three days: 72 samples, 48 of them in the reporting period's two days with data
+    await ok('POST', `/points/${t.id}/history`, Array.from({ length: HOURS }, (_, h) => ({ utc_date_time: iso(START_UTC + h * 3_600_000), value: 60 + (h % 7) })));
+    await ok('POST', `/equipments/${boiler}/parameters`, { name: 'flow', parameter_type: 'point', point_id: t.id });
+    await ok('POST', `/equipments/${boiler}/parameters`, { name: 'rated', parameter_type: 'constant', constant: '90' });
+    const r = await get(`equipmentenergycategory?equipmentid=${boiler}&${DAILY}`);
+    expect(r.parameters.names).toEqual(['TARIFF-Electricity', 'Boiler flow (°C)']);
+    // reporting from 2 March local (hour 24 of the series) on
+    expect(r.parameters.values[1]).toEqual(Array.from({ length: HOURS - 24 }, (_, k) => 60 + ((k + 24) % 7)));
+    expect(r.parameters.timestamps[1][0]).toBe('2026-03-02T00:00:00');
+    expect(r.parameters.timestamps[1].at(-1)).toBe('2026-03-03T23:00:00');
+  }, 120_000);
+});
+
 describe('space output, income and efficiency', () => {
   it("the plant room's output is its boiler's output meter; income its cost; efficiency output / input per day and overall", async () => {
     const out = await get(`spaceoutput?spaceid=${plantRoom}&${DAILY}&quickmode=true`);
