@@ -230,6 +230,18 @@ describe('plan reports: uploaded plan − actual', () => {
     expect(m.reporting_period.values_saving[0]).toBeCloseTo(100 - day(12), 9);
     expect(m.reporting_period.values_saving[2]).toBeNull();
     expect(m.reporting_period.total_in_category_saving).toBeCloseTo(100 + 120 - day(12) - day(13), 9);
+
+    // longer than the year of hours the pipeline answers at once: read in chunks
+    const long = await ok(`reports/meterplan?meterid=${ma}&periodtype=monthly&reportingperiodstartdatetime=2025-01-01T00:00:00&reportingperiodenddatetime=2026-12-01T00:00:00&quickmode=true`);
+    const march = long.reporting_period.timestamps.indexOf('2026-03');
+    expect(long.reporting_period.timestamps.length).toBe(23);
+    expect(long.reporting_period.values_plan[march]).toBeCloseTo(340, 9);
+    expect(long.reporting_period.values_actual[march]).toBeCloseTo(Array.from({ length: DAYS }, (_, d) => day(d)).reduce((a, b) => a + b, 0), 9);
+    expect(long.reporting_period.values_saving[march]).toBeCloseTo(100 + 120 - day(12) - day(13), 9);
+    expect(long.reporting_period.values_plan[march - 1]).toBeNull();
+    const years = await get(`reports/spacesaving?spaceid=${site}&periodtype=yearly&reportingperiodstartdatetime=2020-01-01T00:00:00&reportingperiodenddatetime=2027-12-01T00:00:00&quickmode=true`);
+    expect(years.status).toBe(200);
+    expect(years.body.reporting_period.timestamps[0]).toEqual(['2020', '2021', '2022', '2023', '2024', '2025', '2026', '2027']);
   }, 120_000);
 
   it('bad plans are 400s naming the field and store nothing; deleting removes the spans inside the window', async () => {

@@ -54,10 +54,29 @@ function periodIndex(hours: EnergyPeriod[], periods: EnergyPeriod[]): number[] {
   return out;
 }
 
+/** the pipeline answers at most a year of hours per query: longer spans are read in chunks and joined */
+const HOURLY_CHUNK_MS = 360 * 86_400_000;
+
+/** The hourly energy of a span of any length (categories only; a category missing from a chunk is null there). */
+export function hourlyOf(ctx: BuildCtx, span: Span): Pick<EnergyResult, 'periods' | 'categories'> {
+  const periods: EnergyPeriod[] = [];
+  const byId = new Map<number, { id: number; name: string; values: (number | null)[] }>();
+  for (let s = span.start; s < span.end; s += HOURLY_CHUNK_MS) {
+    const r = query(ctx, { ...span, start: s, end: Math.min(span.end, s + HOURLY_CHUNK_MS) }, 'hourly');
+    for (const c of r.categories) if (!byId.has(c.id)) byId.set(c.id, { id: c.id, name: c.name, values: new Array(periods.length).fill(null) });
+    for (const [id, acc] of byId) {
+      const c = r.categories.find((x) => x.id === id);
+      acc.values.push(...(c ? c.values : r.periods.map(() => null)));
+    }
+    periods.push(...r.periods);
+  }
+  return { periods, categories: [...byId.values()].sort((a, b) => a.id - b.id) as EnergyResult['categories'] };
+}
+
 export function versusSide(ctx: BuildCtx, ref: Reference, span: Span | null): VersusSide {
   if (!span) return EMPTY;
   const byPeriod: EnergyResult = query(ctx, span);
-  const byHour: EnergyResult = query(ctx, span, 'hourly');
+  const byHour = hourlyOf(ctx, span);
   const idx = periodIndex(byHour.periods, byPeriod.periods);
   const ids = [...new Set([...byHour.categories.map((c) => c.id), ...(ref.categories?.(ctx, span) ?? [])])].sort((a, b) => a - b);
   const n = byPeriod.periods.length;
