@@ -14,7 +14,10 @@ import { decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayloa
 
 export const FLUSH_MS = 250;
 const FLUSH_ROWS = 20_000;
-export const LATEST_EVERY_MS = 2_000;
+/** latest values and counters are persisted this often (the API reads the running host's memory, which is newer) */
+export const LATEST_EVERY_MS = 10_000;
+/** at most this many samples per transaction: a backlog is written in steps, each one committed */
+const WRITE_MAX = 50_000;
 /** samples kept while the store cannot be written; beyond, the oldest are dropped (and counted) */
 const MAX_PENDING = 2_000_000;
 
@@ -183,14 +186,16 @@ export class SparkplugHost {
   private async write(all: boolean): Promise<void> {
     const now = Date.now();
     const withLatest = all || now - this.lastLatestFlush >= LATEST_EVERY_MS;
-    const samples = this.pending;
-    if (!samples.length && !withLatest) return;
-    this.pending = [];
+    if (!this.pending.length && !withLatest) return;
+    const samples = this.pending.length > WRITE_MAX ? this.pending.splice(0, WRITE_MAX) : this.pending;
+    if (samples === this.pending) this.pending = [];
     const latest = withLatest ? [...this.latestDirty.values()] : [];
     if (withLatest) this.latestDirty = new Map();
     try {
       await this.store.write(samples, latest);
       this.written += samples.length;
+      // a backlog: the next step at once, not at the next tick
+      if (this.pending.length >= WRITE_MAX && !this.stopped) setImmediate(() => void this.flush());
       if (withLatest) {
         this.lastLatestFlush = now;
         const sites = [...this.dirtySites];
@@ -236,7 +241,12 @@ export class SparkplugHost {
       await client.endAsync().catch(() => undefined);
     }
     await this.chain.catch(() => undefined);
-    await this.flush(true).catch(() => undefined);
+    // everything it holds, step by step, as long as the store takes it
+    for (let before = Infinity; this.pending.length < before; ) {
+      before = this.pending.length;
+      await this.flush(true).catch(() => undefined);
+      if (!this.pending.length) break;
+    }
   }
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Edge -> broker -> central -> API with two Switchyard servers as users start them (child processes): an edge
+ * reading a Modbus peer (pymodbus) and publishing as a Sparkplug edge node (src/core/sparkplug) whose primary host
+ * is the central server; the central server on PostgreSQL (`--database`) as the Sparkplug host. A register changed
+ * on the peer is readable at the central API within 2 s; with the broker stopped, the edge's outbox keeps the
+ * values and, once the broker is back, the central history has every one of them, in order, flagged historical.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBinary, hasPymodbus, startMosquitto, startPymodbus, type Peer } from '../peers/peers';
+import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
+import { freePort } from '../support/process';
+import { startServer, type ApiServer } from '../support/server';
+import { waitFor } from '../support/wait';
+
+hasBinary('/usr/sbin/mosquitto', 'mosquitto');
+hasBinary('/usr/bin/mbpoll', 'mbpoll');
+hasPymodbus();
+hasPostgres();
+
+interface MetricOut {
+  id: number;
+  device_id: string | null;
+  name: string;
+  value: number | string | null;
+}
+
+describe('a Switchyard edge feeding a central Switchyard on PostgreSQL', { timeout: 360_000 }, () => {
+  let broker: Peer;
+  let brokerPort: number;
+  let plc: Peer;
+  let plcPort: number;
+  let db: PostgresPeer;
+  let edge: ApiServer;
+  let central: ApiServer;
+  let flow: number;
+  let siteId = 0;
+  const writeRegister = (value: number) => execFileSync('/usr/bin/mbpoll', ['-m', 'tcp', '-a', '1', '-r', '1', '-t', '4', '-1', '-p', String(plcPort), '127.0.0.1', String(value)], { encoding: 'utf8' });
+  const centralFlow = async () => {
+    const sites = (await central.api<{ id: number; edge_node_id: string; online: boolean }[]>('GET', '/central/sites')).body;
+    const site = sites.find((s) => s.edge_node_id === 'Edge1');
+    if (!site) return undefined;
+    siteId = site.id;
+    const metrics = (await central.api<MetricOut[]>('GET', `/central/sites/${site.id}/metrics`)).body;
+    return { site, metric: metrics.find((m) => m.name === 'Flow' && m.device_id === 'PLC') };
+  };
+
+  beforeAll(async () => {
+    brokerPort = await freePort();
+    broker = await startMosquitto(brokerPort);
+    plcPort = await freePort();
+    plc = await startPymodbus({ port: plcPort, slaves: { '1': { hr: { 0: 100 } } } });
+    db = await startPostgres();
+    central = await startServer('--empty', ['--database', db.url]);
+    const host = await central.api('POST', '/sparkplughosts', { name: 'HQ', broker_url: `mqtt://127.0.0.1:${brokerPort}`, host_id: 'central-hq', group_ids: 'Plant' });
+    expect(host.status, JSON.stringify(host.body)).toBe(201);
+    edge = await startServer('--empty');
+    const ds = await edge.createSource('PLC', 'modbus-tcp', { host: '127.0.0.1', port: plcPort, interval_in_seconds: 0.2, timeout_ms: 1000, max_backoff_s: 0.5 });
+    flow = await edge.createPoint(ds, 'Flow', { slave_id: 1, function_code: 3, offset: 0, format: 'uint16' }, { units: 'm3/h' });
+    await edge.waitLatest(flow, (l) => l.value === 100, 'a first Modbus reading at the edge', 60_000);
+    const node = await edge.api('POST', '/sparkplugnodes', { name: 'Edge', broker_url: `mqtt://127.0.0.1:${brokerPort}`, group_id: 'Plant', edge_node_id: 'Edge1', primary_host_id: 'central-hq', publish_interval_ms: 200 });
+    expect(node.status, JSON.stringify(node.body)).toBe(201);
+  }, 300_000);
+  afterAll(async () => {
+    await edge?.stop();
+    await central?.stop();
+    await plc?.stop();
+    await broker?.stop();
+    await db?.stop();
+  });
+
+  it('shows the edge online at the central server and a changed register within 2 s', async () => {
+    await waitFor(async () => {
+      const x = await centralFlow();
+      return x?.site.online && x.metric?.value === 100;
+    }, 'the edge and its Flow at the central server', 60_000, 100);
+    const t0 = Date.now();
+    writeRegister(150);
+    await waitFor(async () => (await centralFlow())?.metric?.value === 150, 'the new value at the central API', 20_000, 25);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('has every value changed during a broker outage in its history, in order, once the broker is back', async () => {
+    const t0 = Date.now();
+    await broker.stop();
+    const during = [201, 202, 203, 204, 205];
+    for (const v of during) {
+      writeRegister(v);
+      await edge.waitLatest(flow, (l) => l.value === v, `the edge reading ${v}`, 20_000);
+      await new Promise((r) => setTimeout(r, 300)); // held over a scan or two
+    }
+    broker = await startMosquitto(brokerPort);
+    await waitFor(async () => (await centralFlow())?.metric?.value === 205, 'the last outage value at the central server', 90_000, 200);
+    const metric = (await centralFlow())!.metric!;
+    const q = `startdatetime=${new Date(t0 - 1000).toISOString()}&enddatetime=${new Date(Date.now() + 1000).toISOString()}`;
+    const h = await waitFor(async () => {
+      const r = (await central.api<{ values: { utc_date_time: string; value: number; historical: boolean }[] }>('GET', `/central/sites/${siteId}/metrics/${metric.id}/history?${q}`)).body;
+      return during.every((v) => r.values.some((x) => x.value === v)) && r;
+    }, 'every outage value in the central history', 30_000, 200);
+    // the outbox's values: each once, in the order they were read, times ascending, flagged historical
+    const outage = h.values.filter((v) => v.historical && during.includes(v.value));
+    expect(outage.map((v) => v.value)).toEqual(during);
+    const times = outage.map((v) => Date.parse(v.utc_date_time));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // the rebirth after the outage repeats the current value as a live one, later than every historical one
+    const live = h.values.filter((v) => !v.historical && during.includes(v.value));
+    expect(live.every((v) => v.value === 205 && Date.parse(v.utc_date_time) > times[times.length - 1])).toBe(true);
+  });
+});
