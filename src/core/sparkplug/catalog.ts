@@ -63,7 +63,7 @@ export function nodeConfig(r: Record<string, unknown>): NodeConfig {
     writable: new Set(ids(r.writable_point_ids)),
     commandUserId: typeof r.command_user_id === 'number' ? r.command_user_id : null,
     publishIntervalMs: typeof r.publish_interval_ms === 'number' ? r.publish_interval_ms : 250,
-    outboxMaxBytes: (typeof r.outbox_max_mb === 'number' ? r.outbox_max_mb : 512) * 1024 * 1024,
+    outboxMaxBytes: (typeof r.outbox_max_mb === 'number' ? r.outbox_max_mb : 2048) * 1024 * 1024,
     outboxMaxAgeMs: (typeof r.outbox_max_age_hours === 'number' ? r.outbox_max_age_hours : 168) * 3_600_000,
     historicalPerTick: typeof r.historical_per_tick === 'number' ? r.historical_per_tick : 200,
   };

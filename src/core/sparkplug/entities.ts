@@ -103,7 +103,7 @@ export const sparkplugnodes: EntityDef = {
       requiredWhen: { test: (r) => r.commands_enabled === 1 || r.commands_enabled === true, because: 'when commands_enabled is true' },
     }),
     { name: 'publish_interval_ms', type: 'integer', min: 50, max: 60_000, default: 250, help: 'how often changes are gathered into NDATA/DDATA' },
-    { name: 'outbox_max_mb', type: 'number', min: 1, max: 100_000, default: 512, help: 'store-and-forward: the outbox holds at most this much; the oldest is dropped (and counted) beyond it' },
+    { name: 'outbox_max_mb', type: 'number', min: 1, max: 100_000, default: 2048, help: 'store-and-forward: the outbox holds at most this much; the oldest is dropped (and counted) beyond it' },
     { name: 'outbox_max_age_hours', type: 'number', min: 0.01, max: 8760, default: 168, help: 'store-and-forward: what is older is dropped (and counted)' },
     { name: 'historical_per_tick', type: 'integer', min: 1, max: 100_000, default: 200, help: 'outbox messages sent per publish tick after a reconnect, interleaved with live data' },
     description,
