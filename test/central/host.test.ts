@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary, startMosquitto, type Peer } from '../peers/peers';
 import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
-import { freePort } from '../support/process';
+import { freePort, login } from '../support/process';
 import { startServer, type ApiServer } from '../support/server';
 import { waitFor } from '../support/wait';
 import { TestEdge, codec } from './edge';
@@ -193,6 +193,26 @@ for (const backend of ['postgresql', 'sqlite'] as const) {
         return x && !x.online && x;
       }, 'the site offline', 10_000, 50);
       expect(s.last_death).not.toBeNull();
+    });
+
+    it('shows a user limited to spaces only the sites of hosts bound to one of them', async () => {
+      const tz = (await server.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
+      const space = async (name: string) => (await server.api<{ id: number }>('POST', '/spaces', { name, area: 1, timezone_id: tz })).body.id;
+      const north = await space('North');
+      const priv = (await server.api<{ id: number }>('POST', '/privileges', { name: 'North only', data: JSON.stringify({ spaces: [north] }) })).body.id;
+      const u = await server.api('POST', '/users', { name: 'nina', display_name: 'nina', email: 'nina@site.example', password: 'Operator-1', privilege_id: priv });
+      expect(u.status, JSON.stringify(u.body)).toBe(201);
+      const { headers } = await login(server.url, 'nina', 'Operator-1');
+      const as = (route: string) => fetch(`${server.url}/api${route}`, { headers });
+      expect(await (await as('/central/sites')).json()).toEqual([]);
+      expect((await as(`/central/sites/${siteId}`)).status).toBe(403);
+      expect((await as(`/central/sites/${siteId}/metrics`)).status).toBe(403);
+      const host = (await server.api<{ id: number }[]>('GET', '/sparkplughosts')).body[0].id;
+      expect((await server.api('PUT', `/sparkplughosts/${host}`, { space_id: north })).status).toBe(200);
+      const seen = (await (await as('/central/sites')).json()) as { id: number }[];
+      expect(seen.map((x) => x.id)).toContain(siteId);
+      expect((await as(`/central/sites/${siteId}/metrics`)).status).toBe(200);
+      expect((await fetch(`${server.url}/api/central/sites`)).status).toBe(401);
     });
 
     it('keeps what it ingested where --database says, and says it is offline when it stops', async () => {
