@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/core/commissioning/pointlist';
+import { MAX_CELL, parseCsv } from '../../src/core/commissioning/pointlist';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -26,6 +26,17 @@ describe('point-list import', () => {
       ['a', 'b, with comma', 'c "quoted"'],
       ['1', '2', '3'],
     ]);
+    expect(parseCsv('a,b')).toEqual([['a', 'b']]);
+    expect(parseCsv('a,')).toEqual([['a', '']]);
+    expect(parseCsv('')).toEqual([]);
+    expect(parseCsv('\n\n,\na;b\r\r\n"x"y,z"w"\n')).toEqual([
+      ['a', 'b'],
+      ['xy', 'z"w"'],
+    ]);
+    expect(parseCsv('"a\nb",c\n')).toEqual([['a\nb', 'c']]);
+    expect(() => parseCsv('a,"b\n')).toThrow(/inside a quoted field/);
+    // a cell no point field could hold is refused before it is copied or validated
+    expect(() => parseCsv(`name\r\n${'x'.repeat(MAX_CELL + 1)}\r\n`)).toThrow(/longer than 65536/);
   });
 
   it('imports nothing when any row is wrong, and reports every wrong row with its field', async () => {
