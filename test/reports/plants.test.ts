@@ -223,6 +223,8 @@ describe('lists and details', () => {
 
     const s = await ok(`energystoragepowerstationdetails?id=${station}&quickmode=true`);
     expect(s.energy_storage_power_station.name).toBe('Station');
+    // the specification document's parameter name
+    expect((await ok(`energystoragepowerstationdetails?energystoragepowerstationdetailsid=${station}&quickmode=true`)).energy_storage_power_station.id).toBe(station);
     expect(s.reporting_period.names).toEqual(['C1.Rack.Charge', 'C1.Rack.Discharge', 'C1.Grid.Buy']);
     // the last 3 days by default, up to the current hour (which has no energy yet)
     expect(s.reporting_period.values[0].length).toBe(72);

@@ -48,7 +48,9 @@ export interface PlantKind {
 const DAY_MS = 86_400_000;
 
 export function plantRow(store: Store, kind: PlantKind, q: Query): Row {
-  const idText = str(q, 'id');
+  // the specification document names it <stem>detailsid (energystoragepowerstationdetailsid=1); MyEMS reads id
+  const stem = kind.key.replace(/_/g, '');
+  const idText = str(q, 'id') ?? str(q, `${stem}id`) ?? str(q, `${stem}detailsid`);
   const uuid = str(q, 'uuid');
   const code = `API.INVALID_${kind.label.toUpperCase().replace(/\W+/g, '_')}`;
   let row: Row | undefined;
