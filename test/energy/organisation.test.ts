@@ -16,7 +16,7 @@ const query = (kind: SubjectKind, id: number, periodType: 'hourly' | 'daily', di
   energy().query({ kind, id, start: t('2026-05-01T00:00:00Z'), end: t(periodType === 'hourly' ? '2026-05-01T03:00:00Z' : '2026-05-02T00:00:00Z'), periodType, direction });
 const values = (kind: SubjectKind, id: number, periodType: 'hourly' | 'daily' = 'hourly') => query(kind, id, periodType).categories[0]?.values ?? [];
 
-const ids = { tenant: 0, closedTenant: 0, store: 0, floor: 0, mall: 0, wing: 0, ta: 0 };
+const ids = { tenant: 0, closedTenant: 0, store: 0, floor: 0, mall: 0, wing: 0, ta: 0, press: 0, idle: 0, line: 0 };
 
 beforeAll(async () => {
   rt = await startTestRuntime();
@@ -59,6 +59,8 @@ beforeAll(async () => {
   const eaIn = await metered('Press in', [10, 20, 30]);
   const eaOut = await metered('Press out', [1000, 1000, 1000]);
   const ebIn = await metered('Idle press in', [500, 500, 500]);
+  const standby = await metered('Press standby (not counted)', [300, 300, 300]);
+  await s.ok('PUT', `/meters/${standby}`, { is_counted: false });
 
   const t1 = await tenant('Bakery', true);
   await s.ok('POST', `/tenants/${t1.id}/meters`, { meter_id: ta });
@@ -85,10 +87,15 @@ beforeAll(async () => {
   const press = await equipment('Press', true);
   await s.ok('POST', `/equipments/${press.id}/meters`, { meter_id: eaIn, is_output: false });
   await s.ok('POST', `/equipments/${press.id}/meters`, { meter_id: eaOut, is_output: true });
+  await s.ok('POST', `/equipments/${press.id}/meters`, { meter_id: standby, is_output: false });
   await s.ok('POST', `/shopfloors/${floor.id}/equipments`, { equipment_id: press.id });
   const idle = await equipment('Idle press', false);
   await s.ok('POST', `/equipments/${idle.id}/meters`, { meter_id: ebIn, is_output: false });
   await s.ok('POST', `/shopfloors/${floor.id}/equipments`, { equipment_id: idle.id });
+  // a combined equipment of both presses
+  const line = await s.ok<{ id: number }>('POST', '/combinedequipments', { name: 'Press line', is_input_counted: true, is_output_counted: true, cost_center_id: cc });
+  await s.ok('POST', `/combinedequipments/${line.id}/equipments`, { equipment_id: press.id });
+  await s.ok('POST', `/combinedequipments/${line.id}/equipments`, { equipment_id: idle.id });
 
   // the mall: the bakery, the closed shop (not counted) and the kiosk; Tenant A also bound directly (counts once);
   // the workshop sits in the mall's wing
@@ -112,7 +119,7 @@ beforeAll(async () => {
   const up = await fetch(`${rt.url}/api/offlinemeterfiles?file_name=may.xlsx`, { method: 'POST', headers: { ...rt.headers, 'Content-Type': 'application/octet-stream' }, body: Buffer.from(await wb.xlsx.writeBuffer()) });
   expect(up.status).toBe(201);
   await energy().settled();
-  Object.assign(ids, { tenant: t1.id, closedTenant: t2.id, store: store.id, floor: floor.id, mall, wing, ta });
+  Object.assign(ids, { tenant: t1.id, closedTenant: t2.id, store: store.id, floor: floor.id, mall, wing, ta, press: press.id, idle: idle.id, line: line.id });
 }, 120_000);
 afterAll(async () => {
   await rt?.stop();
@@ -133,9 +140,18 @@ describe('tenants, stores and shopfloors', () => {
     expect(day.missingHours).toEqual([24 - 3]);
   });
 
-  it("a shopfloor is its meters and the input of its counted equipment: Shopfloor A + the press's input, not its output nor the idle press", () => {
+  it("a shopfloor is its meters and the input of its counted equipment: Shopfloor A + the press's counted input, not its output, its standby meter nor the idle press", () => {
     expect(values('shopfloors', ids.floor)).toEqual([7 + 10, 8 + 20, 9 + 30]);
     expect(values('shopfloors', ids.floor, 'daily')).toEqual([24 + 60]);
+  });
+
+  it('an equipment\'s input is its counted input meters; a combined equipment takes the input of its counted equipment and the output of all', () => {
+    expect(values('equipments', ids.press)).toEqual([10, 20, 30]);
+    expect(query('equipments', ids.press, 'hourly', 'output').categories[0].values).toEqual([1000, 1000, 1000]);
+    // the idle press is not input-counted: a combined equipment leaves its input out, but an equipment's own read has it
+    expect(values('equipments', ids.idle)).toEqual([500, 500, 500]);
+    expect(values('combinedequipments', ids.line)).toEqual([10, 20, 30]);
+    expect(query('combinedequipments', ids.line, 'hourly', 'output').categories[0].values).toEqual([1000, 1000, 1000]);
   });
 
   it('tenants, stores and shopfloors have no output side', () => {

@@ -2,8 +2,9 @@
  * Roll-ups: which meters (of the three kinds) a subject's energy is the sum of. MyEMS's aggregation
  * (myems-aggregation/*_energy_input_category.py) is the model for the input side:
  * - a meter, offline meter or virtual meter: itself;
- * - equipment: its bound meters, input (is_output false) or output (is_output true);
- * - combined equipment: its own bound meters and those of its equipment, by the same direction;
+ * - equipment: its bound meters, input (is_output false, is_counted) or output (is_output true);
+ * - combined equipment: its own bound meters by the same rule, plus the input of its equipment whose
+ *   is_input_counted is set, or the output of all its equipment;
  * - tenant, store: their bound meters, virtual meters and offline meters that are counted (is_counted);
  * - shopfloor: the same, plus the input of each equipment bound to it whose is_input_counted is set;
  * - space, input: its bound meters that are counted, plus the input of the equipment, combined equipment,
@@ -70,19 +71,22 @@ export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'in
   /** bound children of an owner (rel_<ownerTable>_<rel>) whose is_input_counted is set */
   const inputCounted = (ownerTable: string, rel: string, childTable: string, ownerId: number) =>
     ids(db, `SELECT l.target_id FROM rel_${ownerTable}_${rel} l JOIN ${childTable} c ON c.id = l.target_id WHERE l.owner_id = ? AND c.is_input_counted = 1 ORDER BY l.target_id`, ownerId);
+  /** an equipment's input (its counted input meters) or output (its output meters) */
+  const equipment = (eid: number) => bound('equipments', eid, { output, counted: !output });
   const combined = (cid: number) => {
-    bound('combined_equipments', cid, { output });
-    for (const eid of ids(db, 'SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?', cid)) bound('equipments', eid, { output });
+    bound('combined_equipments', cid, { output, counted: !output });
+    const members = output ? ids(db, 'SELECT target_id FROM rel_combined_equipments_equipments WHERE owner_id = ?', cid) : inputCounted('combined_equipments', 'equipments', 'equipments', cid);
+    for (const eid of members) equipment(eid);
   };
   const shopfloor = (fid: number) => {
     bound('shopfloors', fid, { counted: true });
-    for (const eid of inputCounted('shopfloors', 'equipments', 'equipments', fid)) bound('equipments', eid, { output: false });
+    for (const eid of inputCounted('shopfloors', 'equipments', 'equipments', fid)) equipment(eid);
   };
   const space = (sid: number, depth: number) => {
     if (depth > 64) return;
     if (!output) {
       bound('spaces', sid, { counted: true });
-      for (const eid of inputCounted('spaces', 'equipments', 'equipments', sid)) bound('equipments', eid, { output: false });
+      for (const eid of inputCounted('spaces', 'equipments', 'equipments', sid)) equipment(eid);
       for (const cid of inputCounted('spaces', 'combinedequipments', 'combined_equipments', sid)) combined(cid);
       for (const fid of inputCounted('spaces', 'shopfloors', 'shopfloors', sid)) shopfloor(fid);
       for (const tid of inputCounted('spaces', 'stores', 'stores', sid)) bound('stores', tid, { counted: true });
@@ -105,7 +109,7 @@ export function leafMeters(db: Db, kind: SubjectKind, id: number, direction: 'in
       add(METER_KIND.virtualmeters, id);
       break;
     case 'equipments':
-      bound('equipments', id, { output });
+      equipment(id);
       break;
     case 'combinedequipments':
       combined(id);
