@@ -167,7 +167,9 @@ describe('Sparkplug B edge node against mosquitto', { timeout: 300_000 }, () => 
       await denied(1);
       const me = (await server.api<{ id: number; name: string }[]>('GET', '/users')).body.find((u) => u.name === 'administrator')!;
       expect((await server.api('PUT', `/sparkplugnodes/${nodeId}`, { commands_enabled: true, command_user_id: me.id, writable_point_ids: [id.setpoint] })).status).toBe(200);
-      await waitFor(async () => (await status()).state === 'online', 'the node back online after its change', 60_000, 200);
+      // the restarted node's birth says which metric a host may write
+      const writableBorn = (alias: number) => () => sub.of('DBIRTH', 'PLC').some((m) => m.metrics.some((x) => x.alias === alias && x.properties.Writable === true));
+      await sub.wait('a birth with Setpoint writable', writableBorn(id.setpoint));
       // writable only: Flow is published but not writable
       await dcmd(id.flow, 5);
       await denied(2);
@@ -182,10 +184,19 @@ describe('Sparkplug B edge node against mosquitto', { timeout: 300_000 }, () => 
       expect(stack.requests[0]).toMatchObject({ source: 'operator' });
       expect(stack.requests[0].reason).toContain('Sparkplug');
       expect(stack.requests[0].actor).toContain('administrator via Sparkplug host');
+      // a discrete point with named states takes only those
+      expect((await server.api('PUT', `/points/${id.mode}`, { state_labels: { '0': 'Off', '3': 'Auto' } })).status).toBe(200);
+      expect((await server.api('PUT', `/sparkplugnodes/${nodeId}`, { writable_point_ids: [id.setpoint, id.mode] })).status).toBe(200);
+      await sub.wait('a birth with Mode writable', writableBorn(id.mode));
+      await dcmd(id.mode, 2);
+      await denied(4);
+      await dcmd(id.mode, 0);
+      await server.waitLatest(id.mode, (l) => l.value === 0, 'Mode set to Off through the arbiter', 30_000);
       // the birth after the change says which metric a host may write
       const db = sub.of('DBIRTH', 'PLC').at(-1)!;
       expect(db.metrics.find((m) => m.alias === id.setpoint)!.properties.Writable).toBe(true);
       expect(db.metrics.find((m) => m.alias === id.flow)!.properties.Writable).toBe(false);
+      expect(db.metrics.find((m) => m.alias === id.mode)!.properties.Writable).toBe(true);
     } finally {
       await host.endAsync();
     }

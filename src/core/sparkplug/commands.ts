@@ -7,11 +7,14 @@
 import type { AuditLog } from '../audit/audit';
 import type { Access } from '../auth/access';
 import type { AuthService } from '../auth/service';
+import { checkDiscreteWrite } from '../control/discrete';
 import type { ControlHub } from '../control/service';
+import type { Store } from '../store/store';
 import type { DeviceCommand } from './edge';
 import { commandValue, type UMetric } from './wire';
 
 export interface CommandDeps {
+  store: Store;
   audit: AuditLog;
   auth: AuthService;
   access: Access;
@@ -40,6 +43,8 @@ export function commandHandler(deps: CommandDeps) {
     const hub = deps.control();
     if (!hub) return refuse('control is not running', as);
     try {
+      // a discrete point with named states accepts only those, as from any other writer
+      checkDiscreteWrite(deps.store, c.pointId, value);
       await hub.override(as, c.pointId, { value, reason: `Sparkplug DCMD ${c.device}/${c.metric}` }, { reasonPrefix: 'Sparkplug host' });
     } catch (e) {
       refuse((e as Error).message, as);

@@ -18,7 +18,7 @@ export const sparkplugFeature: Feature = {
   migrations: [sparkplugMigrations],
   entities: [sparkplugnodes],
   compose(ctx: RuntimeContext): Service[] {
-    const command = commandHandler({ audit: ctx.audit, auth: ctx.auth, access: ctx.access, control: () => ctx.services.get('control') as ControlHub | undefined, log: ctx.log });
+    const command = commandHandler({ store: ctx.store, audit: ctx.audit, auth: ctx.auth, access: ctx.access, control: () => ctx.services.get('control') as ControlHub | undefined, log: ctx.log });
     const service = new SparkplugService(ctx.store, ctx.values, ctx.log, command);
     ctx.services.set('sparkplug', service);
     registerSparkplugRoutes(ctx.app, { service, audit: ctx.audit });
