@@ -62,5 +62,14 @@ describe('Sparkplug edge node with a primary host', { timeout: 180_000 }, () => 
     expect((await rt.api('PUT', `/points/${point}/write`, { value: 4 })).status).toBe(200);
     await waitFor(async () => (await status()).outbox.values >= 1, 'value 4 held', 30_000, 50);
     expect(sub.messages.slice(before).filter((m) => m.type === 'DDATA')).toEqual([]);
+
+    // the point is no longer selected when the host returns: its held value cannot be sent, and is counted as dropped
+    expect((await rt.api('PUT', `/sparkplugnodes/${node}`, { point_selection: 'list', point_ids: [] })).status).toBe(200);
+    await state(true);
+    const dropped = async () => (await rt.api<{ state: string; outbox: { values: number; dropped: number } }>('GET', `/sparkplugnodes/${node}/status`)).body;
+    await waitFor(async () => {
+      const s = await dropped();
+      return s.state === 'online' && s.outbox.values === 0 && s.outbox.dropped === 1;
+    }, 'the held value of the unselected point dropped and counted', 30_000, 50);
   });
 });

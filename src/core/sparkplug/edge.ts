@@ -425,6 +425,7 @@ export class EdgeNode {
     if (!rows.length) return;
     const sends: Promise<void>[] = [];
     const done: number[] = [];
+    let gone = 0;
     for (const r of rows) {
       const values = JSON.parse(r.body) as (StoredPointValue | StoredNodeValue)[];
       if (r.data_source_id === null) {
@@ -435,16 +436,22 @@ export class EdgeNode {
         const d = this.catalog.byDataSource.get(r.data_source_id);
         // a historical value carries a Quality only when it is not good (absent means good to a host; the property
         // costs 15 times the encoding of the value itself)
-        const metrics = this.pointMetrics(values as StoredPointValue[], false);
+        const metrics = d ? this.pointMetrics(values as StoredPointValue[], false) : [];
         if (d && metrics.length) {
           this.counts.historical_values += metrics.length;
           sends.push(this.send(topic(this.cfg.groupId, 'DDATA', this.cfg.edgeNodeId, d.id), encodeData(this.nextSeq(), metrics, true)));
         }
+        // points deleted or no longer selected since they were held
+        gone += values.length - metrics.length;
       }
       done.push(r.id);
     }
     await Promise.all(sends);
     this.deps.outbox.remove(this.cfg.id, done);
+    if (gone) {
+      this.deps.outbox.countDropped(this.cfg.id, gone);
+      this.deps.log(`sparkplug: ${this.cfg.name}: ${gone} held values of points no longer published were dropped`);
+    }
   }
 
   status(): EdgeStatus {

@@ -192,6 +192,11 @@ export class Outbox {
     }
   }
 
+  /** Values that could not be sent (their point or device is no longer published): counted like the bounds' drops. */
+  countDropped(nodeId: number, n: number): void {
+    this.addDropped(nodeId, n);
+  }
+
   private addDropped(nodeId: number, n: number): void {
     if (n <= 0) return;
     this.state(nodeId);
