@@ -6,11 +6,12 @@ import { createRuntime, defaultDataDir, migrateStore } from './core/runtime';
 import { StoreVersionError } from './core/store/store';
 import { resolveListenSecurity, type ListenSecurity, type TlsFiles } from './core/api/tls';
 import { resetPasswordOffline, unlockUsers } from './core/auth/recovery';
+import { migrateCentralDatabase, redactUrl } from './core/central/pg';
 
 const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--demo | --empty] [--renderer-dir DIR]
                        [--tls-cert FILE --tls-key FILE | --insecure] [--allowed-host NAME]...
                        [--database postgres://USER@HOST:PORT/DB [--database-partition day|week]]
-       switchyard migrate [--data-dir DIR]
+       switchyard migrate [--data-dir DIR] [--database postgres://...]
        switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
        switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
        switchyard --help`;
@@ -199,11 +200,12 @@ export async function main(argv: string[]): Promise<void> {
   if (args.command === 'migrate') {
     try {
       migrateStore(args.dataDir);
+      if (args.database) await migrateCentralDatabase(args.database);
     } catch (e) {
       process.stderr.write(`cannot migrate: ${(e as Error).message}\n`);
       process.exit(1);
     }
-    process.stdout.write(`store in ${args.dataDir} is up to date\n`);
+    process.stdout.write(`store in ${args.dataDir} is up to date${args.database ? `, and the central database ${redactUrl(args.database.url)}` : ''}\n`);
     return;
   }
   if (args.command !== 'serve') {

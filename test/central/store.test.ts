@@ -4,6 +4,7 @@
  * once, read in time order), latest values never moved back by an older one; on PostgreSQL also the partitions
  * (created ahead, and on demand for old values), versioned migrations and a newer database refused.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { PgCentralStore, partitionName, partitionStart } from '../../src/core/ce
 import { centralSqliteMigrations, metricKey, sqliteCentralStore, type CentralStore } from '../../src/core/central/storage';
 import { openStore, type Store } from '../../src/core/store/store';
 import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
+import { freePort, ROOT, serve, SERVE_COMMAND } from '../support/process';
 
 hasPostgres();
 
@@ -141,6 +143,31 @@ describe('PostgreSQL specifics', { timeout: 120_000 }, () => {
       expect(partitionStart(Date.UTC(2026, 11, 6, 23), 'week')).toBe(Date.UTC(2026, 10, 30)); // Sunday -> the Monday before
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('switchyard migrate --database', { timeout: 240_000 }, () => {
+  it('brings a new central database to this build\'s schema, as migrate does for the SQLite store', async () => {
+    const admin = new pg.Pool({ connectionString: peer!.url.replace(/\/switchyard$/, '/postgres'), max: 1 });
+    await admin.query('CREATE DATABASE migrated');
+    await admin.end();
+    const url = peer!.url.replace(/\/switchyard$/, '/migrated');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-central-migrate-'));
+    try {
+      const served = await serve(['--port', String(await freePort()), '--data-dir', dir, '--empty'], { SWITCHYARD_ADMIN_PASSWORD: 'Migrate-Pass-1' });
+      await served.stop();
+      const out = execFileSync(process.execPath, [SERVE_COMMAND[0], 'migrate', '--data-dir', dir, '--database', url, '--database-partition', 'week'], { cwd: ROOT, encoding: 'utf8' });
+      expect(out).toContain('central database postgres://switchyard@127.0.0.1');
+      const c = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        expect((await c.query("SELECT version FROM schema_migrations WHERE feature = 'central'")).rows).toEqual([{ version: 1 }]);
+        expect((await c.query("SELECT value FROM central_meta WHERE key = 'partition_width'")).rows).toEqual([{ value: 'week' }]);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -146,5 +146,10 @@ describe('serve', { timeout: 180_000 }, () => {
     expect(() => parseArgs(['serve', '--port', 'abc'])).toThrow(/--port/);
     expect(() => parseArgs(['serve', '--bogus'])).toThrow(/unknown option --bogus/);
     expect(parseArgs(['serve', '--demo', '--host', '0.0.0.0'])).toMatchObject({ seed: 'demo', host: '0.0.0.0', port: 8787 });
+    // the central store's PostgreSQL (docs/central.md)
+    expect(() => parseArgs(['serve', '--database', 'mysql://x/db'])).toThrow(/--database must be a PostgreSQL URL/);
+    expect(() => parseArgs(['serve', '--database', 'postgres://h/db', '--database-partition', 'month'])).toThrow(/day or week/);
+    expect(() => parseArgs(['serve', '--database-partition', 'week'])).toThrow(/needs --database/);
+    expect(parseArgs(['serve', '--database', 'postgres://u@127.0.0.1:5433/central', '--database-partition', 'week']).database).toEqual({ url: 'postgres://u@127.0.0.1:5433/central', partition: 'week' });
   });
 });

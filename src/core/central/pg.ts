@@ -295,3 +295,13 @@ export class PgCentralStore implements CentralStore {
     return rows.map((r) => ({ ts: Number(r.ms), num: r.num, text: r.text, historical: r.historical }));
   }
 }
+
+/** `switchyard migrate --database URL`: brings the central database to this build's schema (and its partitions ahead), nothing else. */
+export async function migrateCentralDatabase(opts: { url: string; partition?: PartitionWidth }): Promise<void> {
+  const store = new PgCentralStore({ url: opts.url, partition: opts.partition, connections: 1 });
+  try {
+    await store.open();
+  } finally {
+    await store.close();
+  }
+}
