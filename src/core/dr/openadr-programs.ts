@@ -24,7 +24,10 @@ export function registerPrograms(v: Vtn): void {
   route('GET', '/programs', (req, c) => {
     const t = targetsQuery(req);
     const rows = v.programs(c).map(programOut);
-    return page(req, t ? rows.filter((p) => !Array.isArray(p.targets) || !p.targets.length || (p.targets as string[]).some((x) => t.includes(x))) : rows);
+    return page(req, t ? rows.filter((p) => {
+      const targets = (p as { targets?: unknown }).targets;
+      return !Array.isArray(targets) || !targets.length || (targets as string[]).some((x) => t.includes(x));
+    }) : rows);
   });
   route('GET', '/programs/:programID', (req, c) => programOut(programOf(c, (req.params as { programID: string }).programID)));
   route('POST', '/programs', (req, c, reply) => {
