@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium())('Sites screen end to end in Chromium', { timeou
           ]);
           return false;
         },
-        { timeout: 60_000, intervals: [1000] },
+        { timeout: 60_000, interval: 1000 },
       )
       .toBe(true);
     const row = sites.getByRole('row', { name: /substation-7/ });
