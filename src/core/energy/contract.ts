@@ -61,9 +61,38 @@ export interface EnergyResult {
   items: EnergySeries[];
 }
 
+/** A range of a subject's hours to sum by local time of day (see timeofday.ts). */
+export interface TimeOfDayQuery {
+  kind: SubjectKind;
+  id: number;
+  /** [start, end) in UTC ms, at most ten years */
+  start: number;
+  end: number;
+  direction?: 'input' | 'output';
+  /** further instants to cut the spans at (e.g. where a tariff starts or ends) */
+  cuts?: readonly number[];
+}
+
+export interface TimeOfDaySeries {
+  /** the energy category's (or item's) id */
+  id: number;
+  /** per span: the local time of day (ms after local midnight) of the summed hours' starts, and their energy and cost */
+  sums: Map<number, { value: number; cost: number }>[];
+}
+
+export interface TimeOfDaySums {
+  timezone: string;
+  /** the range cut at every change of the zone's offset and at each of the query's cuts; offset in minutes */
+  spans: { start: number; end: number; offset: number }[];
+  categories: TimeOfDaySeries[];
+  items: TimeOfDaySeries[];
+}
+
 export interface EnergyService {
   /** energy, cost and carbon of a subject per period; throws EnergyQueryError for bad input */
   query(q: EnergyQuery): EnergyResult;
+  /** the clean hours' energy and cost summed by local time of day, in spans of one offset; throws EnergyQueryError */
+  timeOfDay(q: TimeOfDayQuery): TimeOfDaySums;
   /** the IANA zone of a subject (its space's, else the installation's) */
   timezoneOf(kind: SubjectKind, id: number): string;
   /** resolves when everything queued for recomputation so far is stored (tests, reports that must be exact) */

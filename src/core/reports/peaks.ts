@@ -4,10 +4,12 @@
  * time-of-use tariff that the subject's cost center has for the series' energy category at that local hour,
  * and the hour's value (energy, cost or carbon) is added to that type. Hours without a value, without a
  * time-of-use tariff (none valid, or a block tariff) or outside every tariff period count in no type, so the
- * types may sum to less than the total. Read from the pipeline's hourly values, in chunks of at most 31 days.
+ * types may sum to less than the total. An hourly report's hours are typed one by one; longer periods are typed
+ * from the energy service's sums by local time of day (one SQL aggregate per meter and offset span, no hourly read).
  */
 import type { EnergyResult, EnergySeries } from '../energy/contract';
 import { LocalClock, loadTariffs, touPrice, type Tariff } from '../energy/tariffs';
+import { fromLocal, zoneOffset } from '../energy/zoneclock';
 import type { BuildCtx } from './common';
 import type { Span } from './params';
 
@@ -18,7 +20,6 @@ export type PeakSplit = Record<PeakType, number>;
 export type PeakSource = 'values' | 'cost' | 'kgco2e';
 export type PeakSeriesKind = 'categories' | 'items';
 
-const CHUNK = 31 * 86_400_000;
 const empty = (): PeakSplit => ({ toppeak: 0, onpeak: 0, midpeak: 0, offpeak: 0, deep: 0 });
 
 /** the energy category of a series: its own id for categories, the item's category for items */
@@ -62,24 +63,50 @@ export function peakSplits(ctx: BuildCtx, span: Span | null, kind: PeakSeriesKin
     }
     return t;
   };
-  const chunks: (() => EnergyResult)[] = [];
-  if (hourly) chunks.push(() => hourly);
-  else for (let s = span.start; s < span.end; s += CHUNK) chunks.push(() => ctx.energy.query({ kind: ctx.subject.info.kind, id: ctx.subject.id, start: s, end: Math.min(span.end, s + CHUNK), periodType: 'hourly' }));
-  for (const chunk of chunks) {
-    const r = chunk();
-    for (const series of r[kind] as EnergySeries[]) {
+  if (hourly) {
+    for (const series of hourly[kind] as EnergySeries[]) {
       let split = out.get(series.id);
       if (!split) out.set(series.id, (split = empty()));
       const t = tariffs(series.id);
       if (!t.length) continue;
       const v = source === 'cost' ? series.cost : source === 'kgco2e' ? series.kgco2e : series.values;
-      r.periods.forEach((p, i) => {
+      hourly.periods.forEach((p, i) => {
         const x = v[i];
         if (x === null || x === undefined) return;
         const type = peakTypeAt(t, clock, p.start);
         if (type) split[type] += x;
       });
     }
+    return out;
+  }
+  // any other period type: the span's hours summed by local time of day in SQL (energy service), in spans of one
+  // offset cut where a tariff of the cost center starts or ends; the type of a time of day is then the span's tariff's
+  const zone = ctx.params.zone;
+  const cuts: number[] = [];
+  for (const r of ctx.store.db.prepare('SELECT t.valid_from AS f, t.valid_through AS t FROM rel_cost_centers_tariffs l JOIN tariffs t ON t.id = l.target_id WHERE l.owner_id = ?').all(costCenter) as { f: string; t: string }[]) {
+    for (const text of [r.f, r.t]) {
+      const local = Date.parse(`${String(text).slice(0, 19).replace(' ', 'T')}Z`);
+      if (Number.isFinite(local)) cuts.push(fromLocal(zone, local, zoneOffset(zone, local)));
+    }
+  }
+  const sums = ctx.energy.timeOfDay({ kind: ctx.subject.info.kind, id: ctx.subject.id, start: span.start, end: span.end, cuts });
+  const factors = new Map((ctx.store.db.prepare('SELECT id, kgco2e FROM energy_categories').all() as { id: number; kgco2e: number }[]).map((c) => [c.id, c.kgco2e]));
+  for (const series of sums[kind]) {
+    const split = empty();
+    out.set(series.id, split);
+    const t = tariffs(series.id);
+    if (!t.length) continue;
+    const factor = source === 'kgco2e' ? (factors.get(categoryIdOf(ctx, kind, series.id) ?? -1) ?? 0) : 1;
+    sums.spans.forEach((s, k) => {
+      const text = clock.text(s.start);
+      const tariff = t.find((x) => x.type === 'timeofuse' && x.from <= text && text < x.through);
+      if (!tariff) return;
+      for (const [tod, sum] of series.sums[k]) {
+        const p = touPrice(tariff, Math.floor(tod / 1000));
+        if (!p || !(PEAK_TYPES as readonly string[]).includes(p.peak)) continue;
+        split[p.peak as PeakType] += (source === 'cost' ? sum.cost : sum.value) * factor;
+      }
+    });
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { parametersOf } from '../parameters';
 
 /** the context whose energy queries read the output direction */
 const outputCtx = (ctx: BuildCtx): BuildCtx => {
-  const energy: EnergyService = { ...ctx.energy, query: (q) => ctx.energy.query({ ...q, direction: 'output' }), timezoneOf: (k, i) => ctx.energy.timezoneOf(k, i), settled: () => ctx.energy.settled() };
+  const energy: EnergyService = { ...ctx.energy, query: (q) => ctx.energy.query({ ...q, direction: 'output' }), timeOfDay: (q) => ctx.energy.timeOfDay({ ...q, direction: 'output' }), timezoneOf: (k, i) => ctx.energy.timezoneOf(k, i), settled: () => ctx.energy.settled() };
   return { ...ctx, energy };
 };
 
