@@ -26,6 +26,8 @@ const MAINTAIN_MS = 1000;
 const MAINTAIN_ROWS = 32;
 /** ...storing at most this many segments of points that stopped sending, so no transaction grows long */
 const MAX_CLOSE = 500;
+/** a forgotten point's minutes are deleted by key up to this many minutes of history, by one pass over the table beyond */
+const FORGET_SEEKS = 1_000_000;
 /** times are kept within what a Date can hold */
 const TIME_LIMIT = 8.64e15;
 
@@ -84,6 +86,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   const segsAsc = db.prepare(`${minutes('asc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
   const segsDesc = db.prepare(`${minutes('desc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
   const forgetSegs = db.prepare(`${minutes('asc')} DELETE FROM sample_segments WHERE point_id = @p AND t0 IN (SELECT t FROM m)`);
+  const forgetAll = db.prepare('DELETE FROM sample_segments WHERE point_id = ?');
   const oldKeys = db.prepare('SELECT t0, point_id, n FROM sample_segments WHERE t0 <= ? ORDER BY t0, point_id LIMIT 500').raw();
   const cutRows = db.prepare('SELECT t0, point_id, data FROM sample_segments WHERE t0 > ? AND t0 < ? AND (t0, point_id) > (?, ?) ORDER BY t0, point_id LIMIT 500').raw();
   const upsertRange = db.prepare('INSERT INTO sample_ranges (point_id, first_t0) VALUES (?, ?) ON CONFLICT(point_id) DO UPDATE SET first_t0 = excluded.first_t0 WHERE excluded.first_t0 != first_t0');
@@ -310,8 +313,11 @@ export function sqliteStorage(store: Store): SampleStorage {
     latest(p) {
       const r = getLatest.get(p) as [number, number | null, string | null, number] | undefined;
       let best: PointValue | undefined = r && { point_id: p, ts: r[0], value: r[2] ?? r[1], quality: QUALITIES[r[3]] ?? 'bad' };
-      // the newest segment newer than that
-      for (const xs of segments(p, best ? best.ts : -TIME_LIMIT, TIME_LIMIT, 'desc')) {
+      // the newest segment newer than that, up to a day ahead of now (so that one device with a clock in the
+      // future, which raises the newest stored minute, does not make every point look back from there)
+      const s = open.get(p);
+      const upTo = Math.max(Date.now() + 86_400_000, s?.n ? s.lastTs : -TIME_LIMIT);
+      for (const xs of segments(p, best ? best.ts : -TIME_LIMIT, upTo, 'desc')) {
         const x = xs[xs.length - 1];
         if (x && (!best || x.ts >= best.ts)) best = { point_id: p, ts: x.ts, value: x.value, quality: x.quality };
         if (x) break;
@@ -411,7 +417,9 @@ export function sqliteStorage(store: Store): SampleStorage {
         open.delete(p);
         const f = firstT0.get(p);
         const hi = segmentStart(maxRowT0, p);
-        if (f !== undefined) for (let a = f; a <= hi; a += READ_CHUNK * B) forgetSegs.run({ lo: a, hi: Math.min(hi, a + (READ_CHUNK - 1) * B), p });
+        // by key, a seek per minute of its history; beyond two years of minutes (clocks far off) one pass over the table
+        if (f !== undefined && (hi - f) / B > FORGET_SEEKS) forgetAll.run(p);
+        else if (f !== undefined) for (let a = f; a <= hi; a += READ_CHUNK * B) forgetSegs.run({ lo: a, hi: Math.min(hi, a + (READ_CHUNK - 1) * B), p });
         firstT0.delete(p);
         deleteRange.run(p);
         forgetLatest.run(p);
