@@ -34,12 +34,34 @@ export function chartOption(pens: Pen[]): echarts.EChartsCoreOption {
   };
 }
 
+/**
+ * Each drawn set of pens (performance.now() when echarts finished painting it, its first sample, its sample
+ * count), for the trend-screen benchmark (click to drawn) and for diagnosing a slow chart. The last 50 are kept.
+ */
+export interface TrendDrawn {
+  at: number;
+  first: number;
+  samples: number;
+}
+function recordDrawn(d: TrendDrawn): void {
+  const w = window as unknown as { __switchyardTrendDrawn?: TrendDrawn[] };
+  const list = (w.__switchyardTrendDrawn ??= []);
+  list.push(d);
+  if (list.length > 50) list.shift();
+}
+
 export function TrendChart({ pens, height = 360 }: { pens: Pen[]; height?: number }) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const pending = useRef<Omit<TrendDrawn, 'at'> | null>(null);
   useEffect(() => {
     if (!host.current) return;
     chart.current = echarts.init(host.current, undefined, { renderer: 'canvas' });
+    chart.current.on('finished', () => {
+      if (!pending.current) return;
+      recordDrawn({ at: performance.now(), ...pending.current });
+      pending.current = null;
+    });
     const resize = () => chart.current?.resize();
     window.addEventListener('resize', resize);
     return () => {
@@ -55,6 +77,7 @@ export function TrendChart({ pens, height = 360 }: { pens: Pen[]; height?: numbe
     const zoom = (c.getOption()?.dataZoom as { start?: number; end?: number }[] | undefined)?.[0];
     const option = chartOption(pens) as { dataZoom: Record<string, unknown>[] };
     if (zoom?.start !== undefined) option.dataZoom = option.dataZoom.map((z) => ({ ...z, start: zoom.start, end: zoom.end }));
+    pending.current = { first: Math.min(...pens.map((p) => (p.samples.length ? p.samples[0][0] : Infinity))), samples: pens.reduce((n, p) => n + p.samples.length, 0) };
     c.setOption(option, { notMerge: true });
   }, [pens]);
   // the newest sample's time, for whoever checks that the chart follows the live tail (the e2e suite)
