@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartOption, trendCsv } from './TrendChart';
+import { chartOption, plotWidth, trendCsv } from './TrendChart';
 
 const t0 = Date.parse('2026-11-22T10:00:00Z');
 const pens = [
@@ -19,6 +19,13 @@ describe('trends', () => {
     const o = chartOption(pens) as { yAxis: { name: string }[]; series: { yAxisIndex: number }[] };
     expect(o.yAxis.map((a) => a.name)).toEqual(['kW', '%']);
     expect(o.series.map((s) => s.yAxisIndex)).toEqual([0, 1, 0]);
+  });
+
+  it('asks for as many samples as the plot has pixels across (the chart less its y-axes)', () => {
+    expect(plotWidth(1920, ['kW'])).toBe(1920 - 60 - 30);
+    expect(plotWidth(1920, ['kW', '%', 'kW'])).toBe(1920 - 60 - 30 - 60);
+    expect(plotWidth(1000, [])).toBe(1000 - 90);
+    expect(plotWidth(50, ['kW'])).toBe(100);
   });
 
   it('draws an empty chart (while loading) without crashing echarts', async () => {

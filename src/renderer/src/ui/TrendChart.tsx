@@ -12,12 +12,21 @@ export interface Pen {
   samples: [number, number | null][];
 }
 
+const unitsOf = (units: string[]) => (units.length ? [...new Set(units.map((u) => u || '-'))] : ['-']);
+const gridOf = (axes: number) => ({ left: 60, right: 30 + Math.max(0, axes - 1) * 60, top: 40, bottom: 70 });
+
+/** The plot's width in pixels (the chart's, less the y-axes' margins): the samples worth asking for. */
+export function plotWidth(chartWidth: number, units: string[]): number {
+  const g = gridOf(unitsOf(units).length);
+  return Math.max(100, Math.round(chartWidth - g.left - g.right));
+}
+
 export function chartOption(pens: Pen[]): echarts.EChartsCoreOption {
   // at least one y-axis: echarts cannot draw a cartesian grid without one (the chart is empty while loading)
-  const units = pens.length ? [...new Set(pens.map((p) => p.units || '-'))] : ['-'];
+  const units = unitsOf(pens.map((p) => p.units));
   return {
     animation: false,
-    grid: { left: 60, right: 30 + Math.max(0, units.length - 1) * 60, top: 40, bottom: 70 },
+    grid: gridOf(units.length),
     tooltip: { trigger: 'axis' },
     legend: { top: 4, data: pens.map((p) => p.name) },
     xAxis: { type: 'time' },

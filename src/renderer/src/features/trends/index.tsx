@@ -1,8 +1,8 @@
 /** Trends: pick points, a time range preset, zoom/pan in the chart, a live tail, CSV export. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../app/api';
 import { download, loadPen } from '../../ui/data';
-import { type Pen, TrendChart, trendCsv } from '../../ui/TrendChart';
+import { type Pen, plotWidth, TrendChart, trendCsv } from '../../ui/TrendChart';
 
 interface Point {
   id: number;
@@ -31,6 +31,7 @@ export default function TrendsScreen() {
   const [tail, setTail] = useState(true);
   const [pens, setPens] = useState<Pen[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const main = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     void api.get<Point[]>('/points').then((ps) => setPoints(ps.filter((p) => p.is_trend)));
@@ -40,7 +41,8 @@ export default function TrendsScreen() {
 
   const load = useCallback(async () => {
     const to = Date.now();
-    const width = Math.max(400, Math.round(window.innerWidth * 0.8));
+    // as many samples as the plot has pixels across: more could not be drawn, fewer would lose detail
+    const width = plotWidth(main.current?.clientWidth || Math.round(window.innerWidth * 0.8), chosen.map((p) => p.units));
     try {
       setPens(await Promise.all(chosen.map((p) => loadPen(p, to - span, to, width))));
       setError(null);
@@ -74,7 +76,7 @@ export default function TrendsScreen() {
           ))}
         </ul>
       </aside>
-      <div className="trend-main">
+      <div className="trend-main" ref={main}>
         <div className="toolbar" role="toolbar" aria-label="Time range">
           {PRESETS.map(([label, ms]) => (
             <button key={label} type="button" aria-pressed={span === ms} onClick={() => setSpan(ms)}>
