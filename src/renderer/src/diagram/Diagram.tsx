@@ -52,11 +52,17 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     const binder = new DiagramBinder(el);
     binder.update(useLive.getState().values);
     const unsubscribePoints = live.subscribe(binder.pointIds());
-    const unsubscribeValues = useLive.subscribe((s, prev) => {
-      if (s.values === prev.values) return;
+    // value batches are written once per animation frame: however many arrive in a frame, the DOM is written
+    // once, with the latest values, just before the frame is drawn (and never read back in between)
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
       const t0 = performance.now();
-      binder.update(s.values);
+      binder.update(useLive.getState().values);
       recordUpdate(performance.now() - t0);
+    };
+    const unsubscribeValues = useLive.subscribe((s, prev) => {
+      if (s.values !== prev.values && !frame) frame = requestAnimationFrame(flush);
     });
     let alive = true;
     const symbols = makeSymbolsFocusable(el);
@@ -75,6 +81,7 @@ export function Diagram({ source, title }: { source: string; title: string }) {
       alive = false;
       unsubscribePoints();
       unsubscribeValues();
+      if (frame) cancelAnimationFrame(frame);
       unsubscribeAlarms();
       el.innerHTML = '';
     };

@@ -138,7 +138,7 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
       case 'stroke': {
         if (value === null) break;
         const c = colourFor(options, value);
-        if (c) el.setAttribute(kind, c);
+        if (c && el.getAttribute(kind) !== c) el.setAttribute(kind, c);
         break;
       }
       case 'visible':
@@ -193,6 +193,7 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
           .map((p) => p.split('='))
           .find(([n]) => Number(n) === value);
         const label = entry?.[1]?.trim() ?? String(value);
+        if (el.getAttribute('data-state') === label) break;
         el.setAttribute('data-state', label);
         // a focusable symbol keeps its point's name in its accessible name (see Diagram's nameSymbol)
         const name = el.getAttribute('data-name');
