@@ -86,6 +86,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   const segsAsc = db.prepare(`${minutes('asc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
   const segsDesc = db.prepare(`${minutes('desc')} SELECT s.t0, s.data FROM m CROSS JOIN sample_segments s ON s.t0 = m.t AND s.point_id = @p`).raw();
   const forgetSegs = db.prepare(`${minutes('asc')} DELETE FROM sample_segments WHERE point_id = @p AND t0 IN (SELECT t FROM m)`);
+  const futureSeg = db.prepare('SELECT t0, data FROM sample_segments WHERE t0 > ? AND point_id = ? ORDER BY t0 DESC LIMIT 1').raw();
   const forgetAll = db.prepare('DELETE FROM sample_segments WHERE point_id = ?');
   const oldKeys = db.prepare('SELECT t0, point_id, n FROM sample_segments WHERE t0 <= ? ORDER BY t0, point_id LIMIT 500').raw();
   const cutRows = db.prepare('SELECT t0, point_id, data FROM sample_segments WHERE t0 > ? AND t0 < ? AND (t0, point_id) > (?, ?) ORDER BY t0, point_id LIMIT 500').raw();
@@ -313,14 +314,19 @@ export function sqliteStorage(store: Store): SampleStorage {
     latest(p) {
       const r = getLatest.get(p) as [number, number | null, string | null, number] | undefined;
       let best: PointValue | undefined = r && { point_id: p, ts: r[0], value: r[2] ?? r[1], quality: QUALITIES[r[3]] ?? 'bad' };
-      // the newest segment newer than that, up to a day ahead of now (so that one device with a clock in the
-      // future, which raises the newest stored minute, does not make every point look back from there)
-      const s = open.get(p);
-      const upTo = Math.max(Date.now() + 86_400_000, s?.n ? s.lastTs : -TIME_LIMIT);
-      for (const xs of segments(p, best ? best.ts : -TIME_LIMIT, upTo, 'desc')) {
-        const x = xs[xs.length - 1];
+      const consider = (x: Sample | undefined) => {
         if (x && (!best || x.ts >= best.ts)) best = { point_id: p, ts: x.ts, value: x.value, quality: x.quality };
-        if (x) break;
+      };
+      // stored minutes more than a day ahead of now (a device clock in the future) are few: one pass over them;
+      // below that, the point's minutes from the newest down, so that such a clock elsewhere costs nothing here
+      const horizon = Date.now() + 86_400_000;
+      const future = futureSeg.get(horizon, p) as [number, Buffer] | undefined;
+      if (future) consider(decodeSegment(future[1], future[0]).at(-1));
+      const s = open.get(p);
+      if (s?.n) consider({ ts: s.lastTs, value: s.lastValue, quality: QUALITIES[s.lastQuality] ?? 'bad' });
+      for (const xs of segments(p, best ? best.ts : -TIME_LIMIT, horizon, 'desc')) {
+        consider(xs.at(-1));
+        break;
       }
       return best;
     },
