@@ -47,8 +47,9 @@ export const controlFeature: Feature = {
         schedule();
       },
     });
-    const unsubscribe = ctx.registry.onChange((entity) => {
-      if (WATCHED.has(entity)) hub.invalidate();
+    // once per transaction: an import of 100,000 points cleared the caches 100,000 times (~0.5 s)
+    const unsubscribe = ctx.registry.onChanges((changes) => {
+      if (changes.some((c) => WATCHED.has(c.entity))) hub.invalidate();
     });
     return [
       {

@@ -33,6 +33,8 @@ export const DEFAULT_TREND_POINTS = 2_000;
 const MAX_QUEUED_ON_FAILURE = 200_000;
 const DEFAULT_RETENTION_DAYS = 365;
 const RETENTION_KEY = 'historian.retention_days';
+/** more created or changed points than this in one transaction re-read the trended set in one query */
+const BULK_TREND_LOOKUP = 200;
 
 export class Historian {
   private samples: PointValue[] = [];
@@ -311,11 +313,19 @@ export const historianFeature: Feature = {
         start() {
           historian.start();
           unsubscribe = ctx.values.subscribe(historian.take);
-          unwatch = ctx.registry.onChange((entity, op, id) => {
-            if (entity !== 'points') return;
-            if (op === 'delete') historian.forget(id);
-            else historian.pointChanged(id);
+          const offDeletes = ctx.registry.onChange((entity, op, id) => {
+            if (entity === 'points' && op === 'delete') historian.forget(id);
           });
+          // created and changed points once per transaction: an import of 100,000 points is one query, not one each
+          const offChanges = ctx.registry.onChanges((changes) => {
+            const ids = changes.filter((c) => c.entity === 'points' && c.op !== 'delete').map((c) => c.id);
+            if (ids.length > BULK_TREND_LOOKUP) historian.refreshTrended();
+            else for (const id of ids) historian.pointChanged(id);
+          });
+          unwatch = () => {
+            offDeletes();
+            offChanges();
+          };
         },
         stop() {
           unsubscribe?.();
