@@ -55,6 +55,23 @@ describe('point-list import while scans go on', () => {
     }
   });
 
+  it('the historian stores the imported trended points, and only those (its trended set is re-read once per import)', async () => {
+    const target = await dataSource('Trended import');
+    const n = 600; // more than the historian's per-point lookups: the bulk path
+    const body = ['name,object_type,is_trend,address.waveform', ...Array.from({ length: n }, (_, i) => `T ${i},ANALOG_VALUE,${i % 2 === 0},constant`)].join('\r\n');
+    const r = await fetch(`${rt.url}/api/datasources/${target}/pointlist`, { method: 'POST', headers: { ...rt.headers, 'Content-Type': 'text/csv' }, body });
+    expect(r.status, await r.clone().text()).toBe(200);
+    const rows = rt.ctx.store.db.prepare('SELECT id, is_trend FROM points WHERE data_source_id = ? ORDER BY id').all(target) as { id: number; is_trend: number }[];
+    expect(rows.length).toBe(n);
+    expect(rows.filter((x) => x.is_trend === 1).length).toBe(n / 2);
+    const historian = rt.ctx.services.get('historian') as { flush(): void; storage: { scan(id: number, from: number, to: number): Iterable<{ value: number }> } };
+    const ts = Date.now() - 5_000;
+    rt.ctx.values.publish(rows.map((x, i) => ({ point_id: x.id, value: 1000 + i, quality: 'good', ts })));
+    historian.flush();
+    const stored = rows.map((x) => [...historian.storage.scan(x.id, ts - 1, ts + 1)].map((v) => v.value));
+    rows.forEach((x, i) => expect(stored[i], `point ${x.id} is_trend ${x.is_trend}`).toEqual(x.is_trend === 1 ? [1000 + i] : []));
+  });
+
   it('refuses, importing nothing, when a point of the same name appears while the rows are validated', async () => {
     const target = await dataSource('Clash');
     const ctx = { store: rt.ctx.store, userId: null, userName: 'test' };
