@@ -265,7 +265,8 @@ describe('batch, comparison, balance, virtual meter, energy flow', () => {
     expect(bal.reporting_period.total_in_category).toBeCloseTo(total, 6);
     expect(bal.reporting_period.total_difference_in_category).toBeCloseTo(total - subs, 6);
     expect(bal.reporting_period.percentage_difference).toBeCloseTo((total - subs) / total, 9);
-    expect((await get(`metercomparison?meterid1=${plant.m1}&${q}`)).body.field).toBe('meterid');
+    expect((await get(`metercomparison?meterid1=${plant.m1}&${q}`)).body.field).toBe('meterid2');
+    expect((await get(`metercomparison?meterid2=${plant.m2}&${q}`)).body.field).toBe('meterid1');
   }, 120_000);
 
   it('virtualmeterenergy of x1+x2 and the energy flow diagram of M1', async () => {

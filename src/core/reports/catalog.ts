@@ -13,7 +13,7 @@ import { buildStatistics } from './families/statistics';
 import { buildEfficiency, buildOutput } from './families/output';
 import { buildTenantBill } from './families/tenantbill';
 import { buildBatch } from './families/batch';
-import { buildComparison, buildSubmetersBalance } from './families/compare';
+import { buildComparison, buildSubjectComparison, buildSubmetersBalance } from './families/compare';
 import { buildSaving } from './families/saving';
 import { buildPlan } from './families/plan';
 
@@ -61,6 +61,13 @@ for (const [prefix, kind] of [...SITE_KINDS.filter(([p]) => p !== 'space'), ['me
   catalog.set(`${prefix}batch`, { kind: 'spaces', fixedPeriodType: 'daily', noBase: true, build: (ctx) => buildBatch(ctx, kind) });
 }
 catalog.set('metercomparison', { kind: 'meters', alias: { meterid: 'meterid1', meteruuid: 'meteruuid1' }, noBase: true, build: buildComparison });
+catalog.set('equipmentcomparison', { kind: 'equipments', alias: { equipmentid: 'equipmentid1', equipmentuuid: 'equipmentuuid1' }, noBase: true, build: (ctx) => buildSubjectComparison(ctx, 'equipments') });
+catalog.set('combinedequipmentcomparison', {
+  kind: 'combinedequipments',
+  alias: { combinedequipmentid: 'combinedequipmentid1', combinedequipmentuuid: 'combinedequipmentuuid1' },
+  noBase: true,
+  build: (ctx) => buildSubjectComparison(ctx, 'combinedequipments'),
+});
 catalog.set('metersubmetersbalance', { kind: 'meters', noBase: true, build: buildSubmetersBalance });
 catalog.set('metertrend', { kind: 'meters', fixedPeriodType: 'hourly', noBase: true, build: buildMeterTrend });
 

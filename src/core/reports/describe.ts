@@ -58,6 +58,14 @@ export const STANDALONE_DESCRIPTIONS = new Map<string, Omit<ReportDescription, '
   ...MEASURES.map(([m, l]): [string, Omit<ReportDescription, 'name'>] => [`energystoragepowerstationreporting${m}`, plain(`Station ${l} per period`, STATION, [...PERIOD_TYPES])]),
 ]);
 
+/** second subjects (and the compared energy category) of the comparison reports */
+const CATEGORY: ReportSubjectRef = { kind: 'energycategories', param: 'energycategoryid', label: 'Energy category' };
+const EXTRA = new Map<string, ReportSubjectRef[]>([
+  ['metercomparison', [{ kind: 'meters', param: 'meterid2', label: 'Second meter' }]],
+  ['equipmentcomparison', [{ kind: 'equipments', param: 'equipmentid2', label: 'Second equipment' }, CATEGORY]],
+  ['combinedequipmentcomparison', [{ kind: 'combinedequipments', param: 'combinedequipmentid2', label: 'Second combined equipment' }, CATEGORY]],
+]);
+
 const FAMILY_LABELS: [string, string][] = [
   ['energycategory', 'Energy by category'],
   ['energyitem', 'Energy by item'],
@@ -100,7 +108,7 @@ export function describeReports(): ReportDescription[] {
     const info = (SUBJECTS as Record<string, { param: string; label: string } | undefined>)[e.kind];
     if (!info) continue;
     const param = e.alias?.[`${info.param}id`] ?? `${info.param}id`;
-    const extra: ReportSubjectRef[] = name === 'metercomparison' ? [{ kind: 'meters', param: 'meterid2', label: 'Second meter' }] : [];
+    const extra: ReportSubjectRef[] = EXTRA.get(name) ?? [];
     out.push({
       name,
       label: labelOf(name, info.param),

@@ -15,7 +15,7 @@ import { buildDashboard } from './families/dashboard';
 import { buildMeterRealtime } from './families/meter';
 import { parseBool, parseLanguage, parsePeriodType, parseReportParams, parseSpan, str, type Query, type ReportParams } from './params';
 import { buildEnergyFlow } from './families/flow';
-import { authorize, requireEnergy, resolveSubject } from './subjects';
+import { authorize, requireEnergy, resolveAliased, resolveSubject } from './subjects';
 import type { HistoryReader } from './parameters';
 import { Downsampler, type SampleStorage } from '../historian/storage';
 import { standalone } from './standalone';
@@ -127,8 +127,7 @@ export function runReport(deps: ReportDeps, p: Principal, name: string, q: Query
   const entry = name === 'meterrealtime' ? { kind: 'meters' as const, fixedPeriodType: 'hourly' as const, noBase: true, realtime: true } : catalog.get(name);
   if (!entry) throw notFound('API.REPORT_NOT_FOUND', `no report named ${name}`);
   const energy = energyOf(deps);
-  const alias = 'alias' in entry && entry.alias ? Object.fromEntries(Object.entries(entry.alias).map(([k, from]) => [k, q[from]])) : {};
-  const subject = resolveSubject(deps.store, { ...q, ...alias }, entry.kind);
+  const subject = 'alias' in entry && entry.alias ? resolveAliased(deps.store, q, entry.kind, entry.alias) : resolveSubject(deps.store, q, entry.kind);
   authorize(deps.store, p, entry.kind, subject.id);
   const zone = energy.timezoneOf(entry.kind, subject.id);
   let params: ReportParams;

@@ -67,6 +67,20 @@ export function resolveSubject(store: Store, q: Query, kind: SubjectKind): Subje
   return { info, id: row.id as number, row };
 }
 
+/**
+ * resolveSubject for a subject whose id and uuid parameters have other names (`alias`: the resolver's name -> the
+ * query's, e.g. meterid -> meterid2): read from those, and a 400 names the parameter the caller sent.
+ */
+export function resolveAliased(store: Store, q: Query, kind: SubjectKind, alias: Record<string, string>): Subject {
+  try {
+    return resolveSubject(store, Object.fromEntries(Object.entries(alias).map(([k, from]) => [k, q[from]])) as Query, kind);
+  } catch (e) {
+    const to = e instanceof ApiError && e.status === 400 && e.field ? alias[e.field] : undefined;
+    if (to) throw badRequest((e as ApiError).description, (e as ApiError).message.split((e as ApiError).field!).join(to), to);
+    throw e;
+  }
+}
+
 const tableExists = (store: Store, name: string) => !!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(name);
 
 /** The spaces a subject is bound to (a space: itself). */
