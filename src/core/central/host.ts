@@ -6,7 +6,7 @@
  * written to the central store in batches (write-behind, a failed write is retried with the next batch), the newest
  * value per metric kept in memory for the API and written every LATEST_EVERY_MS.
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { groupIds } from './entities';
 import { Sessions, type NodeSession } from './sessions';
 import type { CentralSample, CentralStore, LatestValue, SiteHealth } from './storage';
@@ -90,6 +90,7 @@ export class SparkplugHost {
     if (c.broker_url.startsWith('mqtts:')) {
       Object.assign(options, { ca: c.tls_ca || undefined, cert: c.tls_cert || undefined, key: c.tls_key || undefined, rejectUnauthorized: c.tls_verify !== 0 && c.tls_verify !== false });
     }
+    const { default: mqtt } = await import('mqtt'); // on first use: no cost for a store without central hosts
     const client = mqtt.connect(c.broker_url, options);
     this.client = client;
     client.on('connect', () => void this.online(client));

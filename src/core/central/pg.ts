@@ -5,7 +5,8 @@
  * versioned like the SQLite ones, in the database's own `schema_migrations` (feature `central`), under an advisory
  * lock so that several servers starting at once migrate once; a database from a newer build is refused untouched.
  */
-import pg, { type Pool } from 'pg';
+import { createRequire } from 'node:module';
+import type { Pool } from 'pg';
 import { StoreVersionError } from '../store/store';
 import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
 
@@ -108,6 +109,8 @@ export class PgCentralStore implements CentralStore {
 
   constructor(private readonly opts: PgCentralOptions) {
     this.width = opts.partition ?? 'day';
+    // pg is loaded here, when a PostgreSQL central store is configured, not at every start-up (seconds on a busy machine)
+    const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
     this.pool = new pg.Pool({ connectionString: opts.url, max: opts.connections ?? 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-central' });
     // an idle connection the server dropped is replaced on next use; it must not crash the process
     this.pool.on('error', (e) => opts.log?.(`central store (PostgreSQL): ${e.message}`));

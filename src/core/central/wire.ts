@@ -3,11 +3,14 @@
  * `sparkplug-payload`, metric values turned into plain numbers or text, the host's STATE message (JSON, not
  * protobuf, in 3.0) and the Rebirth command.
  */
-import sparkplug from 'sparkplug-payload';
+import { createRequire } from 'node:module';
 import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
 
 export const NAMESPACE = 'spBv1.0';
-const codec = sparkplug.get(NAMESPACE)!;
+type Codec = ReturnType<typeof import('sparkplug-payload').get> & object;
+let loaded: Codec | null = null;
+/** The protobuf codec, loaded on the first payload (sparkplug-payload and protobufjs cost seconds to load on a busy machine). */
+const codec = (): Codec => (loaded ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get(NAMESPACE)!);
 
 export type MessageType = 'NBIRTH' | 'NDEATH' | 'DBIRTH' | 'DDEATH' | 'NDATA' | 'DDATA' | 'NCMD' | 'DCMD';
 const TYPES = new Set<MessageType>(['NBIRTH', 'NDEATH', 'DBIRTH', 'DDEATH', 'NDATA', 'DDATA', 'NCMD', 'DCMD']);
@@ -40,7 +43,7 @@ export const statePayload = (online: boolean, timestamp: number) => JSON.stringi
 
 /** The NCMD asking an edge node to publish its births again. */
 export function rebirthPayload(now = Date.now()): Buffer {
-  return Buffer.from(codec.encodePayload({ timestamp: now, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true, timestamp: now }] }));
+  return Buffer.from(codec().encodePayload({ timestamp: now, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true, timestamp: now }] }));
 }
 
 /** A metric as the host uses it: value as a number (numbers, booleans, date-times) or as text, else null. */
@@ -89,7 +92,7 @@ function unitOf(m: UMetric): string | null {
 
 /** Decodes a Sparkplug B payload; throws on bytes that are not one. */
 export function decode(bytes: Uint8Array): Payload {
-  const p: UPayload = codec.decodePayload(bytes);
+  const p: UPayload = codec().decodePayload(bytes);
   const timestamp = toNum(p.timestamp);
   const metrics: Metric[] = (p.metrics ?? []).map((m) => {
     const { num, text } = valueOf(m);

@@ -14,8 +14,8 @@
  * connection is admitted with the credentials it connected with; it stays until it closes.
  */
 import net from 'node:net';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { Aedes } from 'aedes';
+import type { MqttClient } from 'mqtt';
 import { secretHash } from '../auth/passwords';
 import type { Db } from '../store/store';
 import type { Settings } from '../store/settings';
@@ -88,7 +88,7 @@ export class MqttNotifier implements NotificationSink {
     this.config = config;
     this.lastError = null;
     if (config.mode === 'embedded') await this.startEmbedded(config.host ?? '127.0.0.1', config.port ?? 0);
-    else if (config.mode === 'broker') this.connect(config);
+    else if (config.mode === 'broker') await this.connect(config);
   }
 
   async stop(): Promise<void> {
@@ -114,6 +114,8 @@ export class MqttNotifier implements NotificationSink {
   }
 
   private async startEmbedded(host: string, port: number): Promise<void> {
+    // aedes and mqtt are imported when MQTT notification is configured, not at start-up (seconds on a busy machine)
+    const { Aedes } = await import('aedes');
     const broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         const p = this.partnerByLogin(username, password);
@@ -147,7 +149,8 @@ export class MqttNotifier implements NotificationSink {
     this.listening = { host, port: (server.address() as net.AddressInfo).port };
   }
 
-  private connect(config: MqttConfig): void {
+  private async connect(config: MqttConfig): Promise<void> {
+    const { default: mqtt } = await import('mqtt');
     const client = mqtt.connect(config.url!, {
       username: config.username,
       password: config.password,

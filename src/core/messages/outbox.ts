@@ -4,7 +4,6 @@
  * SMTP. A failed send is retried on the next rounds; after MAX_ATTEMPTS it is marked 'timeout'. Text and
  * WeChat messages stay queued with status 'new' until a gateway for them is configured (none is built in).
  */
-import nodemailer from 'nodemailer';
 import type { Store } from '../store/store';
 
 export const MAX_ATTEMPTS = 5;
@@ -100,6 +99,7 @@ export class MessageOutbox {
       this.fail(due, 'no email server is configured (add one under /api/emailservers)');
       return { sent: 0, failed: due.length };
     }
+    const { default: nodemailer } = await import('nodemailer'); // on first send, not at start-up
     const transport = nodemailer.createTransport({
       host: server.host,
       port: server.port,

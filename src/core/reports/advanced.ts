@@ -11,7 +11,6 @@
  *    "periodtype":"hourly|daily|...", "recipients":["energy@site.example"]}
  */
 import crypto from 'node:crypto';
-import nodemailer from 'nodemailer';
 import type { Principal } from '../auth/service';
 import { PERIOD_TYPES, type PeriodType, type SubjectKind } from '../energy/contract';
 import { emailServerFromStore } from '../messages/outbox';
@@ -278,6 +277,7 @@ export class AdvancedReports {
     try {
       const server = emailServerFromStore(this.store);
       if (!server) throw new Error('no email server is configured (add one under /api/emailservers)');
+      const { default: nodemailer } = await import('nodemailer'); // on first e-mail, not at start-up
       const transport = nodemailer.createTransport({
         host: server.host,
         port: server.port,

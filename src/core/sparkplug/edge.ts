@@ -7,7 +7,7 @@
  * tick after the live data of that tick (live data is never queued behind the backlog).
  */
 import fs from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { PointValue, ValueBus } from '../values/bus';
 import type { Store } from '../store/store';
 import { buildCatalog, type Catalog, type NodeConfig } from './catalog';
@@ -164,6 +164,7 @@ export class EdgeNode {
     const url = this.cfg.brokerUrl.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:');
     let client: MqttClient;
     try {
+      const { default: mqtt } = await import('mqtt'); // on first connection: no cost for a store without edge nodes
       client = await mqtt.connectAsync(url, {
         clientId: `switchyard-${this.cfg.groupId}-${this.cfg.edgeNodeId}`.slice(0, 64),
         clean: true,

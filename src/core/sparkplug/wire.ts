@@ -3,11 +3,14 @@
  * (NBIRTH, DBIRTH, NDATA, DDATA, NDEATH), encoded with Eclipse Tahu's `sparkplug-payload`. No MQTT and no
  * SQLite here: the publisher (edge.ts) decides what to send, this file only says how it looks on the wire.
  */
-import * as sparkplug from 'sparkplug-payload';
+import { createRequire } from 'node:module';
 import type { UMetric, UPayload, UPropertyValue, TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { Quality } from '../values/bus';
 
-const codec = sparkplug.get('spBv1.0')!;
+type Codec = ReturnType<typeof import('sparkplug-payload').get> & object;
+let loaded: Codec | null = null;
+/** The protobuf codec, loaded on the first payload (sparkplug-payload and protobufjs cost seconds to load on a busy machine). */
+const codec = (): Codec => (loaded ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0')!);
 
 export const NAMESPACE = 'spBv1.0';
 export type MessageType = 'NBIRTH' | 'NDEATH' | 'DBIRTH' | 'DDEATH' | 'NDATA' | 'DDATA' | 'NCMD' | 'DCMD';
@@ -115,11 +118,11 @@ function dataMetric(m: MetricValue, historical: boolean): UMetric {
 }
 
 export function encodeData(seq: number, metrics: MetricValue[], historical: boolean, now = Date.now()): Uint8Array {
-  return codec.encodePayload({ timestamp: now, seq, metrics: metrics.map((m) => dataMetric(m, historical)) } as UPayload);
+  return codec().encodePayload({ timestamp: now, seq, metrics: metrics.map((m) => dataMetric(m, historical)) } as UPayload);
 }
 
 export function encodeBirth(seq: number, metrics: BirthMetric[], now = Date.now()): Uint8Array {
-  return codec.encodePayload({
+  return codec().encodePayload({
     timestamp: now,
     seq,
     metrics: metrics.map((m) => {
@@ -132,13 +135,13 @@ export function encodeBirth(seq: number, metrics: BirthMetric[], now = Date.now(
 
 /** The NDEATH (the MQTT will): only the bdSeq metric, no seq (Sparkplug 3.0). */
 export function encodeDeath(bdSeq: number, now = Date.now()): Uint8Array {
-  return codec.encodePayload({ timestamp: now, metrics: [{ name: 'bdSeq', type: 'Int64', value: bdSeq }] } as UPayload);
+  return codec().encodePayload({ timestamp: now, metrics: [{ name: 'bdSeq', type: 'Int64', value: bdSeq }] } as UPayload);
 }
 
 export const bdSeqMetric = (bdSeq: number, now: number): BirthMetric => ({ alias: null, name: 'bdSeq', type: 'Int64', value: bdSeq, ts: now, properties: {} });
 
 export function decode(payload: Uint8Array): UPayload {
-  return codec.decodePayload(payload);
+  return codec().decodePayload(payload);
 }
 
 export type { UMetric, UPayload, TypeStr };

@@ -4,7 +4,7 @@
  * a JSON document. Commands publish through the same connection.
  * With `connection.stale_after_seconds`, a point whose last message is older turns `stale`.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
 import { type Driver, type DriverContext, DriverStats, type RawReading, type WireTrace, withTimeout } from './driver';
@@ -58,6 +58,8 @@ export class MqttDriver implements Driver {
     const c = this.ctx.connection;
     const url = `mqtt://${String(c.host)}:${Number(c.port ?? 1883)}`;
     try {
+      // imported on first use: loading mqtt costs seconds on a busy machine and a store without MQTT never needs it
+      const { default: mqtt } = await import('mqtt');
       const client = await withTimeout(
         mqtt.connectAsync(url, {
           username: typeof c.username === 'string' ? c.username : undefined,

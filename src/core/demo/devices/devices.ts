@@ -29,10 +29,7 @@
  * temperature, binaryValue 1 Heat pump running.
  */
 import net from 'node:net';
-import { ObjectType } from '@bacnet-js/client';
-import { Aedes } from 'aedes';
-import { type BacnetDevice, type BacnetObject, startBacnetDevice } from './bacnet';
-import { ServerTCP } from 'modbus-serial';
+import type { BacnetDevice, BacnetObject } from './bacnet';
 import { type Breaker, PlantModel } from './plant-model';
 
 export interface DemoRegister {
@@ -123,6 +120,7 @@ function listen(server: net.Server, port: number): Promise<number> {
 
 /** Starts the devices on the given ports (0 or a port in use: an ephemeral one); answers the ports in use. */
 async function startDemoBacnet(port: number, log: (line: string) => void): Promise<BacnetDevice | null> {
+  const [{ ObjectType }, { startBacnetDevice }] = await Promise.all([import('@bacnet-js/client'), import('./bacnet')]);
   const objects: BacnetObject[] = [
     { type: ObjectType.ANALOG_VALUE, instance: 1, value: 20.5 },
     { type: ObjectType.ANALOG_VALUE, instance: 2, value: 21 },
@@ -152,6 +150,8 @@ function stepHvac(device: BacnetDevice, now: number): void {
 
 export async function startDemoDevices(opts: { modbusPort: number; mqttPort: number; bacnetPort?: number; log?: (line: string) => void }): Promise<DemoDevices> {
   const log = opts.log ?? (() => undefined);
+  // the devices' libraries load with --demo only: a server without the demo plant never pays for them at start-up
+  const [{ ServerTCP }, { Aedes }] = await Promise.all([import('modbus-serial'), import('aedes')]);
   const model = new PlantModel();
   model.step();
   let registers = registersOf(model);
