@@ -4,22 +4,28 @@
  * address: {"object_type":"analogValue","object_id":3,"property_name":"presentValue","property_array_index":null}.
  */
 import dgram from 'node:dgram';
-import { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
-import { BACnetClient as BACnet } from './bacnet-client';
+import type { ObjectType } from '@bacnet-js/client';
+import { type BACnetClient as BACnet, bacnetLib } from './bacnet-client';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
 import { type Driver, type DriverContext, DriverStats, type RawReading, type WireTrace } from './driver';
 
-const TYPES: Record<string, ObjectType> = {
-  analogInput: ObjectType.ANALOG_INPUT,
-  analogOutput: ObjectType.ANALOG_OUTPUT,
-  analogValue: ObjectType.ANALOG_VALUE,
-  binaryInput: ObjectType.BINARY_INPUT,
-  binaryOutput: ObjectType.BINARY_OUTPUT,
-  binaryValue: ObjectType.BINARY_VALUE,
-  multiStateInput: ObjectType.MULTI_STATE_INPUT,
-  multiStateOutput: ObjectType.MULTI_STATE_OUTPUT,
-  multiStateValue: ObjectType.MULTI_STATE_VALUE,
+/** The object types by their address name; the library is loaded with the first data source that needs it. */
+let TYPES: Record<string, ObjectType> | null = null;
+const types = (): Record<string, ObjectType> => {
+  if (TYPES) return TYPES;
+  const { ObjectType } = bacnetLib();
+  return (TYPES = {
+    analogInput: ObjectType.ANALOG_INPUT,
+    analogOutput: ObjectType.ANALOG_OUTPUT,
+    analogValue: ObjectType.ANALOG_VALUE,
+    binaryInput: ObjectType.BINARY_INPUT,
+    binaryOutput: ObjectType.BINARY_OUTPUT,
+    binaryValue: ObjectType.BINARY_VALUE,
+    multiStateInput: ObjectType.MULTI_STATE_INPUT,
+    multiStateOutput: ObjectType.MULTI_STATE_OUTPUT,
+    multiStateValue: ObjectType.MULTI_STATE_VALUE,
+  });
 };
 
 function freeUdpPort(): Promise<number> {
@@ -33,8 +39,8 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
-const isBinary = (t: ObjectType) => t === ObjectType.BINARY_INPUT || t === ObjectType.BINARY_OUTPUT || t === ObjectType.BINARY_VALUE;
-const isMultiState = (t: ObjectType) => t === ObjectType.MULTI_STATE_INPUT || t === ObjectType.MULTI_STATE_OUTPUT || t === ObjectType.MULTI_STATE_VALUE;
+const isBinary = (t: ObjectType, { ObjectType } = bacnetLib()) => t === ObjectType.BINARY_INPUT || t === ObjectType.BINARY_OUTPUT || t === ObjectType.BINARY_VALUE;
+const isMultiState = (t: ObjectType, { ObjectType } = bacnetLib()) => t === ObjectType.MULTI_STATE_INPUT || t === ObjectType.MULTI_STATE_OUTPUT || t === ObjectType.MULTI_STATE_VALUE;
 
 export class BacnetDriver implements Driver {
   readonly stats = new DriverStats();
@@ -53,7 +59,8 @@ export class BacnetDriver implements Driver {
     const c = this.ctx.connection;
     // the library takes port 0 for "47808"; a client shares no port with devices on the same host, so it gets a free one
     const localPort = typeof c.local_port === 'number' && c.local_port > 0 ? c.local_port : await freeUdpPort();
-    const client = new BACnet({ port: localPort, interface: typeof c.local_address === 'string' ? c.local_address : undefined, apduTimeout: this.ctx.timeoutMs });
+    const { default: BACnetClient } = bacnetLib();
+    const client = new BACnetClient({ port: localPort, interface: typeof c.local_address === 'string' ? c.local_address : undefined, apduTimeout: this.ctx.timeoutMs });
     client.on('error', (e: Error) => this.stats.error('connection', e.message));
     await new Promise<void>((resolve, reject) => {
       client.once('listening', () => resolve());
@@ -71,7 +78,7 @@ export class BacnetDriver implements Driver {
   }
 
   private objectOf(p: PointConfig) {
-    return { type: TYPES[String(p.address.object_type)], instance: Number(p.address.object_id) };
+    return { type: types()[String(p.address.object_type)], instance: Number(p.address.object_id) };
   }
 
   async readOne(p: PointConfig): Promise<RawReading & WireTrace> {
@@ -83,7 +90,7 @@ export class BacnetDriver implements Driver {
     this.stats.request(`ReadProperty ${String(p.address.object_type)}:${objectId.instance} presentValue`);
     const t0 = performance.now();
     try {
-      const r = await this.client.readProperty(this.receiver, objectId, PropertyIdentifier.PRESENT_VALUE, index);
+      const r = await this.client.readProperty(this.receiver, objectId, bacnetLib().PropertyIdentifier.PRESENT_VALUE, index);
       const v = r.values[0]?.value as unknown;
       this.stats.response(`value ${JSON.stringify(v)}`, performance.now() - t0);
       const n = typeof v === 'boolean' ? Number(v) : Number(v);
@@ -112,11 +119,12 @@ export class BacnetDriver implements Driver {
   async write(p: PointConfig, raw: number, opts: { priority?: number }): Promise<WriteOutcome> {
     if (!this.client) return { ok: false, error: 'not started' };
     const objectId = this.objectOf(p);
+    const { ApplicationTag } = bacnetLib();
     const value = isBinary(objectId.type) ? { type: ApplicationTag.ENUMERATED, value: raw ? 1 : 0 } : isMultiState(objectId.type) ? { type: ApplicationTag.UNSIGNED_INTEGER, value: Math.round(raw) } : { type: ApplicationTag.REAL, value: raw };
     const priority = opts.priority ?? 16;
     this.stats.request(`WriteProperty ${String(p.address.object_type)}:${objectId.instance} presentValue=${raw} priority ${priority}`);
     try {
-      await this.client.writeProperty(this.receiver, objectId, PropertyIdentifier.PRESENT_VALUE, [value as never], { priority });
+      await this.client.writeProperty(this.receiver, objectId, bacnetLib().PropertyIdentifier.PRESENT_VALUE, [value as never], { priority });
       return { ok: true };
     } catch (e) {
       this.stats.error('write', (e as Error).message);

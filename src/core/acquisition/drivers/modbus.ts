@@ -3,7 +3,7 @@
  * Reads are planned into blocks (planner.ts); a block answered by an exception is split and the bad point
  * isolated, and the split is kept for the following scans (re-probed every REPLAN_EVERY scans).
  */
-import ModbusRTU from 'modbus-serial';
+import type ModbusRTU from 'modbus-serial';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { decodeRegisters, encodeRegisters, FormatError, parseRegisterFormat, type RegisterFormat } from '../modbus/codec';
 import { planReads, splitBlock, type PlannedItem, type ReadBlock } from '../modbus/planner';
@@ -44,6 +44,8 @@ export class ModbusDriver implements Driver {
 
   async connect(): Promise<void> {
     const c = this.ctx.connection;
+    // loaded with the first Modbus data source, not at start-up (modbus-serial and serialport take ~200 ms to load)
+    const { default: ModbusRTU } = await import('modbus-serial');
     const client = new ModbusRTU();
     client.setTimeout(this.ctx.timeoutMs);
     const connectMs = Math.max(this.ctx.timeoutMs, 1000);

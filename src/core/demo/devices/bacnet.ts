@@ -4,7 +4,7 @@
  * It listens on 127.0.0.2, because the BACnet libraries drop requests from 127.0.0.1:47808.
  */
 import { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
-import { BACnetClient as BACnet } from '../../acquisition/drivers/bacnet-client';
+import { bacnetLib } from '../../acquisition/drivers/bacnet-client';
 
 export interface BacnetObject {
   type: ObjectType;
@@ -26,6 +26,7 @@ const ERROR_CLASS_OBJECT = 1;
 const ERROR_CODE_UNKNOWN_OBJECT = 31;
 
 export async function startBacnetDevice(port: number, objects: BacnetObject[], address = '127.0.0.2'): Promise<BacnetDevice> {
+  const { default: BACnet } = bacnetLib();
   const server = new BACnet({ interface: address, port, apduTimeout: 2000 });
   const writes: BacnetDevice['writes'] = [];
   const find = (type: number, instance: number) => objects.find((o) => o.type === type && o.instance === instance);
