@@ -9,26 +9,8 @@ import { catalog } from './catalog';
 import { SUBJECTS } from './subjects';
 import { standalone } from './standalone';
 
-export interface ReportSubjectRef {
-  /** entity path to list the subjects: /api/{kind} (spaces: /api/spaces/tree) */
-  kind: string;
-  /** the id parameter, e.g. spaceid, meterid1 */
-  param: string;
-  label: string;
-}
-
-export interface ReportDescription {
-  name: string;
-  label: string;
-  /** null: the report has no subject (dashboard: the user's spaces) */
-  subject: ReportSubjectRef | null;
-  /** the period types offered; empty when the report has no periods (meterrealtime) */
-  periodTypes: string[];
-  base: boolean;
-  extra: ReportSubjectRef[];
-  /** query parameters the screen sends as they are (metertracking: energyCategory=all) */
-  fixed?: Record<string, string>;
-}
+export type { ReportDescription, ReportSubjectRef } from '../../shared/reports';
+import type { PeriodType, ReportDescription, ReportSubjectRef } from '../../shared/reports';
 
 /**
  * Reports outside the catalog (standalone.ts) as the screen offers them; one without a line here is API only
@@ -36,7 +18,7 @@ export interface ReportDescription {
  */
 const MICROGRID: ReportSubjectRef = { kind: 'microgrids', param: 'id', label: 'Microgrid' };
 const STATION: ReportSubjectRef = { kind: 'energystoragepowerstations', param: 'id', label: 'Energy storage power station' };
-const plain = (label: string, subject: ReportSubjectRef | null, periodTypes: string[] = []): Omit<ReportDescription, 'name'> => ({ label, subject, periodTypes, base: false, extra: [] });
+const plain = (label: string, subject: ReportSubjectRef | null, periodTypes: PeriodType[] = []): Omit<ReportDescription, 'name'> => ({ label, subject, periodTypes, base: false, extra: [] });
 const MEASURES: [string, string][] = [
   ['energy', 'energy'],
   ['billing', 'billing'],
@@ -98,7 +80,7 @@ function labelOf(name: string, stem: string | null): string {
 }
 
 export function describeReports(): ReportDescription[] {
-  const all = PERIOD_TYPES as readonly string[];
+  const all = PERIOD_TYPES;
   const out: ReportDescription[] = [
     { name: 'dashboard', label: 'Dashboard', subject: null, periodTypes: [...all], base: true, extra: [] },
     { name: 'meterrealtime', label: 'Realtime', subject: { kind: 'meters', param: 'meterid', label: 'Meter' }, periodTypes: [], base: false, extra: [] },

@@ -4,21 +4,9 @@
  * document (GET /api/reports/{name}/document: key figures, charts, tables), the same the workbook is drawn from.
  */
 
-/** One report as GET /api/reports/catalog describes it (src/core/reports/describe.ts). */
-export interface ReportRef {
-  kind: string;
-  param: string;
-  label: string;
-}
-export interface ReportDescription {
-  name: string;
-  label: string;
-  subject: ReportRef | null;
-  periodTypes: PeriodType[];
-  base: boolean;
-  extra: ReportRef[];
-  fixed?: Record<string, string>;
-}
+import type { PeriodType, ReportDescription, ReportSubjectRef } from '../../../../shared/reports';
+export type { PeriodType, ReportDescription, ReportDoc } from '../../../../shared/reports';
+export type ReportRef = ReportSubjectRef;
 
 /** The subject kinds to pick from, in the catalog's order ('' is the dashboard's: no subject). */
 export function subjectKinds(catalog: readonly ReportDescription[]): { kind: string; label: string }[] {
@@ -31,8 +19,6 @@ export function subjectKinds(catalog: readonly ReportDescription[]): { kind: str
 }
 
 export const reportsOf = (catalog: readonly ReportDescription[], kind: string) => catalog.filter((r) => (r.subject?.kind ?? '') === kind);
-
-export type PeriodType = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
 
 export interface Periods {
   reportingStart: string;
@@ -91,17 +77,3 @@ export function reportQuery(report: ReportDescription, ids: Record<string, numbe
   return q.toString();
 }
 
-/** The report document (src/core/reports/doc.ts) as the screen receives it. */
-export interface ReportDoc {
-  title: string;
-  subjectLabel: string;
-  subjectName: string;
-  periodType: string | null;
-  reporting: { start: string; end: string } | null;
-  base: { start: string; end: string } | null;
-  timezone: string;
-  figures: { label: string; unit: string; value: number | null; base?: number | null; rate?: number | null; missing?: number }[];
-  charts: { title: string; categories: string[]; series: { name: string; values: (number | null)[] }[]; unit: string; kind: 'bar' | 'line'; stacked: boolean }[];
-  tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[];
-  notes: string[];
-}
