@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
-import { buildPlant, dayEnergy, riseM1, riseM2, type Plant } from './fixture';
+import { buildPlant, dayEnergy, riseM1, riseM2, type Plant, reportClient, type Json } from './fixture';
 
 let rt: TestRuntime;
 let plant: Plant;
@@ -18,22 +18,8 @@ let pump: number;
 let roomA: number;
 let roomB: number;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const get = async (path: string, headers = rt.headers) => {
-  const r = await fetch(`${rt.url}/api/reports/${path}`, { headers });
-  return { status: r.status, body: (await r.json()) as Json };
-};
-const ok = async (path: string) => {
-  const r = await get(path);
-  expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
-  return r.body;
-};
-async function must<T>(method: string, route: string, data?: unknown): Promise<T> {
-  const r = await rt.api<T>(method, route, data);
-  if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const { get, ok, must } = reportClient(() => rt);
 /** four local days: 1-3 March have the fixture's 72 hours, 4 March none */
 const Q = 'periodtype=daily&reportingperiodstartdatetime=2026-03-01T00:00:00&reportingperiodenddatetime=2026-03-05T00:00:00';
 const days = (rise: (h: number) => number) => [0, 1, 2].map((d) => dayEnergy(rise, d));

@@ -6,6 +6,7 @@
  * computed here from the same rises.
  */
 import type { EnergyService } from '../../src/core/energy/contract';
+import { expect } from 'vitest';
 import type { TestRuntime } from '../support/runtime';
 
 export const START_UTC = Date.parse('2026-02-28T23:00:00Z');
@@ -99,3 +100,29 @@ export async function buildPlantWith(api: Api, settled: () => Promise<void>): Pr
 
 /** the query string of a daily report: base 2026-03-01, reporting 2026-03-02 .. 2026-03-05 (the last day has no data) */
 export const DAILY = 'periodtype=daily&baseperiodstartdatetime=2026-03-01T00:00:00&baseperiodenddatetime=2026-03-02T00:00:00&reportingperiodstartdatetime=2026-03-02T00:00:00&reportingperiodenddatetime=2026-03-05T00:00:00';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+/**
+ * The report API as the report tests call it, on the runtime that rt() returns once beforeAll has started it:
+ * get (status and body), ok (the body of a 200, failing with the answer otherwise) and must (a configuration
+ * call that has to succeed).
+ */
+export function reportClient(rt: () => TestRuntime) {
+  const get = async (path: string, headers = rt().headers) => {
+    const r = await fetch(`${rt().url}/api/reports/${path}`, { headers });
+    return { status: r.status, body: (await r.json()) as Json };
+  };
+  const ok = async (path: string) => {
+    const r = await get(path);
+    expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
+    return r.body;
+  };
+  const must = async <T = Json>(method: string, route: string, data?: unknown): Promise<T> => {
+    const r = await rt().api<T>(method, route, data);
+    if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  return { get, ok, must };
+}

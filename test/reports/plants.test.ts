@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyService } from '../../src/core/energy/contract';
 import { login } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { reportClient, type Json } from './fixture';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const HOUR = 3_600_000;
 const H0 = Math.floor(Date.now() / HOUR) * HOUR;
@@ -44,20 +44,7 @@ let system = 0;
 let adminUuid = '';
 let socPoint = 0;
 
-const get = async (path: string, headers = rt.headers) => {
-  const r = await fetch(`${rt.url}/api/reports/${path}`, { headers });
-  return { status: r.status, body: (await r.json()) as Json };
-};
-const ok = async (path: string) => {
-  const r = await get(path);
-  expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
-  return r.body;
-};
-const must = async <T = Json>(method: string, route: string, data?: unknown): Promise<T> => {
-  const r = await rt.api<T>(method, route, data);
-  if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-};
+const { get, ok, must } = reportClient(() => rt);
 
 beforeAll(async () => {
   rt = await startTestRuntime();

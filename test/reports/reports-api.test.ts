@@ -2,22 +2,13 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
-import { buildPlant, DAILY, dayCost, dayEnergy, dayMax, riseM1, riseM2, type Plant } from './fixture';
+import { buildPlant, DAILY, dayCost, dayEnergy, dayMax, riseM1, riseM2, type Plant, reportClient, type Json } from './fixture';
 
 let rt: TestRuntime;
 let plant: Plant;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const get = async (path: string, headers = rt.headers) => {
-  const r = await fetch(`${rt.url}/api/reports/${path}`, { headers });
-  return { status: r.status, body: (await r.json()) as Json };
-};
-const ok = async (path: string) => {
-  const r = await get(path);
-  expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
-  return r.body;
-};
+const { get, ok } = reportClient(() => rt);
 
 const both = (f: (rise: (h: number) => number, d: number) => number, d: number) => f(riseM1, d) + f(riseM2, d);
 
