@@ -112,8 +112,21 @@ export const acquisitionFeature: Feature = {
       },
       (line) => log(`acquisition: ${line}`),
     );
+    // a write, a read-now or a publish first applies the configuration changes still waiting for their round (below),
+    // so a point created a moment ago can be commanded at once
+    const settled: AcquisitionService = {
+      configure: (d, p) => engine.configure(d, p),
+      update: (d, p) => engine.update(d, p),
+      start: () => engine.start(),
+      stop: () => engine.stop(),
+      readNow: async (id) => (await settle(), engine.readNow(id)),
+      write: async (id, v, o) => (await settle(), engine.write(id, v, o)),
+      publish: async (ds, topic, payload) => (await settle(), engine.publish(ds, topic, payload)),
+      diagnostics: (id) => engine.diagnostics(id),
+      latest: (id) => engine.latest(id),
+    };
     const acquisition = () => service;
-    ctx.services.set('acquisition', engine);
+    ctx.services.set('acquisition', settled);
     registerCommissioningRoutes(ctx.app, { store, registry, audit: ctx.audit, acquisition });
 
     // configuration changes take effect without a restart, each re-planning only its own data source; a burst of
@@ -137,14 +150,25 @@ export const acquisitionFeature: Feature = {
       service.update(changed.dataSources, changed.points);
       if (dirtyPoints.size || dirtySources.size) schedule();
     };
+    let applying: Promise<void> | null = null;
+    const run = (): Promise<void> =>
+      (applying = apply()
+        .catch((e: Error) => {
+          pending = null;
+          log(`acquisition: applying a configuration change: ${e.message}`);
+        })
+        .finally(() => {
+          applying = null;
+        }));
     const schedule = () => {
-      if (!pending && service) {
-        pending = setTimeout(() => {
-          apply().catch((e: Error) => {
-            pending = null;
-            log(`acquisition: applying a configuration change: ${e.message}`);
-          });
-        }, 100);
+      if (!pending && service) pending = setTimeout(() => void run(), 100);
+    };
+    const settle = async () => {
+      if (applying) await applying;
+      if (pending && !applying) {
+        clearTimeout(pending);
+        pending = null;
+        await run();
       }
     };
     const unsubscribe = registry.onChanges((changes) => {
@@ -169,7 +193,7 @@ export const acquisitionFeature: Feature = {
           dirtyPoints.clear();
           engine.configure(cfg.dataSources, cfg.points);
           await engine.start();
-          service = engine;
+          service = settled;
         },
         async stop() {
           unsubscribe();
