@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -20,6 +21,23 @@ export interface Broker {
   /** SIGTERM (mosquitto saves its sessions), waits for the exit */
   stop(): Promise<void>;
   remove(): Promise<void>;
+}
+
+/** Resolves once 127.0.0.1:port accepts a TCP connection, retrying every 50 ms until timeoutMs. */
+async function accepting(port: number, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`mosquitto did not accept connections on ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function broker(port: number): Broker {
@@ -38,13 +56,17 @@ export function broker(port: number): Broker {
       const c = spawn('/usr/sbin/mosquitto', ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let out = '';
+      let seen = false;
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`mosquitto did not start: ${out}`)), 30_000);
         const on = (d: Buffer) => {
           out += d.toString();
-          if (/running|listen socket/.test(out)) {
+          // mosquitto prints these before it accepts connections (and while it restores a session store): the
+          // broker counts as started once a TCP connection to its port succeeds
+          if (!seen && /running|listen socket/.test(out)) {
+            seen = true;
             clearTimeout(t);
-            resolve();
+            accepting(port, 30_000).then(resolve, reject);
           }
         };
         c.stdout!.on('data', on);
