@@ -6,7 +6,7 @@
  * lock so that several servers starting at once migrate once; a database from a newer build is refused untouched.
  */
 import { createRequire } from 'node:module';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { StoreVersionError } from '../store/store';
 import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
 
@@ -120,12 +120,25 @@ export class PgCentralStore implements CentralStore {
     return this.width;
   }
 
+  /** Runs fn in one transaction on connection c, then releases c: COMMIT when fn returns, ROLLBACK when it throws. */
+  private async transaction(c: PoolClient, fn: () => Promise<void>): Promise<void> {
+    try {
+      await c.query('BEGIN');
+      await fn();
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
   async open(): Promise<void> {
     const c = await this.pool.connect().catch((e: Error) => {
       throw new Error(`cannot reach the central database ${redactUrl(this.opts.url)}: ${e.message}`);
     });
-    try {
-      await c.query('BEGIN');
+    await this.transaction(c, async () => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (feature, version))`);
@@ -140,13 +153,7 @@ export class PgCentralStore implements CentralStore {
         await c.query(m.sql(this.width));
         await c.query('INSERT INTO schema_migrations (feature, version, name, applied_at) VALUES ($1, $2, $3, $4)', ['central', m.version, m.name, new Date().toISOString()]);
       }
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
     const meta = await this.pool.query<{ value: string }>("SELECT value FROM central_meta WHERE key = 'partition_width'");
     this.width = meta.rows[0]?.value === 'week' ? 'week' : 'day';
     await this.loadPartitions();
@@ -248,8 +255,7 @@ export class PgCentralStore implements CentralStore {
     if (!samples.length && !latest.length) return;
     if (samples.length) await this.ensure(samples.map((s) => partitionStart(s.ts, this.width)));
     const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await this.transaction(c, async () => {
       for (let i = 0; i < samples.length; i += CHUNK) {
         const part = samples.slice(i, i + CHUNK);
         await c.query(
@@ -268,13 +274,7 @@ export class PgCentralStore implements CentralStore {
           [part.map((l) => l.metric_id), part.map((l) => l.ts), part.map((l) => l.num), part.map((l) => l.text)],
         );
       }
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   async sites() {
