@@ -16,6 +16,7 @@ import type { Outbox, StoredNodeValue, StoredPointValue } from './outbox';
 import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
 import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { Quality } from '../values/bus';
+import type { EdgeState, EdgeStatus } from '../../shared/sparkplug';
 
 export interface DeviceCommand {
   node: NodeConfig;
@@ -35,24 +36,7 @@ export interface EdgeDeps {
   command: (c: DeviceCommand, m: UMetric) => Promise<void> | void;
 }
 
-export type EdgeState = 'connecting' | 'online' | 'waiting_for_host' | 'offline' | 'stopped';
-
-export interface EdgeStatus {
-  id: number;
-  name: string;
-  state: EdgeState;
-  broker_url: string;
-  group_id: string;
-  edge_node_id: string;
-  bd_seq: number | null;
-  seq: number;
-  devices: number;
-  metrics: number;
-  last_birth: string | null;
-  last_error: string | null;
-  published: { messages: number; values: number; historical_values: number };
-  outbox: { messages: number; values: number; bytes: number; oldest: string | null; dropped: number };
-}
+export type { EdgeState, EdgeStatus } from '../../shared/sparkplug';
 
 const NODE_METRICS: [string, TypeStr][] = [
   ['Node Control/Rebirth', 'Boolean'],

@@ -5,18 +5,8 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../app/api';
 import { canConfigure } from '../../app/session';
+import type { EdgeStatus as NodeStatus } from '../../../../shared/sparkplug';
 
-interface NodeStatus {
-  state: string;
-  bd_seq: number | null;
-  seq: number;
-  devices: number;
-  metrics: number;
-  last_birth: string | null;
-  last_error: string | null;
-  published: { messages: number; values: number; historical_values: number };
-  outbox: { messages: number; values: number; bytes: number; oldest: string | null; dropped: number };
-}
 
 const STATE_LABEL: Record<string, string> = {
   online: 'Online',
