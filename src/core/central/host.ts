@@ -113,6 +113,8 @@ export class SparkplugHost {
     const c = this.config;
     try {
       await client.subscribeAsync([stateTopic(c.host_id), ...groupIds(c.group_ids).map(groupFilter)], { qos: 1 });
+      // a stop that came while subscribing has published the death: a birth now would outlive it
+      if (this.stopped) return;
       await client.publishAsync(stateTopic(c.host_id), statePayload(true, this.sessionTs), { qos: 1, retain: true });
       this.connected = true;
       this.lastError = null;
