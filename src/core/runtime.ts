@@ -195,7 +195,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       // only data sources that talk to a device can be offline (simulation, virtual and manual ones cannot)
       const devices = DEVICE_PROTOCOLS.map(() => '?').join(', ');
       const ds = ctx.store.db
-        .prepare(`SELECT SUM(status = 'online') AS online, SUM(status != 'online' OR status IS NULL) AS offline FROM data_sources WHERE protocol IN (${devices})`)
+        .prepare(`SELECT SUM(status = 'online') AS online, SUM(status = 'offline' OR status IS NULL) AS offline FROM data_sources WHERE protocol IN (${devices})`)
         .get(...DEVICE_PROTOCOLS) as {
         online: number | null;
         offline: number | null;

@@ -34,10 +34,13 @@ export interface PointConfig {
   address: Record<string, unknown>;
 }
 
+/** 'connecting' until the first scan of a (re)started data source succeeds or fails: neither online nor offline yet */
+export type DataSourceStatus = 'connecting' | 'online' | 'offline';
+
 export interface AcquisitionSinks {
   /** called once per completed scan of a data source (and per virtual point evaluation) */
   values(batch: PointValue[]): void;
-  dataSourceStatus(id: number, status: 'online' | 'offline', lastSeen: number | null): void;
+  dataSourceStatus(id: number, status: DataSourceStatus, lastSeen: number | null): void;
 }
 
 export interface ReadNowResult {
@@ -58,7 +61,7 @@ export interface WriteOutcome {
 export interface DataSourceDiagnostics {
   data_source_id: number;
   protocol: string;
-  status: 'online' | 'offline';
+  status: DataSourceStatus;
   last_request?: string;
   last_response?: string;
   last_error?: string;

@@ -7,6 +7,7 @@ import type {
   AcquisitionSinks,
   DataSourceConfig,
   DataSourceDiagnostics,
+  DataSourceStatus,
   PointConfig,
   PointValue,
   Quality,
@@ -75,7 +76,7 @@ class SourceRunner {
   private failures = 0;
   lastScanMs: number | null = null;
   lastSeen: number | null = null;
-  status: 'online' | 'offline' = 'offline';
+  status: DataSourceStatus = 'offline';
   lastError: string | undefined;
 
   constructor(
@@ -112,6 +113,8 @@ class SourceRunner {
       return;
     }
     this.driver.plan(this.points);
+    // not offline before its first attempt: a slow first connect (a protocol library loading, a loaded machine) raises no alarm
+    this.setStatus('connecting');
     this.schedule(0);
   }
 
@@ -180,7 +183,7 @@ class SourceRunner {
     this.fail(reason);
   }
 
-  private setStatus(status: 'online' | 'offline'): void {
+  private setStatus(status: DataSourceStatus): void {
     this.status = status;
     this.engine.sinks.dataSourceStatus(this.cfg.id, status, this.lastSeen);
   }

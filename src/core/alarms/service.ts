@@ -420,8 +420,14 @@ export class AlarmService {
         this.tracked.set(key, t);
       }
       t.cfg.onDelayMs = delay;
-      this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
       const was = this.dataSourceOnline.get(ds.id);
+      if (ds.status === 'connecting') {
+        // a (re)started source before its first scan: not offline yet; an alarm already active stays as it is
+        if (!t.state.active) this.feed(t, null, 'good', now);
+        online.set(ds.id, was ?? true);
+        continue;
+      }
+      this.feed(t, null, isOnline ? 'good' : 'comm_fail', now);
       if (!isOnline) {
         this.onlineSince.delete(ds.id);
         if (was !== false) this.suppressPointComm(ds.id, now);

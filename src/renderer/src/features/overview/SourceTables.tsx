@@ -50,7 +50,7 @@ export function SourceTables({ sources }: { sources: DataSource[] }) {
               <tr key={d.id} className={d.id === current ? 'selected' : undefined} onClick={() => setSelected(d.id)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setSelected(d.id)}>
                 <td>{d.name}</td>
                 <td>{d.protocol}</td>
-                <td className={!device || d.status === 'online' ? '' : 'abnormal'}>{!device ? '-' : d.status === 'online' ? 'online' : '✕ offline'}</td>
+                <td className={!device || d.status !== 'offline' ? '' : 'abnormal'}>{!device ? '-' : d.status === 'online' ? 'online' : d.status === 'connecting' ? 'connecting…' : '✕ offline'}</td>
                 <td>{d.last_seen_datetime ?? '-'}</td>
               </tr>
             );
