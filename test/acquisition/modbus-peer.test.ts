@@ -27,6 +27,8 @@ const slave = (): PymodbusConfig['slaves'] => ({
 interface Diagnostics {
   status: string;
   requests_per_scan: number;
+  requests_total: number;
+  responses_total: number;
   errors: Record<string, number>;
   last_response?: string;
 }
@@ -77,11 +79,20 @@ describe('Modbus TCP against pymodbus', { timeout: 180_000 }, () => {
       return x.requests_per_scan < 9 && x;
     }, 'a planned scan', 30_000, 100);
     // the split is remembered: two scans later the plan is the same, not the whole block retried
+    const before = await diagnostics();
     for (let scans = 0; scans < 2; scans++) {
       const t = (await server.latest(id.Temperature)).utc_date_time;
       await server.waitLatest(id.Temperature, (l) => l.utc_date_time !== t, 'the next scan');
     }
-    expect((await diagnostics()).requests_per_scan).toBe(d.requests_per_scan);
+    const after = await diagnostics();
+    expect(after.requests_per_scan).toBe(d.requests_per_scan);
+    // wire counters: two scans sent at least their planned requests, and every request sent was answered or
+    // counted as an error (exception, timeout), but for the one that may be on the wire at this moment
+    expect(after.requests_total - before.requests_total).toBeGreaterThanOrEqual(2 * d.requests_per_scan);
+    expect(after.responses_total - before.responses_total).toBeGreaterThan(0);
+    const unanswered = (x: Diagnostics) => x.requests_total - x.responses_total - Object.entries(x.errors).reduce((n, [kind, k]) => (kind === 'decode' ? n : n + k), 0);
+    expect([0, 1]).toContain(unanswered(before));
+    expect([0, 1]).toContain(unanswered(after));
     expect(d.last_response).toMatch(/^[0-9a-f]{2}( [0-9a-f]{2})*$/);
   });
 

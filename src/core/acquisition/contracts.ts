@@ -68,6 +68,9 @@ export interface DataSourceDiagnostics {
   errors: Record<string, number>;
   rtt_ms: { last: number | null; p50: number | null; p95: number | null };
   requests_per_scan: number;
+  /** requests sent and answers received since the data source started */
+  requests_total: number;
+  responses_total: number;
   scan_duration_ms: number | null;
   points: number;
 }

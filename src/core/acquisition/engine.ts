@@ -474,6 +474,8 @@ class Engine implements AcquisitionService {
       errors: { ...(s?.errors ?? {}) },
       rtt_ms: s?.rtt() ?? { last: null, p50: null, p95: null },
       requests_per_scan: s?.requestsInLastScan ?? 0,
+      requests_total: s?.requestsTotal ?? 0,
+      responses_total: s?.responsesTotal ?? 0,
       scan_duration_ms: r.lastScanMs === null ? null : Math.round(r.lastScanMs * 100) / 100,
       points: r.points.length,
     };

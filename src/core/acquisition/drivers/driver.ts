@@ -26,12 +26,17 @@ export class DriverStats {
   readonly errors: Record<string, number> = {};
   private readonly rtts: number[] = [];
   requestsInLastScan = 0;
+  /** requests sent and answers received since the data source started (wire counters: a read that was never sent or never answered shows as a gap between the two, or against requests per scan times the scans due) */
+  requestsTotal = 0;
+  responsesTotal = 0;
 
   request(hex: string): void {
     this.lastRequest = hex;
+    this.requestsTotal++;
   }
   response(hex: string, rttMs: number): void {
     this.lastResponse = hex;
+    this.responsesTotal++;
     this.rtts.push(rttMs);
     if (this.rtts.length > 200) this.rtts.shift();
   }
