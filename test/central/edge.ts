@@ -70,8 +70,16 @@ export class TestEdge {
   }
 
   /** values by alias; `seq` forces a sequence number (a gap) */
-  data(device: string | null, values: { alias: number; type: EdgeMetric['type']; value: number | boolean | string; timestamp?: number; historical?: boolean }[], seq?: number): Promise<void> {
-    const metrics: UMetric[] = values.map((v) => ({ alias: v.alias, type: v.type, value: v.value, timestamp: v.timestamp ?? Date.now(), ...(v.historical ? { isHistorical: true } : {}) }));
+  data(device: string | null, values: { alias: number; type: EdgeMetric['type']; value: number | boolean | string; timestamp?: number; historical?: boolean; quality?: number }[], seq?: number): Promise<void> {
+    const metrics: UMetric[] = values.map((v) => ({
+      alias: v.alias,
+      type: v.type,
+      value: v.value,
+      timestamp: v.timestamp ?? Date.now(),
+      ...(v.historical ? { isHistorical: true } : {}),
+      // the Sparkplug Quality property (192 good, 500 stale, 0 bad), as Ignition and Switchyard's edge send it
+      ...(v.quality !== undefined ? { properties: { Quality: { type: 'Int32', value: v.quality } } } : {}),
+    }));
     if (seq !== undefined) this.seq = (seq + 1) % 256;
     return this.send(device ? this.topic('DDATA', device) : this.topic('NDATA'), metrics, seq ?? this.nextSeq());
   }

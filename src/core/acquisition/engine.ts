@@ -109,7 +109,8 @@ class SourceRunner {
     this.stopped = false;
     this.driver = this.makeDriver();
     if (!this.driver) {
-      if (this.cfg.protocol !== 'virtual' && this.cfg.protocol !== 'manual') this.engine.log(`${this.cfg.name}: protocol ${this.cfg.protocol} has no driver; its points stay unread`);
+      // sparkplug: a remote site's points are fed by the central server's Sparkplug host (central/remote.ts)
+      if (this.cfg.protocol !== 'virtual' && this.cfg.protocol !== 'manual' && this.cfg.protocol !== 'sparkplug') this.engine.log(`${this.cfg.name}: protocol ${this.cfg.protocol} has no driver; its points stay unread`);
       return;
     }
     this.driver.plan(this.points);

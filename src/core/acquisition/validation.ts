@@ -55,6 +55,12 @@ export function validateConnection(protocol: string, connection: unknown): strin
     case 'virtual':
     case 'manual':
       return null;
+    case 'sparkplug':
+      // made by the central server's Sparkplug host for each edge site (central/remote.ts)
+      if (!isInt(c.host_config_id, 1, Number.MAX_SAFE_INTEGER)) return 'connection.host_config_id must be the id of a Sparkplug host';
+      if (!isText(c.group_id)) return 'connection.group_id must be the Sparkplug group id';
+      if (!isText(c.edge_node_id)) return 'connection.edge_node_id must be the Sparkplug edge node id';
+      return null;
     default:
       return `protocol ${protocol} is not supported`;
   }
@@ -111,6 +117,10 @@ export function validateAddress(protocol: string, address: unknown, isVirtual: b
       return null;
     case 'virtual':
       return 'points of a virtual data source must have is_virtual true';
+    case 'sparkplug':
+      if (!isText(a.metric)) return 'address.metric must be the Sparkplug metric name';
+      if (a.device !== undefined && typeof a.device !== 'string') return 'address.device must be the Sparkplug device id (empty for the edge node\'s own metrics)';
+      return null;
     default:
       return null;
   }

@@ -56,6 +56,12 @@ export interface AlarmServiceOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Alarms of these sources are raised, cleared and acknowledged elsewhere and only mirrored here (`site`: an edge
+ * site's alarm at the central server, central/remote-alarms.ts); operators here cannot acknowledge them.
+ */
+export const MIRRORED_SOURCES: ReadonlySet<string> = new Set(['site']);
+
 export interface ExternalAlarm {
   source: string;
   sourceId: number;
@@ -521,6 +527,10 @@ export class AlarmService {
 
   acknowledge(id: number, user: { id: number | null; name: string }, comment: string | null = null): Record<string, unknown> {
     const at = this.now();
+    const mirrored = this.byId.get(id);
+    if (mirrored && MIRRORED_SOURCES.has(mirrored.source)) {
+      throw new AlarmTransitionError('API.ALARM_ACKNOWLEDGED_ELSEWHERE', `alarm ${id} (${mirrored.name}) is an edge site's alarm: it is acknowledged at that site, and shows acknowledged here when it is`);
+    }
     return this.operatorAction(id, user, 'alarm.ack', (row) => acknowledge(rowState(row), at, user.name, comment), comment ? { comment } : undefined);
   }
 
@@ -534,10 +544,23 @@ export class AlarmService {
         skipped.push({ id, reason: 'already acknowledged' });
         continue;
       }
+      if (MIRRORED_SOURCES.has(this.byId.get(id)!.source)) {
+        skipped.push({ id, reason: 'acknowledged at its edge site' });
+        continue;
+      }
       this.acknowledge(id, user, comment);
       acknowledged.push(id);
     }
     return { acknowledged, skipped };
+  }
+
+  /** A mirrored alarm acknowledged where it is raised (an edge site): recorded here with who did it there. */
+  acknowledgeMirrored(source: string, sourceId: number, condition: string, userName: string, comment: string | null, at = this.now()): void {
+    const row = this.rows.get(alarmKey(source, sourceId, condition));
+    if (!row || row.acked === 1) return;
+    const step = acknowledge(rowState(row), at, userName, comment);
+    this.opts.store.tx(() => this.commit(row, step, null));
+    this.flush();
   }
 
   shelve(id: number, user: { id: number | null; name: string }, minutes: number, reason: string): Record<string, unknown> {

@@ -19,6 +19,8 @@ export function alarmSubject(a: AlarmRef): { entity: string; id: number } | null
   const id = typeof a.source_id === 'number' ? a.source_id : null;
   if (a.source === 'point' && id !== null) return { entity: 'points', id };
   if (a.source === 'datasource' && id !== null) return { entity: 'datasources', id };
+  // an edge site's alarm mirrored at the central server (central/remote-alarms.ts) belongs to the site's data source
+  if (a.source === 'site' && id !== null) return { entity: 'datasources', id };
   if (a.source === 'rule' && typeof a.condition === 'string') {
     const [code, object] = a.condition.split(':');
     const entity = checkByCode.get(code)?.subject;

@@ -5,6 +5,9 @@
 import type { Feature } from '../feature';
 import { sparkplughosts } from './entities';
 import { PgCentralStore } from './pg';
+import type { AlarmService } from '../alarms/service';
+import { RemotePoints } from './remote';
+import { EdgeAlarmMirror } from './remote-alarms';
 import { registerCentralRoutes } from './routes';
 import { CentralService } from './service';
 import { centralSqliteMigrations, sqliteCentralStore } from './storage';
@@ -19,11 +22,15 @@ export const centralFeature: Feature = {
     const central = new CentralService(store, ctx.store, ctx.log);
     ctx.services.set('central', central);
     registerCentralRoutes(ctx.app, ctx, central);
+    // every screen shows remote sites: their metrics are points, their alarms alarms (remote.ts, remote-alarms.ts)
+    const remote = new RemotePoints(ctx, new EdgeAlarmMirror(() => ctx.services.get('alarms') as AlarmService | undefined, ctx.log));
+    central.observer = remote.take;
     let unwatch: (() => void) | null = null;
     return [
       {
         name: 'central',
         async start() {
+          remote.start();
           await central.start();
           unwatch = ctx.registry.onChange((entity, _op, id) => {
             if (entity === 'sparkplughosts') void central.reload(id);
@@ -32,6 +39,7 @@ export const centralFeature: Feature = {
         async stop() {
           unwatch?.();
           await central.stop();
+          remote.stop();
         },
       },
     ];

@@ -10,7 +10,10 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { groupIds } from './entities';
 import { Sessions, type NodeSession } from './sessions';
 import type { CentralSample, CentralStore, LatestValue, SiteHealth } from './storage';
-import { decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayload, stateTopic } from './wire';
+import { decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayload, stateTopic, type Payload, type SparkplugTopic } from './wire';
+
+/** Told every message the host has taken (after its session is updated): remote points, edge alarms (remote.ts) */
+export type HostObserver = (hostConfigId: number, t: SparkplugTopic, p: Payload, session: NodeSession) => void;
 
 export const FLUSH_MS = 250;
 const FLUSH_ROWS = 20_000;
@@ -64,6 +67,7 @@ export class SparkplugHost {
   private stopped = false;
   dropped = 0;
   written = 0;
+  observer: HostObserver | null = null;
 
   constructor(
     readonly config: HostConfig,
@@ -143,6 +147,11 @@ export class SparkplugHost {
     }
     const { session, outcome } = await this.sessions.take(t, p);
     if (outcome.note) this.log(`sparkplug host ${this.config.name}: ${outcome.note}`);
+    try {
+      this.observer?.(this.config.id, t, p, session);
+    } catch (e) {
+      this.log(`sparkplug host ${this.config.name}: ${t.type} from ${t.group}/${t.node}: ${(e as Error).message}`);
+    }
     for (const s of outcome.samples) this.pending.push(s);
     this.remember(outcome.samples);
     if (outcome.device) await this.store.saveDevice(session.siteId, outcome.device);

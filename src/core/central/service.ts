@@ -5,7 +5,7 @@
  * the store (latest values are written every few seconds, counters with the batches), so it wins when present.
  */
 import type { Store } from '../store/store';
-import { SparkplugHost, type HostConfig, type HostStatus } from './host';
+import { SparkplugHost, type HostConfig, type HostObserver, type HostStatus } from './host';
 import type { PgCentralStore } from './pg';
 import type { CentralStore, HistoryRow, MetricRow, SiteRow } from './storage';
 
@@ -17,6 +17,8 @@ export class CentralService {
   private aheadTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
   private running = false;
+  /** told every message of every host (remote points and alarms, remote.ts) */
+  observer: HostObserver | null = null;
 
   constructor(
     readonly store: CentralStore,
@@ -38,6 +40,7 @@ export class CentralService {
 
   private async startHost(c: HostConfig): Promise<void> {
     const host = new SparkplugHost(c, this.store, this.log);
+    host.observer = this.observer;
     this.hosts.set(c.id, host);
     try {
       await host.start();

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import type { Quality } from '../../shared/live';
 
 export const NAMESPACE = 'spBv1.0';
 type Codec = ReturnType<typeof import('sparkplug-payload').get> & object;
@@ -58,6 +59,8 @@ export interface Metric {
   historical: boolean;
   isNull: boolean;
   unit: string | null;
+  /** the Quality property (and Switchyard's own `Switchyard Quality`); null when absent (good to a host) */
+  quality: Quality | null;
 }
 
 export interface Payload {
@@ -90,6 +93,19 @@ function unitOf(m: UMetric): string | null {
   return null;
 }
 
+const QUALITIES = new Set<string>(['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual']);
+
+/** Sparkplug's Quality property (OPC codes: 192 good, 0 bad, 500 stale; below 64 bad, 64-191 uncertain), refined by `Switchyard Quality` */
+function qualityOf(m: UMetric): Quality | null {
+  const props = m.properties ?? {};
+  const own = props['Switchyard Quality']?.value;
+  if (typeof own === 'string' && QUALITIES.has(own)) return own as Quality;
+  const code = toNum(props.Quality?.value);
+  if (code === null) return null;
+  if (code === 500) return 'stale';
+  return code >= 192 ? 'good' : code >= 64 ? 'stale' : 'bad';
+}
+
 /** Decodes a Sparkplug B payload; throws on bytes that are not one. */
 export function decode(bytes: Uint8Array): Payload {
   const p: UPayload = codec().decodePayload(bytes);
@@ -106,6 +122,7 @@ export function decode(bytes: Uint8Array): Payload {
       historical: m.isHistorical === true,
       isNull: m.isNull === true || (num === null && text === null),
       unit: unitOf(m),
+      quality: qualityOf(m),
     };
   });
   return { timestamp, seq: toNum(p.seq), metrics };

@@ -6,8 +6,11 @@ import { validateAddress, validateConnection } from '../../acquisition/validatio
 import { bool, description, name, num, ref } from './fields';
 import { parseStateLabels } from '../../../shared/states';
 
-/** `manual`: points entered by hand (PUT /api/points/{id}/write), quality manual; `virtual`: computed points only */
-export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual', 'manual'] as const;
+/**
+ * `manual`: points entered by hand (PUT /api/points/{id}/write), quality manual; `virtual`: computed points only;
+ * `sparkplug`: a remote edge site seen by the central server's Sparkplug host (central/remote.ts), its points fed by it
+ */
+export const PROTOCOLS = ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt', 'simulation', 'virtual', 'manual', 'sparkplug'] as const;
 
 const parse = (v: unknown) => {
   try {
