@@ -1,17 +1,28 @@
 /**
- * The acquisition hot path: 10,000 Modbus float32 points read from a loopback pymodbus slave on a 1 s scan.
- * Prints requests per scan (against one request per point), scan time, the CPU time the engine spends per scan
- * as a fraction of one core, values per second and RSS. Goal: 10,000 points on a 1 s scan under a third of a core.
+ * The acquisition hot path at 10,000 Modbus points on a 1 s scan, against pymodbus peers on loopback.
+ * 1. The engine alone, in this process: 10,000 float32 points, requests per scan (against one request per point),
+ *    scan time, the engine's CPU per scan as a fraction of one core, values per second, RSS.
+ * 2. Side by side with Node-RED (bench/acquisition/side-by-side.ts): Switchyard as it ships (the built server in a
+ *    child process) and Node-RED + node-red-contrib-modbus polling the same registers of the same peers at the same
+ *    time; CPU %, RSS median and max, reads completed against reads due, and the ratios. Node-RED is installed
+ *    outside the project by `npx tsx bench/nodered/setup.ts`; without it Switchyard is measured alone.
+ * Options (also `npm run bench -- acquisition --minutes 5`): --minutes N (2), --warmup S (15), --peers N (4),
+ * --points N (10000), --float32, --no-history, --no-engine (skip part 1); or ACQ_MINUTES, ACQ_PEERS, ...
+ * Goal: 10,000 points on a 1 s scan under a third of a core; memory at most Node-RED's.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAcquisitionService, type PointConfig, type PointValue } from '../src/core/acquisition/contracts';
 import { startPymodbus } from '../test/peers/peers';
 import { freePort } from '../test/support/process';
+import { sideBySide, sideBySideOptions } from './acquisition/side-by-side';
 
 const POINTS = 10_000;
 const SCANS = 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function run(): Promise<void> {
+/** The acquisition engine alone, in this process (no server, no history): CPU per scan and requests per scan. */
+async function engineAlone(): Promise<void> {
   const port = await freePort();
   const peer = await startPymodbus({ port, slaves: { '1': {} }, sequential_hr: POINTS * 2 });
   const points: PointConfig[] = Array.from({ length: POINTS }, (_, i) => ({
@@ -65,4 +76,20 @@ export async function run(): Promise<void> {
     await engine.stop();
     await peer.stop();
   }
+}
+
+export async function run(): Promise<void> {
+  const options = sideBySideOptions();
+  if (!process.argv.includes('--no-engine')) await engineAlone();
+  await sideBySide(options);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -1,13 +1,15 @@
 /**
  * Runs every benchmark under bench/ (files named *.bench.ts exporting run()) and prints their figures.
- * `npm run bench` runs all; `npm run bench -- historian live` runs the ones whose names match.
+ * `npm run bench` runs all; `npm run bench -- historian live` runs the ones whose names match. Options for the
+ * benchmarks themselves (`--minutes 5`, `--no-history`) are left to them (they read process.argv), not taken as names.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const filters = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !args[i - 1].includes('=') && /^[\d.]+$/.test(a)));
 const files = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
