@@ -66,6 +66,17 @@ function qualityByLimits(p: { low_limit: number | null; high_limit: number | nul
 
 const SEVERITY: Record<Quality, number> = { good: 0, manual: 0, out_of_range: 0, stale: 1, bad: 2, comm_fail: 3 };
 
+/**
+ * The next scan's delay at a fixed rate: one interval after the scan that just ran was due (not after it started),
+ * so a timer that fired late (a busy event loop, a loaded machine) does not push every later scan back with it.
+ * `due` null: a scan that overran its slot is followed at once and the rate restarts from there, with no burst of
+ * catch-up scans. Times in ms on one clock (performance.now()).
+ */
+export function nextScan(due: number, now: number, interval: number): { delay: number; due: number | null } {
+  const next = due + interval;
+  return next > now ? { delay: next - now, due: next } : { delay: 0, due: null };
+}
+
 class SourceRunner {
   driver: Driver | null = null;
   points: PointConfig[] = [];
@@ -75,6 +86,8 @@ class SourceRunner {
   private stopped = true;
   private failures = 0;
   lastScanMs: number | null = null;
+  /** when the scheduled scan is due (performance.now()); null: when it starts (the first, after a failure or an overrun) */
+  private due: number | null = null;
   lastSeen: number | null = null;
   status: DataSourceStatus = 'offline';
   lastError: string | undefined;
@@ -124,8 +137,9 @@ class SourceRunner {
     this.driver?.plan(points);
   }
 
-  private schedule(ms: number): void {
+  private schedule(ms: number, due: number | null = null): void {
     if (this.stopped) return;
+    this.due = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.scanning = this.scan().finally(() => {
@@ -138,6 +152,7 @@ class SourceRunner {
     const driver = this.driver;
     if (!driver || this.stopped) return;
     const t0 = performance.now();
+    const due = this.due ?? t0;
     try {
       if (!this.connected) {
         await driver.connect();
@@ -153,8 +168,10 @@ class SourceRunner {
       this.lastSeen = Date.now();
       this.setStatus('online');
       this.deliver(readings);
-      this.lastScanMs = performance.now() - t0;
-      this.schedule(Math.max(0, this.interval - this.lastScanMs));
+      const now = performance.now();
+      this.lastScanMs = now - t0;
+      const next = nextScan(due, now, this.interval);
+      this.schedule(next.delay, next.due);
     } catch (e) {
       if (this.stopped || driver !== this.driver) return;
       this.lastScanMs = performance.now() - t0;
