@@ -7,6 +7,7 @@ import { applyAlarmBlink, selectUnacknowledgedPointIds, useAlarmStore } from '..
 import { api } from '../app/api';
 import { live, useLive } from '../live/liveStore';
 import { Faceplate } from '../ui/Faceplate';
+import { pointLabel, remoteSites, type NamedPoint } from '../ui/sites';
 import { DiagramBinder } from './bindings';
 import { sanitizeSvg } from './sanitize';
 
@@ -66,11 +67,10 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     });
     let alive = true;
     const symbols = makeSymbolsFocusable(el);
-    void api
-      .get<{ id: number; name: string }[]>('/points')
-      .then((points) => {
+    void Promise.all([api.get<({ id: number } & NamedPoint)[]>('/points'), remoteSites()])
+      .then(([points, sites]) => {
         if (!alive) return;
-        const names = new Map(points.map((p) => [p.id, p.name]));
+        const names = new Map(points.map((p) => [p.id, pointLabel(p, sites)]));
         for (const s of symbols) nameSymbol(s, names.get(Number(s.getAttribute('data-point'))));
       })
       .catch(() => undefined);

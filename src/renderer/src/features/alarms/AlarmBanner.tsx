@@ -7,7 +7,7 @@ import { api } from '../../app/api';
 import { canOperate } from '../../app/session';
 import { chime } from './sound';
 import { retainAlarmPolling, useAlarmStore } from './store';
-import { PRIORITY_GLYPH, type Alarm } from './types';
+import { isEdgeAlarm, PRIORITY_GLYPH, type Alarm } from './types';
 import './alarms.css';
 
 const CUE_EVERY_MS = 4000;
@@ -63,7 +63,8 @@ export function AlarmBanner({ onOpen }: { onOpen?: () => void }) {
         <span className="sy-alarm-newest" data-testid="alarm-newest">
           <span className="sy-alarm-time">{newest.activated_datetime ? new Date(newest.activated_datetime).toLocaleTimeString() : ''}</span> {newest.name}
           {newest.message ? ` — ${newest.message}` : ''}
-          {canOperate() ? (
+          {/* an edge site's alarm is acknowledged at the site (central/remote-alarms.ts) */}
+          {canOperate() && !isEdgeAlarm(newest) ? (
             <button type="button" disabled={busy} onClick={() => void ack(newest)} aria-label={`Acknowledge ${newest.name}`}>
               Ack
             </button>

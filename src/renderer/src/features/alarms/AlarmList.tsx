@@ -8,7 +8,7 @@ import { canOperate } from '../../app/session';
 import { Dialog } from '../../ui/Dialog';
 import { useAlarmStore } from './store';
 import { filterAlarms, sortAlarms, type SortKey, type StateFilter } from './logic';
-import { PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, type Alarm, type AlarmEvent } from './types';
+import { isEdgeAlarm, PRIORITY_GLYPH, PRIORITY_ORDER, STATE_TEXT, type Alarm, type AlarmEvent } from './types';
 
 export const MAX_ROWS = 500;
 
@@ -30,7 +30,7 @@ export function AlarmList() {
   const matching = useMemo(() => sortAlarms(filterAlarms([...byId.values()], state, priority, text), sort.key, sort.desc), [byId, state, priority, text, sort]);
   // in a flood the list stays usable: the first rows in the chosen order, and a note to narrow the filter
   const rows = matching.length > MAX_ROWS ? matching.slice(0, MAX_ROWS) : matching;
-  const visibleSelected = rows.filter((a) => selected.has(a.id) && !a.acknowledged).map((a) => a.id);
+  const visibleSelected = rows.filter((a) => selected.has(a.id) && !a.acknowledged && !isEdgeAlarm(a)).map((a) => a.id);
 
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -154,7 +154,14 @@ export function AlarmList() {
                 </span>
               </td>
               <td>{fmt(a.activated_datetime ?? a.last_change_datetime)}</td>
-              <td>{a.name}</td>
+              <td>
+                {a.name}
+                {isEdgeAlarm(a) ? (
+                  <div className="sy-edge-alarm" title="Raised at an edge site and acknowledged there: Sparkplug gives the central server no way to acknowledge it">
+                    Edge site alarm: acknowledged at the site
+                  </div>
+                ) : null}
+              </td>
               <td>
                 {a.message}
                 {a.shelved ? <div>Shelved by {a.shelved_by} until {fmt(a.shelved_until)}: {a.shelved_reason}</div> : null}
@@ -163,7 +170,7 @@ export function AlarmList() {
               <td>{a.value ?? ''}</td>
               <td title={a.state}>{STATE_TEXT[a.state] ?? a.state}</td>
               <td>
-                {operate && !a.acknowledged && !a.out_of_service ? (
+                {operate && !a.acknowledged && !a.out_of_service && !isEdgeAlarm(a) ? (
                   <button type="button" onClick={() => setDialog({ kind: 'ack', ids: [a.id] })}>
                     Acknowledge
                   </button>

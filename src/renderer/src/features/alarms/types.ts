@@ -65,3 +65,6 @@ export const STATE_TEXT: Record<AlarmStateName, string> = {
 
 /** Priority glyphs: shape as well as colour (ISA-101: never colour alone). */
 export const PRIORITY_GLYPH: Record<Priority, string> = { CRITICAL: '◆', HIGH: '▲', MEDIUM: '■', LOW: '●' };
+
+/** an edge site's alarm mirrored at the central server: raised and acknowledged at the site, read-only here */
+export const isEdgeAlarm = (a: Pick<Alarm, 'source'>): boolean => a.source === 'site';

@@ -1,6 +1,7 @@
 /** A form generated from an entity's field metadata; the API's validation message shows at its field. */
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../app/api';
+import { pointLabel, remoteSites, type NamedPoint } from '../../ui/sites';
 import { type EntityMeta, type FieldMeta, FormError, type FormValues, toBody, toFormValues } from './meta';
 
 function RefSelect({ field, value, onChange, metaOf }: { field: FieldMeta; value: string; onChange: (v: string) => void; metaOf: (key: string) => EntityMeta | undefined }) {
@@ -8,7 +9,16 @@ function RefSelect({ field, value, onChange, metaOf }: { field: FieldMeta; value
   useEffect(() => {
     const target = metaOf(field.ref!);
     if (!target?.path) return;
-    void api.get<Record<string, unknown>[]>(`/${target.path}`).then((rows) => setOptions(rows.map((r) => ({ id: Number(r.id), name: String(r[target.nameField ?? 'name'] ?? `#${String(r.id)}`) }))));
+    // binding a point: a remote site's point reads `site / device / metric` (ui/sites.ts)
+    const sites = field.ref === 'points' ? remoteSites() : Promise.resolve(new Map<number, string>());
+    void Promise.all([api.get<Record<string, unknown>[]>(`/${target.path}`), sites]).then(([rows, remote]) =>
+      setOptions(
+        rows.map((r) => {
+          const name = String(r[target.nameField ?? 'name'] ?? `#${String(r.id)}`);
+          return { id: Number(r.id), name: remote.size ? pointLabel({ ...(r as Omit<NamedPoint, 'name'>), name }, remote) : name };
+        }),
+      ),
+    );
   }, [field.ref, metaOf]);
   return (
     <select id={`f-${field.name}`} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={undefined}>

@@ -2,9 +2,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../app/api';
 import { download, loadPen } from '../../ui/data';
+import { pointLabel, remoteSites, type NamedPoint } from '../../ui/sites';
 import { type Pen, plotWidth, TrendChart, trendCsv } from '../../ui/TrendChart';
 
-interface Point {
+interface Point extends NamedPoint {
   id: number;
   name: string;
   units: string;
@@ -34,7 +35,8 @@ export default function TrendsScreen() {
   const main = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    void api.get<Point[]>('/points').then((ps) => setPoints(ps.filter((p) => p.is_trend)));
+    // a remote site's points are named `site / device / metric` (a central server's sites, ui/sites.ts)
+    void Promise.all([api.get<Point[]>('/points'), remoteSites()]).then(([ps, sites]) => setPoints(ps.filter((p) => p.is_trend).map((p) => ({ ...p, name: pointLabel(p, sites) }))));
   }, []);
 
   const chosen = useMemo(() => selected.map((id) => points.find((p) => p.id === id)).filter((p): p is Point => Boolean(p)), [selected, points]);
