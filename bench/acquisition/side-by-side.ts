@@ -6,14 +6,13 @@
  * CPU % of one core (utime + stime from /proc/PID/stat), RSS median and max (sampled each second), and Modbus
  * reads completed against the reads due (dropped or late reads), over the measured minutes after a warm-up.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { startPymodbus, type Peer } from '../../test/peers/peers';
 import { freePort } from '../../test/support/process';
 import { startServer, type ApiServer } from '../../test/support/server';
 import { waitFor } from '../../test/support/wait';
 import { blocksOf, type PeerBlocks } from '../nodered/flow';
-import { startNodeRed, type NodeRedStats, type RunningNodeRed } from '../nodered/nodered';
+import { startNodeRed, type RunningNodeRed } from '../nodered/nodered';
 import { installedNodeRed, noderedDir } from '../nodered/setup';
 import { Sampler } from '../support/proc';
 
@@ -29,9 +28,11 @@ export interface SideBySideOptions {
   /** Switchyard's points trended (historian on) */
   history: boolean;
   intervalS: number;
+  /** Switchyard first, then Node-RED, instead of both at once (the peers then serve one client at a time) */
+  apart: boolean;
 }
 
-/** Options from the command line (`--minutes 2 --peers 4 --float32 --no-history --warmup 15`) or the environment (ACQ_MINUTES, ...). */
+/** Options from the command line (`--minutes 2 --peers 4 --float32 --no-history --apart --warmup 15`) or the environment (ACQ_MINUTES, ...). */
 export function sideBySideOptions(argv = process.argv.slice(2), env = process.env): SideBySideOptions {
   const arg = (name: string): string | undefined => {
     const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -51,6 +52,7 @@ export function sideBySideOptions(argv = process.argv.slice(2), env = process.en
     float32: argv.includes('--float32') || env.ACQ_FLOAT32 === '1',
     history: !(argv.includes('--no-history') || env.ACQ_HISTORY === '0'),
     intervalS: num('interval', 'ACQ_INTERVAL_S', 1),
+    apart: argv.includes('--apart') || env.ACQ_APART === '1',
   };
 }
 
@@ -101,15 +103,80 @@ async function startSwitchyard(o: SideBySideOptions, peers: Peer[], width: 1 | 2
   return { server, sources };
 }
 
-async function switchyardCounters(server: ApiServer, sources: number[]): Promise<{ responses: number; requests: number; planned: number; errors: number; scanMs: number[] }> {
+async function switchyardCounters(server: ApiServer, sources: number[]): Promise<{ responses: number; planned: number; errors: number; scanMs: number[] }> {
   const all = await Promise.all(sources.map(async (ds) => (await server.api<Diagnostics>('GET', `/datasources/${ds}/diagnostics`)).body));
   return {
     responses: all.reduce((n, d) => n + d.responses_total, 0),
-    requests: all.reduce((n, d) => n + d.requests_total, 0),
     planned: all.reduce((n, d) => n + d.requests_per_scan, 0),
     errors: all.reduce((n, d) => n + Object.values(d.errors).reduce((a, b) => a + b, 0), 0),
     scanMs: all.map((d) => d.scan_duration_ms ?? NaN),
   };
+}
+
+/** One of the two measured: its process, and its count of reads completed and failed so far. */
+interface Contender {
+  who: string;
+  pid: number;
+  counters(): Promise<{ done: number; failed: number; failures: Record<string, number> }>;
+  /** a line said after the figures */
+  after?(): Promise<string>;
+}
+
+interface Result {
+  who: string;
+  cpu: number;
+  rss: { median: number; max: number };
+  done: number;
+  failed: number;
+  failures: Record<string, number>;
+  due: number;
+  seconds: number;
+  note: string;
+}
+
+/** Warms up, then measures the contenders over the same minutes: CPU, RSS each second, reads at both ends. */
+async function measure(contenders: Contender[], o: SideBySideOptions, readsPerScan: number): Promise<Result[]> {
+  const samplers = contenders.map((c) => new Sampler(c.pid));
+  try {
+    for (const s of samplers) s.start(1000);
+    await new Promise((r) => setTimeout(r, o.warmupS * 1000));
+    const c0 = await Promise.all(contenders.map((c) => c.counters()));
+    const t0 = performance.now();
+    const minuteMs = 60_000;
+    const endAt = t0 + o.minutes * minuteMs;
+    process.stdout.write(`  per minute   ${contenders.map((c) => `${c.who} CPU, RSS`.padEnd(22)).join(' | ')}  (load average)\n`);
+    for (let m = 1; performance.now() < endAt; m++) {
+      const until = Math.min(endAt, t0 + m * minuteMs);
+      await new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())));
+      const from = t0 + (m - 1) * minuteMs;
+      const cells = samplers.map((s) => `${f1(s.cpuPercent(from, until + 500)).padStart(5)} %, ${f0(s.rss(from, until + 500).median / MB).padStart(4)} MB`.padEnd(22));
+      process.stdout.write(`  minute ${String(m).padStart(2)}    ${cells.join(' | ')}  (${load()})\n`);
+    }
+    const c1 = await Promise.all(contenders.map((c) => c.counters()));
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
+    const due = readsPerScan * (seconds / o.intervalS);
+    const results: Result[] = [];
+    for (const [i, c] of contenders.entries()) {
+      const failures: Record<string, number> = {};
+      for (const [k, n] of Object.entries(c1[i].failures)) if (n - (c0[i].failures[k] ?? 0) > 0) failures[k] = n - (c0[i].failures[k] ?? 0);
+      results.push({
+        who: c.who,
+        cpu: samplers[i].cpuPercent(t0, t1 + 500),
+        rss: samplers[i].rss(t0, t1 + 500),
+        done: c1[i].done - c0[i].done,
+        failed: c1[i].failed - c0[i].failed,
+        failures,
+        due,
+        seconds,
+        note: c.after ? await c.after() : '',
+      });
+    }
+    process.stdout.write(`  measured ${f0(seconds)} s, load average now ${load()}\n`);
+    return results;
+  } finally {
+    for (const s of samplers) s.stop();
+  }
 }
 
 export async function sideBySide(o: SideBySideOptions = sideBySideOptions()): Promise<void> {
@@ -121,7 +188,6 @@ export async function sideBySide(o: SideBySideOptions = sideBySideOptions()): Pr
   const peers: Peer[] = [];
   let sy: { server: ApiServer; sources: number[] } | null = null;
   let nr: RunningNodeRed | null = null;
-  const samplers: Sampler[] = [];
   try {
     for (let p = 0; p < o.peers; p++) {
       const peer = await startPymodbus({ port: await freePort(), slaves: { '1': {} }, sequential_hr: registersPerPeer });
@@ -130,82 +196,79 @@ export async function sideBySide(o: SideBySideOptions = sideBySideOptions()): Pr
     }
     const readsPerScan = blocks.reduce((n, b) => n + b.blocks.length, 0);
     process.stdout.write(
-      `side by side: ${o.points.toLocaleString('en-US')} points (${o.float32 ? 'float32, two registers' : 'one holding register'} each) on ${o.peers} pymodbus peers, ` +
+      `side by side: ${o.points.toLocaleString('en-US')} points (${o.float32 ? 'float32, two registers' : 'one holding register'} each) on ${o.peers} pymodbus peer(s), ` +
         `${readsPerScan} reads of ${blocks[0].blocks[0].length} registers every ${o.intervalS} s; Switchyard history ${o.history ? 'on' : 'off'}; ` +
-        `${o.warmupS} s warm-up, ${o.minutes} min measured; ${os.cpus().length} cores, load average ${load()}\n`,
+        `${o.apart ? 'one after the other' : 'at the same time'}; ${o.warmupS} s warm-up, ${o.minutes} min measured; ${os.cpus().length} cores, load average ${load()}\n`,
     );
-    sy = await startSwitchyard(o, peers, width);
-    const syPid = sy.server.served.child.pid!;
-    samplers.push(new Sampler(syPid));
-    if (install) {
-      nr = await startNodeRed(install, blocks, o.intervalS);
-      samplers.push(new Sampler(nr.pid));
-      process.stdout.write(`  Node-RED ${install.nodeRed}, node-red-contrib-modbus ${install.contribModbus} (${install.modbusLibrary}), from ${install.dir}\n`);
-    } else {
+    if (install) process.stdout.write(`  Node-RED ${install.nodeRed}, node-red-contrib-modbus ${install.contribModbus} (${install.modbusLibrary}), from ${install.dir}\n`);
+    else
       process.stdout.write(
         `  Node-RED is not installed, so Switchyard is measured alone. To compare, install it (outside the project, ~2 min):\n` +
           `    npx tsx bench/nodered/setup.ts      (into ${noderedDir()}; SWITCHYARD_NODERED_DIR=... to choose)\n`,
       );
-    }
-    for (const s of samplers) s.start(1000);
-    await new Promise((r) => setTimeout(r, o.warmupS * 1000));
 
-    const syPlanned = (await switchyardCounters(sy.server, sy.sources)).planned;
-    if (syPlanned !== readsPerScan) process.stdout.write(`  note: Switchyard plans ${syPlanned} reads per scan, Node-RED's flow ${readsPerScan}\n`);
-    const t0 = performance.now();
-    const sy0 = await switchyardCounters(sy.server, sy.sources);
-    const nr0: NodeRedStats | null = nr ? await nr.stats() : null;
-    const minuteMs = 60_000;
-    const endAt = t0 + o.minutes * minuteMs;
-    process.stdout.write(`  per minute   Switchyard CPU, RSS  | Node-RED CPU, RSS   (load average)\n`);
-    for (let m = 1; performance.now() < endAt; m++) {
-      const until = Math.min(endAt, t0 + m * minuteMs);
-      await new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())));
-      const from = t0 + (m - 1) * minuteMs;
-      const [s, n] = samplers;
-      const line =
-        `  minute ${String(m).padStart(2)}    ${f1(s.cpuPercent(from, until + 500)).padStart(5)} %, ${f0(s.rss(from, until + 500).median / MB).padStart(4)} MB` +
-        (n ? `  |  ${f1(n.cpuPercent(from, until + 500)).padStart(5)} %, ${f0(n.rss(from, until + 500).median / MB).padStart(4)} MB` : '') +
-        `   (${load()})\n`;
-      process.stdout.write(line);
-    }
-    const sy1 = await switchyardCounters(sy.server, sy.sources);
-    const nr1: NodeRedStats | null = nr ? await nr.stats() : null;
-    const t1 = performance.now();
-    const seconds = (t1 - t0) / 1000;
-    const due = readsPerScan * (seconds / o.intervalS);
+    const startSy = async (): Promise<Contender> => {
+      sy = await startSwitchyard(o, peers, width);
+      const { server, sources } = sy;
+      const planned = (await switchyardCounters(server, sources)).planned;
+      if (planned !== readsPerScan) process.stdout.write(`  note: Switchyard plans ${planned} reads per scan, Node-RED's flow ${readsPerScan}\n`);
+      return {
+        who: 'Switchyard',
+        pid: server.served.child.pid!,
+        counters: async () => {
+          const c = await switchyardCounters(server, sources);
+          return { done: c.responses, failed: c.errors, failures: {} };
+        },
+        after: async () => `Switchyard's last scan of each source: ${(await switchyardCounters(server, sources)).scanMs.map((x) => `${f0(x)} ms`).join(', ')}`,
+      };
+    };
+    const startNr = async (): Promise<Contender> => {
+      const running = await startNodeRed(install!, blocks, o.intervalS);
+      nr = running;
+      return {
+        who: 'Node-RED',
+        pid: running.pid,
+        counters: async () => {
+          const s = await running.stats();
+          return { done: s.reads, failed: s.failed + s.errors, failures: s.failures };
+        },
+      };
+    };
 
-    const rows: { who: string; cpu: number; rss: { median: number; max: number }; done: number; planned: number; errors: number }[] = [];
-    rows.push({ who: 'Switchyard', cpu: samplers[0].cpuPercent(t0, t1 + 500), rss: samplers[0].rss(t0, t1 + 500), done: sy1.responses - sy0.responses, planned: syPlanned, errors: sy1.errors - sy0.errors });
-    if (nr && nr0 && nr1) rows.push({ who: 'Node-RED', cpu: samplers[1].cpuPercent(t0, t1 + 500), rss: samplers[1].rss(t0, t1 + 500), done: nr1.reads - nr0.reads, planned: readsPerScan, errors: nr1.failed - nr0.failed + nr1.errors - nr0.errors });
-    process.stdout.write(`  over ${f0(seconds)} s (${f0(due)} reads due each; load average ${load()}):\n`);
-    for (const r of rows) {
+    const results: Result[] = [];
+    if (o.apart) {
+      results.push(...(await measure([await startSy()], o, readsPerScan)));
+      await sy!.server.stop();
+      sy = null;
+      if (install) results.push(...(await measure([await startNr()], o, readsPerScan)));
+    } else {
+      const contenders = [await startSy()];
+      if (install) contenders.push(await startNr());
+      results.push(...(await measure(contenders, o, readsPerScan)));
+    }
+
+    for (const r of results) {
       process.stdout.write(
         `  ${r.who.padEnd(11)} CPU ${f1(r.cpu).padStart(5)} % of one core; RSS median ${f0(r.rss.median / MB)} MB, max ${f0(r.rss.max / MB)} MB; ` +
-          `reads completed ${r.done} of ${f0(due)} due (${pct(r.done, due)}); failed ${r.errors}; neither (late: still queued, or a scan started late) ${f0(Math.max(0, due - r.done - r.errors))}\n`,
+          `reads completed ${r.done} of ${f0(r.due)} due in ${f0(r.seconds)} s (${pct(r.done, r.due)}); failed ${r.failed}; ` +
+          `neither (late: still queued, or a scan started late) ${f0(Math.max(0, r.due - r.done - r.failed))}\n`,
       );
+      const why = Object.entries(r.failures).map(([k, n]) => `${n} x "${k}"`);
+      if (why.length) process.stdout.write(`    failed reads: ${why.join('; ')}\n`);
+      if (r.note) process.stdout.write(`    ${r.note}\n`);
     }
-    process.stdout.write(`  Switchyard's last scan of each source: ${sy1.scanMs.map((x) => `${f0(x)} ms`).join(', ')}\n`);
-    if (nr0 && nr1) {
-      const why = Object.entries(nr1.failures).map(([k, n]) => `${n - (nr0.failures[k] ?? 0)} x "${k}"`);
-      if (why.length) process.stdout.write(`  Node-RED's failed reads: ${why.join('; ')}\n`);
-    }
-    if (rows.length === 2) {
-      const [a, b] = rows;
+    if (results.length === 2) {
+      const [a, b] = results;
       process.stdout.write(
         `  Switchyard / Node-RED: CPU ${(a.cpu / b.cpu).toFixed(2)}x, RSS median ${(a.rss.median / b.rss.median).toFixed(2)}x, RSS max ${(a.rss.max / b.rss.max).toFixed(2)}x, ` +
-          `reads completed ${(a.done / b.done).toFixed(3)}x\n`,
+          `reads completed ${(a.done / a.due / (b.done / b.due)).toFixed(3)}x\n`,
       );
     }
-    // the samples, for whoever wants the curve (CPU seconds and RSS bytes per second of the run)
-    if (process.env.ACQ_SAMPLES) {
-      fs.writeFileSync(process.env.ACQ_SAMPLES, JSON.stringify({ options: o, t0, t1, switchyard: samplers[0].samples, nodered: samplers[1]?.samples ?? null }));
-      process.stdout.write(`  samples written to ${process.env.ACQ_SAMPLES}\n`);
-    }
   } finally {
-    for (const s of samplers) s.stop();
-    await nr?.stop();
-    await sy?.server.stop();
+    const running = nr as RunningNodeRed | null;
+    const server = sy as { server: ApiServer } | null;
+    await running?.stop();
+    await server?.server.stop();
     for (const p of peers) await p.stop();
   }
 }
