@@ -172,6 +172,8 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
     const sim = await rt.api<{ id: number }>('POST', '/datasources', { name: 'Simulator', gateway_id: gw, protocol: 'simulation', connection: { interval_in_seconds: 0.2 } });
     await rt.api('POST', '/points', { name: 'Sim value', data_source_id: sim.body.id, object_type: 'ANALOG_VALUE', is_trend: false, address: { waveform: 'constant', offset: 1 } });
     await waitFor(async () => (await rt.api<{ status: string }>('GET', `/datasources/${sim.body.id}`)).body.status === 'online', 'the simulator online');
+    // its first connect refused: offline, no longer 'connecting'
+    await waitFor(async () => (await rt.api<{ status: string }>('GET', `/datasources/${dead.body.id}`)).body.status === 'offline', 'the dead device offline');
     const d = await rt.api<{ id: number }>('POST', '/rules', { name: 'Data sources offline', fdd_code: 'SYSTEM02', category: 'SYSTEM', priority: 'HIGH', channel: 'WEB', expression: { minutes: 5 }, message_template: '$data_source_name is $status since $last_seen', is_enabled: false });
     const findings = (await rt.api<RunResult>('PUT', `/rules/${d.body.id}/run`)).body.findings;
     // only data sources that talk to a device are judged: not the simulator, not the manual "Meters"

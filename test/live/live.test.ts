@@ -84,45 +84,50 @@ describe('live stream /api/live', () => {
   it('authenticates, sends current values at once, then at most one batch per 100 ms with the newest value of each point', async () => {
     rt.ctx.values.publish([{ point_id: 11, value: 1, quality: 'good', ts: Date.now() }]);
     const c = await open(rt.url);
-    c.ws.send(JSON.stringify({ type: 'auth', user_uuid: rt.headers['User-UUID'], token: rt.headers.Token }));
-    await waitFor(() => c.messages.find((m) => m.type === 'ready'), 'ready');
-    c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [11, 12] }));
-    const snapshot = await waitFor(() => c.messages.find((m) => m.type === 'values'), 'snapshot');
-    expect(snapshot.values).toEqual([expect.objectContaining({ point_id: 11, value: 1, quality: 'good' })]);
-    const before = c.messages.length;
-    // 1 kHz updates for one second
-    const t0 = Date.now();
-    let i = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        for (let k = 0; k < 10; k++) rt.ctx.values.publish([{ point_id: 12, value: ++i, quality: 'good', ts: Date.now() }, { point_id: 13, value: i, quality: 'good', ts: Date.now() }]);
-        if (Date.now() - t0 >= 1000) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 10);
-    });
-    await waitFor(() => c.messages.at(-1)?.values?.some((v) => v.point_id === 12 && v.value === i), 'the newest value', 2000);
-    const batches = c.messages.slice(before).filter((m) => m.type === 'values');
-    expect(i).toBeGreaterThan(500);
-    expect(batches.length).toBeLessThanOrEqual(12);
-    expect(batches.length).toBeGreaterThanOrEqual(5);
-    for (const b of batches) {
-      expect(b.values!.every((v) => v.point_id === 12)).toBe(true); // 13 was never subscribed
-      expect(b.values).toHaveLength(1); // coalesced per point
-    }
-    // values increase from batch to batch: the newest of each window, never an older one after a newer
-    const seen = batches.map((b) => b.values![0].value as number);
-    expect([...seen].sort((x, y) => x - y)).toEqual(seen);
+    try {
+      c.ws.send(JSON.stringify({ type: 'auth', user_uuid: rt.headers['User-UUID'], token: rt.headers.Token }));
+      await waitFor(() => c.messages.find((m) => m.type === 'ready'), 'ready');
+      c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [11, 12] }));
+      const snapshot = await waitFor(() => c.messages.find((m) => m.type === 'values'), 'snapshot');
+      expect(snapshot.values).toEqual([expect.objectContaining({ point_id: 11, value: 1, quality: 'good' })]);
+      const before = c.messages.length;
+      // 1 kHz updates for one second
+      const t0 = Date.now();
+      let i = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          for (let k = 0; k < 10; k++) rt.ctx.values.publish([{ point_id: 12, value: ++i, quality: 'good', ts: Date.now() }, { point_id: 13, value: i, quality: 'good', ts: Date.now() }]);
+          if (Date.now() - t0 >= 1000) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 10);
+      });
+      await waitFor(() => c.messages.at(-1)?.values?.some((v) => v.point_id === 12 && v.value === i), 'the newest value', 2000);
+      const batches = c.messages.slice(before).filter((m) => m.type === 'values');
+      // many more updates than batches (a loaded machine runs fewer timer rounds, so no fixed count of updates)
+      expect(i).toBeGreaterThan(batches.length * 10);
+      expect(batches.length).toBeLessThanOrEqual(12);
+      expect(batches.length).toBeGreaterThanOrEqual(5);
+      for (const b of batches) {
+        expect(b.values!.every((v) => v.point_id === 12)).toBe(true); // 13 was never subscribed
+        expect(b.values).toHaveLength(1); // coalesced per point
+      }
+      // values increase from batch to batch: the newest of each window, never an older one after a newer
+      const seen = batches.map((b) => b.values![0].value as number);
+      expect([...seen].sort((x, y) => x - y)).toEqual(seen);
 
-    c.ws.send(JSON.stringify({ type: 'unsubscribe', point_ids: [12] }));
-    c.ws.send(JSON.stringify({ type: 'ping' }));
-    await waitFor(() => c.messages.find((m) => m.type === 'pong'), 'pong');
-    const after = c.messages.length;
-    rt.ctx.values.publish([{ point_id: 12, value: -1, quality: 'good', ts: Date.now() }]);
-    await sleep(300);
-    expect(c.messages.slice(after)).toEqual([]);
-    c.ws.close();
+      c.ws.send(JSON.stringify({ type: 'unsubscribe', point_ids: [12] }));
+      c.ws.send(JSON.stringify({ type: 'ping' }));
+      await waitFor(() => c.messages.find((m) => m.type === 'pong'), 'pong');
+      const after = c.messages.length;
+      rt.ctx.values.publish([{ point_id: 12, value: -1, quality: 'good', ts: Date.now() }]);
+      await sleep(300);
+      // no value of the unsubscribed point (the periodic status may come in this window)
+      expect(c.messages.slice(after).filter((m) => m.type !== 'status')).toEqual([]);
+    } finally {
+      c.ws.close();
+    }
   });
 
   it('sends the status right after ready', async () => {
