@@ -194,4 +194,25 @@ describe('remote site data on every screen of the central server', { timeout: 30
     expect((await server.latest(point.Uptime.id)).quality).toBe('good');
     expect((await sources()).find((s) => s.id === source.id)?.status).toBe('online');
   });
+
+  it('leaves a host with remote_points off to the Sites screen: its values no longer reach the points', async () => {
+    const host = (await server.api<{ id: number }[]>('GET', '/sparkplughosts')).body[0];
+    const off = await server.api<{ remote_points: boolean }>('PUT', `/sparkplughosts/${host.id}`, { remote_points: false });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(off.body.remote_points).toBe(false);
+    // the host restarts with its new configuration: the edge is born again to it
+    const siteMetric = async () => {
+      const site = (await server.api<{ id: number; edge_node_id: string }[]>('GET', '/central/sites')).body.find((x) => x.edge_node_id === 'edge-r')!;
+      return (await server.api<{ name: string; value: unknown }[]>('GET', `/central/sites/${site.id}/metrics`)).body.find((m) => m.name === 'Active power');
+    };
+    await waitFor(async () => {
+      if ((await siteMetric())?.value === 77) return true;
+      edge.bdSeq++;
+      await edge.nbirth(NODE);
+      await edge.dbirth('meter-1', [{ ...METER[0], value: 77 }, METER[1], METER[2]]);
+      return false;
+    }, 'the rebirth at the restarted host', 60_000, 1000);
+    // the host has taken it (the Sites API shows it); the point was not fed
+    expect((await server.latest(point['meter-1/Active power'].id)).value).not.toBe(77);
+  });
 });

@@ -65,6 +65,10 @@ export const sparkplughosts: EntityDef = {
     { name: 'tls_key', type: 'text', maxLength: 100_000, writeOnly: true, help: 'PEM key of the client certificate; never shown' },
     bool('tls_verify', true),
     ref('space_id', 'spaces', 'space', { onDelete: 'setNull', help: 'the space whose privilege shows this host\'s sites to users limited to spaces' }),
+    {
+      ...bool('remote_points', true),
+      help: "each site a data source and its metrics points, so every screen (Overview, Diagrams, Trends, Alarms, reports) shows them; their values are also kept by the historian (docs/central.md). Off: the Sites screen only, for hosts ingesting more than the historian should hold",
+    },
     bool('is_active', true),
     description,
   ],

@@ -25,6 +25,7 @@ export const centralFeature: Feature = {
     // every screen shows remote sites: their metrics are points, their alarms alarms (remote.ts, remote-alarms.ts)
     const remote = new RemotePoints(ctx, new EdgeAlarmMirror(() => ctx.services.get('alarms') as AlarmService | undefined, ctx.log));
     central.observer = remote.take;
+    ctx.services.set('remotePoints', remote);
     let unwatch: (() => void) | null = null;
     return [
       {
@@ -33,7 +34,10 @@ export const centralFeature: Feature = {
           remote.start();
           await central.start();
           unwatch = ctx.registry.onChange((entity, _op, id) => {
-            if (entity === 'sparkplughosts') void central.reload(id);
+            if (entity === 'sparkplughosts') {
+              remote.hostChanged(id);
+              void central.reload(id);
+            }
           });
         },
         async stop() {

@@ -92,6 +92,8 @@ export class RemotePoints {
   private readonly metricNames = new Map<number, string>();
   private graceTimer: NodeJS.Timeout | null = null;
   private readonly born = new Set<Site>();
+  /** host configuration id -> its remote_points setting (forgotten when the configuration changes) */
+  private readonly enabled = new Map<number, boolean>();
   private readonly sys: RequestContext;
 
   constructor(
@@ -128,8 +130,24 @@ export class RemotePoints {
     this.graceTimer = null;
   }
 
+  /** a host configuration changed: its remote_points setting is read again */
+  hostChanged(hostId: number): void {
+    this.enabled.delete(hostId);
+  }
+
+  private enabledFor(hostId: number): boolean {
+    let on = this.enabled.get(hostId);
+    if (on === undefined) {
+      const row = this.ctx.store.db.prepare('SELECT remote_points FROM central_hosts WHERE id = ?').get(hostId) as { remote_points: number | null } | undefined;
+      on = row !== undefined && row.remote_points !== 0;
+      this.enabled.set(hostId, on);
+    }
+    return on;
+  }
+
   /** The host observer: one message, after the host's session took it. */
   readonly take = (hostId: number, t: SparkplugTopic, p: Payload, s: NodeSession): void => {
+    if (!this.enabledFor(hostId)) return;
     const key = siteKey(hostId, t.group, t.node);
     let site = this.sites.get(key);
     if (t.type === 'NBIRTH' || t.type === 'DBIRTH') {
