@@ -199,7 +199,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (args.command === 'migrate') {
     try {
-      migrateStore(args.dataDir);
+      migrateStore(args.dataDir, args.database);
       if (args.database) await migrateCentralDatabase(args.database);
     } catch (e) {
       process.stderr.write(`cannot migrate: ${(e as Error).message}\n`);

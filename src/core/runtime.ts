@@ -13,7 +13,7 @@ import { createApiServer, principalOf } from './api/server';
 import { Registry } from './model/registry';
 import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
-import { openStore, STORE_FILE } from './store/store';
+import { openStore, STORE_FILE, storeDatabase, type StoreOptions } from './store/store';
 import { assertPortAvailable } from './api/port';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
@@ -70,6 +70,15 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'switchyard');
 }
 
+/**
+ * Where the store lives: PostgreSQL with `--database` (or SWITCHYARD_DATABASE), else SQLite in the data directory.
+ * On PostgreSQL the central store's tables are migrated by the central feature itself (`central/pg.ts`).
+ */
+function storeOptions(database?: { url: string }): StoreOptions {
+  const url = storeDatabase(database?.url);
+  return url ? { database: url, selfMigrating: ['central'] } : {};
+}
+
 function storeMigrations() {
   return [coreMigrations, auditMigrations, authMigrations, myemsDefaultsMigrations, ...features.flatMap((f) => f.migrations ?? [])];
 }
@@ -82,10 +91,11 @@ function buildRegistry(): Registry {
  * `migrate`: brings an existing store up to this build's schema and nothing more: no seeding, no users, no
  * services (the demo's devices stay off). A missing data directory or store is an error, not a new install.
  */
-export function migrateStore(dataDir: string): void {
+export function migrateStore(dataDir: string, database?: { url: string }): void {
   if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new Error(`data directory ${dataDir} does not exist`);
-  if (!fs.existsSync(path.join(dataDir, STORE_FILE))) throw new Error(`no store (${STORE_FILE}) in ${dataDir}: nothing to migrate (serve creates a new one)`);
-  const store = openStore(dataDir, storeMigrations());
+  const options = storeOptions(database);
+  if (!options.database && !fs.existsSync(path.join(dataDir, STORE_FILE))) throw new Error(`no store (${STORE_FILE}) in ${dataDir}: nothing to migrate (serve creates a new one)`);
+  const store = openStore(dataDir, storeMigrations(), options);
   try {
     const registry = buildRegistry();
     store.tx(() => registry.syncTables(store.db));
@@ -112,7 +122,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const port = opts.port ?? 8787;
       // a busy port fails before a fresh store is seeded and its generated password shown
       if (port !== 0) await assertPortAvailable(host, port);
-      const store = openStore(opts.dataDir, storeMigrations());
+      const options = storeOptions(opts.database);
+      const store = openStore(opts.dataDir, storeMigrations(), options);
+      const database = opts.database ?? (options.database ? { url: options.database } : undefined);
       let shownOnce: string | null = null;
       try {
         const registry = buildRegistry();
@@ -142,7 +154,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const access = new Access(store, registry);
         const app = createApiServer({ auth, access, log, origin: { listenHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins }, https: opts.tls });
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: (principal) => runtime.status(principal), database: opts.database };
+        ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: (principal) => runtime.status(principal), database };
 
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/version', async (req) => myemsVersion(`${req.protocol}://${req.headers.host ?? req.hostname}`));
