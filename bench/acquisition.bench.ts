@@ -7,7 +7,8 @@
  *    time; CPU %, RSS median and max, reads completed against reads due, and the ratios. Node-RED is installed
  *    outside the project by `npx tsx bench/nodered/setup.ts`; without it Switchyard is measured alone.
  * Options (also `npm run bench -- acquisition --minutes 5`): --minutes N (2), --warmup S (15), --peers N (4),
- * --points N (10000), --float32, --no-history, --apart (one after the other), --no-engine (skip part 1); or
+ * --points N (10000), --float32, --no-history, --apart (one after the other), --nodered-clients N (1 per peer),
+ * --no-engine (skip part 1); or
  * ACQ_MINUTES, ACQ_PEERS, ...
  * Goal: 10,000 points on a 1 s scan under a third of a core; memory at most Node-RED's.
  */

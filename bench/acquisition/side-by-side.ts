@@ -30,9 +30,11 @@ export interface SideBySideOptions {
   intervalS: number;
   /** Switchyard first, then Node-RED, instead of both at once (the peers then serve one client at a time) */
   apart: boolean;
+  /** Node-RED's modbus-client nodes (connections) per peer; each sends its queued reads one at a time */
+  noderedClients: number;
 }
 
-/** Options from the command line (`--minutes 2 --peers 4 --float32 --no-history --apart --warmup 15`) or the environment (ACQ_MINUTES, ...). */
+/** Options from the command line (`--minutes 2 --peers 4 --float32 --no-history --apart --nodered-clients 1 --warmup 15`) or the environment (ACQ_MINUTES, ...). */
 export function sideBySideOptions(argv = process.argv.slice(2), env = process.env): SideBySideOptions {
   const arg = (name: string): string | undefined => {
     const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -53,6 +55,7 @@ export function sideBySideOptions(argv = process.argv.slice(2), env = process.en
     history: !(argv.includes('--no-history') || env.ACQ_HISTORY === '0'),
     intervalS: num('interval', 'ACQ_INTERVAL_S', 1),
     apart: argv.includes('--apart') || env.ACQ_APART === '1',
+    noderedClients: Math.round(num('nodered-clients', 'ACQ_NODERED_CLIENTS', 1)),
   };
 }
 
@@ -200,7 +203,10 @@ export async function sideBySide(o: SideBySideOptions = sideBySideOptions()): Pr
         `${readsPerScan} reads of ${blocks[0].blocks[0].length} registers every ${o.intervalS} s; Switchyard history ${o.history ? 'on' : 'off'}; ` +
         `${o.apart ? 'one after the other' : 'at the same time'}; ${o.warmupS} s warm-up, ${o.minutes} min measured; ${os.cpus().length} cores, load average ${load()}\n`,
     );
-    if (install) process.stdout.write(`  Node-RED ${install.nodeRed}, node-red-contrib-modbus ${install.contribModbus} (${install.modbusLibrary}), from ${install.dir}\n`);
+    if (install)
+      process.stdout.write(
+        `  Node-RED ${install.nodeRed}, node-red-contrib-modbus ${install.contribModbus} (${install.modbusLibrary}), from ${install.dir}; ${o.noderedClients} modbus-client(s) per peer\n`,
+      );
     else
       process.stdout.write(
         `  Node-RED is not installed, so Switchyard is measured alone. To compare, install it (outside the project, ~2 min):\n` +
@@ -223,7 +229,7 @@ export async function sideBySide(o: SideBySideOptions = sideBySideOptions()): Pr
       };
     };
     const startNr = async (): Promise<Contender> => {
-      const running = await startNodeRed(install!, blocks, o.intervalS);
+      const running = await startNodeRed(install!, blocks, o.intervalS, o.noderedClients);
       nr = running;
       return {
         who: 'Node-RED',

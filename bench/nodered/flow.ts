@@ -1,6 +1,6 @@
 /**
  * The Node-RED side of the acquisition comparison: a flow that polls the same Modbus blocks as Switchyard, and
- * Node-RED's settings for a headless run. One modbus-client per peer (commands queued, as the node's default),
+ * Node-RED's settings for a headless run. One modbus-client per peer, or more (commands queued, as the node's default),
  * one modbus-read per block at the scan interval; every answer and every failed read goes to a counter, and a GET on /bench/stats
  * (Node-RED's own HTTP server, bound to 127.0.0.1; the editor and admin API are off) answers the counts.
  * The flow does with the registers no more than count them: no decoding, scaling, alarms or history, so the
@@ -48,8 +48,8 @@ return null;`;
 const STATS = `msg.payload = global.get('bench');
 return msg;`;
 
-/** The flow file (a JSON array of nodes) polling every block of every peer once per `intervalS` seconds. */
-export function buildFlow(peers: PeerBlocks[], intervalS = 1): Record<string, unknown>[] {
+/** The flow file (a JSON array of nodes) polling every block of every peer once per `intervalS` seconds, the blocks of a peer shared round-robin between `clientsPerPeer` modbus-client nodes. */
+export function buildFlow(peers: PeerBlocks[], intervalS = 1, clientsPerPeer = 1): Record<string, unknown>[] {
   const tab = 'bench_tab';
   const nodes: Record<string, unknown>[] = [{ id: tab, type: 'tab', label: 'Switchyard acquisition bench', disabled: false, info: '' }];
   nodes.push({ id: 'bench_count', type: 'function', z: tab, name: 'count reads', func: COUNT, outputs: 0, initialize: INIT, finalize: '', libs: [], wires: [] });
@@ -59,38 +59,41 @@ export function buildFlow(peers: PeerBlocks[], intervalS = 1): Record<string, un
   nodes.push({ id: 'bench_stats', type: 'function', z: tab, name: 'stats', func: STATS, outputs: 1, initialize: '', finalize: '', libs: [], wires: [['bench_response']] });
   nodes.push({ id: 'bench_response', type: 'http response', z: tab, name: '', statusCode: '', headers: {}, wires: [] });
   peers.forEach((peer, p) => {
-    const client = `bench_client_${p}`;
-    nodes.push({
-      id: client,
-      type: 'modbus-client',
-      name: `peer ${p}`,
-      clienttype: 'tcp',
-      // queued commands (the node's default): every read waits its turn on the one connection instead of being refused
-      bufferCommands: true,
-      stateLogEnabled: false,
-      queueLogEnabled: false,
-      failureLogEnabled: false,
-      tcpHost: '127.0.0.1',
-      tcpPort: String(peer.port),
-      tcpType: 'DEFAULT',
-      serialPort: '/dev/ttyUSB',
-      serialType: 'RTU-BUFFERD',
-      serialBaudrate: '9600',
-      serialDatabits: '8',
-      serialStopbits: '1',
-      serialParity: 'none',
-      serialConnectionDelay: '100',
-      serialAsciiResponseStartDelimiter: '0x3A',
-      unit_id: String(peer.unit),
-      commandDelay: '1',
-      clientTimeout: '2000',
-      reconnectOnTimeout: true,
-      reconnectTimeout: '2000',
-      parallelUnitIdsAllowed: true,
-      showErrors: false,
-      showWarnings: false,
-      showLogs: false,
-    });
+    // one connection per client: a client sends its queued reads one at a time, so more clients per peer read in parallel
+    const clientOf = (i: number) => `bench_client_${p}_${i % clientsPerPeer}`;
+    for (let c = 0; c < clientsPerPeer; c++) {
+      nodes.push({
+        id: clientOf(c),
+        type: 'modbus-client',
+        name: `peer ${p} client ${c}`,
+        clienttype: 'tcp',
+        // queued commands (the node's default): every read waits its turn on the one connection instead of being refused
+        bufferCommands: true,
+        stateLogEnabled: false,
+        queueLogEnabled: false,
+        failureLogEnabled: false,
+        tcpHost: '127.0.0.1',
+        tcpPort: String(peer.port),
+        tcpType: 'DEFAULT',
+        serialPort: '/dev/ttyUSB',
+        serialType: 'RTU-BUFFERD',
+        serialBaudrate: '9600',
+        serialDatabits: '8',
+        serialStopbits: '1',
+        serialParity: 'none',
+        serialConnectionDelay: '100',
+        serialAsciiResponseStartDelimiter: '0x3A',
+        unit_id: String(peer.unit),
+        commandDelay: '1',
+        clientTimeout: '2000',
+        reconnectOnTimeout: true,
+        reconnectTimeout: '2000',
+        parallelUnitIdsAllowed: true,
+        showErrors: false,
+        showWarnings: false,
+        showLogs: false,
+      });
+    }
     peer.blocks.forEach((b, i) => {
       nodes.push({
         id: `bench_read_${p}_${i}`,
@@ -111,7 +114,7 @@ export function buildFlow(peers: PeerBlocks[], intervalS = 1): Record<string, un
         delayOnStart: false,
         enableDeformedMessages: false,
         startDelayTime: '',
-        server: client,
+        server: clientOf(i),
         useIOFile: false,
         ioFile: '',
         useIOForPayload: false,

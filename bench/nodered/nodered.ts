@@ -31,11 +31,11 @@ export interface RunningNodeRed {
   stop(): Promise<void>;
 }
 
-export async function startNodeRed(install: NodeRedInstall, peers: PeerBlocks[], intervalS = 1, deadlineMs = 120_000): Promise<RunningNodeRed> {
+export async function startNodeRed(install: NodeRedInstall, peers: PeerBlocks[], intervalS = 1, clientsPerPeer = 1, deadlineMs = 120_000): Promise<RunningNodeRed> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-bench-nodered-'));
   const port = await freePort();
   fs.writeFileSync(path.join(userDir, 'settings.js'), settingsFile(userDir, port));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(buildFlow(peers, intervalS)));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(buildFlow(peers, intervalS, clientsPerPeer)));
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'switchyard-bench-userdir', private: true, dependencies: { 'node-red-contrib-modbus': '*' } }));
   // Node-RED loads extra nodes from userDir/node_modules; the module's own dependencies resolve from its real path
   fs.mkdirSync(path.join(userDir, 'node_modules'));
