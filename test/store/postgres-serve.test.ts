@@ -197,6 +197,13 @@ describe.runIf(hasPostgres())('the store on PostgreSQL, in the server as it ship
     // and it is PostgreSQL's energy table that holds them
     const stored = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM energy_hourly WHERE meter_id = $1 AND value IS NOT NULL', [m.id]);
     expect(Number(stored[0].n)).toBeGreaterThanOrEqual(4);
+    // the historian's segments are partitioned by month: the imported readings made March 2026's partition
+    const parts = await sql<{ name: string; bound: string }>(
+      "SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'sample_segments'::regclass",
+    );
+    expect(parts).toContainEqual({ name: 'sample_segments_p202603', bound: `FOR VALUES FROM ('${Date.UTC(2026, 2, 1)}') TO ('${Date.UTC(2026, 3, 1)}')` });
+    const inMarch = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM sample_segments_p202603 WHERE point_id = $1', [p.id]);
+    expect(Number(inMarch[0].n)).toBeGreaterThan(0);
   }, 180_000);
 
   it('logged no PostgreSQL error from any feature while it ran', () => {

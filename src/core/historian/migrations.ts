@@ -3,7 +3,8 @@
  * page per point: 22-34x the data rate in disk writes); version 2 keeps time-ordered segments (see storage.ts)
  * and converts the samples of an existing store into them.
  */
-import type { Db, FeatureMigrations } from '../store/store';
+import { partitionComment } from '../store/pg/db';
+import { isPostgres, type Db, type FeatureMigrations } from '../store/store';
 import { QUALITIES, SegmentWriter } from './codec';
 import { segmentStart } from './segments';
 
@@ -18,6 +19,14 @@ const SEGMENT_DDL = `
     PRIMARY KEY (t0, point_id)) WITHOUT ROWID;
   CREATE TABLE sample_log (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
   CREATE TABLE sample_ranges (point_id INTEGER PRIMARY KEY, first_t0 INTEGER NOT NULL);`;
+
+/**
+ * On PostgreSQL the segments are range-partitioned on t0 by calendar month (UTC): a month's history is one table,
+ * its primary-key index stays small, reads of a range touch only its months, and old history can go by dropping a
+ * month. The store makes each month's partition before the first row that needs it (store/pg/db.ts).
+ */
+const PG_SEGMENT_DDL = SEGMENT_DDL.replace(') WITHOUT ROWID;', `) PARTITION BY RANGE (t0);
+  COMMENT ON TABLE sample_segments IS '${partitionComment('month')}';`);
 
 /** the v1 rows of every point, in key order, into segments (a store with a year of history takes minutes, once) */
 function convertSamples(db: Db): void {
@@ -75,7 +84,7 @@ export const historianMigrations: FeatureMigrations = {
       version: 2,
       name: 'time-ordered sample segments and a write-ahead log',
       up: (db) => {
-        db.exec(SEGMENT_DDL);
+        db.exec(isPostgres(db) ? PG_SEGMENT_DDL : SEGMENT_DDL);
         convertSamples(db);
         db.exec('DROP TABLE samples');
       },

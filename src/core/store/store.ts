@@ -13,6 +13,12 @@ export interface FeatureMigrations {
 
 export class StoreVersionError extends Error {}
 
+/**
+ * Is this store's database PostgreSQL? For the few statements that cannot be written once for both (a migration
+ * that partitions a table): the feature keeps its dialect-specific variant in one place.
+ */
+export const isPostgres = (db: Db): boolean => (db as unknown as { dialect?: string }).dialect === 'postgres';
+
 export interface Store {
   db: Db;
   file: string;

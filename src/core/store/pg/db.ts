@@ -21,7 +21,12 @@ interface TableInfo {
   columns: string[];
   pk: string[];
   identity: boolean;
+  /** a table partitioned by range on a millisecond-time column, its partitions made on demand (see ensurePartition) */
+  partition?: { column: string; width: 'day' | 'month' };
 }
+
+/** what a migration writes on a range-partitioned table for PgDatabase to make its partitions on demand */
+export const partitionComment = (width: 'day' | 'month') => `switchyard: partitions by ${width}`;
 
 export class PgStatement {
   private pluckMode = false;
@@ -88,8 +93,11 @@ export class PgDatabase {
   private readonly tables = new Map<string, TableInfo>();
   /** foreign keys to tables not created yet: added when their target appears */
   private readonly pendingFks: { table: string; target: string; sql: string }[] = [];
+  /** partitions known to exist, per partitioned table (start of each range) */
+  private readonly partitions = new Map<string, Set<number>>();
   private depth = 0;
   readonly name: string;
+  readonly dialect = 'postgres';
 
   constructor(url: string) {
     this.conn = new SyncPg(url);
@@ -148,6 +156,8 @@ export class PgDatabase {
         return r;
       } catch (e) {
         this.depth--;
+        // partitions made inside the transaction were undone with it
+        this.partitions.clear();
         try {
           this.raw(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
           if (!outer) this.raw(`RELEASE SAVEPOINT ${sp}`);
@@ -189,6 +199,11 @@ export class PgDatabase {
       }
     }
     if (tr.createTable) sql = this.deferForeignKeys(tr.createTable, sql);
+    if (tr.insert) {
+      const part = this.table(tr.insert.table)?.partition;
+      const at = part ? tr.insert.valueParams[tr.insert.columns.indexOf(part.column)] : undefined;
+      if (part && at !== undefined && at !== null && typeof values[at] === 'number') this.ensurePartition(tr.insert.table, part.width, values[at] as number);
+    }
     let result: PgResult;
     try {
       result = this.conn.query(sql, values);
@@ -209,6 +224,35 @@ export class PgDatabase {
     return { result, rows: result.rows, rowCount: result.rowCount, lastInsertRowid };
   }
 
+  /**
+   * The partition of a range-partitioned table that holds time t (UTC day or calendar month), made if missing. Rows
+   * go only to a partition of their own range (no default partition), so a new range never has to be split out.
+   */
+  private ensurePartition(table: string, width: 'day' | 'month', t: number): void {
+    const d = new Date(t);
+    if (!Number.isFinite(t) || Number.isNaN(d.getTime())) return;
+    const from = width === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    let known = this.partitions.get(table);
+    if (!known) {
+      known = new Set<number>();
+      const r = this.conn.query(
+        `SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
+        [table],
+      );
+      for (const [bound] of r.rows) {
+        const m = /FROM \('?(-?\d+)'?\)/.exec(String(bound));
+        if (m) known.add(Number(m[1]));
+      }
+      this.partitions.set(table, known);
+    }
+    if (known.has(from)) return;
+    const to = width === 'day' ? from + 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    const iso = new Date(from).toISOString();
+    const suffix = width === 'day' ? iso.slice(0, 10).replace(/-/g, '') : iso.slice(0, 7).replace('-', '');
+    this.raw(`CREATE TABLE IF NOT EXISTS ${table}_p${from < 0 ? 'm' : ''}${suffix} PARTITION OF ${table} FOR VALUES FROM (${from}) TO (${to})`);
+    known.add(from);
+  }
+
   private table(name: string): TableInfo | undefined {
     let t = this.tables.get(name);
     if (t) return t;
@@ -222,6 +266,14 @@ export class PgDatabase {
     );
     if (!r.rows.length) return undefined;
     t = { columns: r.rows.map((x) => x[0] as string), pk: r.rows.filter((x) => x[2]).map((x) => x[0] as string), identity: r.rows.some((x) => x[0] === 'id' && x[1]) };
+    const part = this.conn.query(
+      `SELECT a.attname::text, obj_description(p.partrelid, 'pg_class') FROM pg_partitioned_table p
+         JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+        WHERE p.partrelid = $1::regclass AND p.partstrat = 'r' AND p.partnatts = 1`,
+      [name],
+    ).rows[0];
+    const width = /partitions by (day|month)/.exec(String(part?.[1] ?? ''))?.[1] as 'day' | 'month' | undefined;
+    if (part && width) t.partition = { column: part[0] as string, width };
     this.tables.set(name, t);
     return t;
   }

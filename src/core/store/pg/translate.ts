@@ -11,7 +11,7 @@ export interface Translated {
   /** where each $n's value comes from: a positional argument or a named property */
   params: ParamRef[];
   /** INSERT: the table and its column list (lastInsertRowid, INSERT OR REPLACE, explicit ids) */
-  insert?: { table: string; columns: string[]; orReplace: boolean; returning: boolean };
+  insert?: { table: string; columns: string[]; orReplace: boolean; returning: boolean; valueParams: (number | null)[] };
   /** CREATE TABLE: the table created (foreign keys to tables created later are deferred by db.ts) */
   createTable?: string;
   ddl: boolean;
@@ -152,7 +152,20 @@ export function translate(sqlite: string): Translated {
       for (let m = k + 1; m < e; m++) if (toks[m].t === 'id' || toks[m].t === 'qid') columns.push(toks[m].v.replace(/"/g, '').toLowerCase());
     }
     const returning = toks.some((t) => up(t) === 'RETURNING');
-    res.insert = { table: table.toLowerCase(), columns, orReplace, returning };
+    // a one-row VALUES: which parameter (0-based, in order of appearance) fills each column (partition routing)
+    const valueParams: (number | null)[] = [];
+    const vi = toks.findIndex((t) => up(t) === 'VALUES');
+    const vo = vi >= 0 ? next(vi) : -1;
+    if (vo >= 0 && toks[vo]?.v === '(') {
+      const paramsBefore = toks.slice(0, vo).filter((t) => t.t === 'param').length;
+      let p = paramsBefore;
+      for (const [a, b] of args(vo, close(vo))) {
+        const inner = toks.slice(a, b).filter((t) => t.t !== 'ws');
+        valueParams.push(inner.length === 1 && inner[0].t === 'param' ? p : null);
+        p += toks.slice(a, b).filter((t) => t.t === 'param').length;
+      }
+    }
+    res.insert = { table: table.toLowerCase(), columns, orReplace, returning, valueParams };
     if (orIgnore) toks.push({ t: 'ws', v: ' ' }, { t: 'id', v: 'ON CONFLICT DO NOTHING' });
   }
   if (first === 'CREATE' && up(toks[next(toks.findIndex((t) => t.t === 'id'))]) === 'TABLE') {
