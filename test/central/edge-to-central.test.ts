@@ -106,4 +106,28 @@ describe('a Switchyard edge feeding a central Switchyard on PostgreSQL', { timeo
     const live = h.values.filter((v) => !v.historical && during.includes(v.value));
     expect(live.every((v) => v.value === 205 && Date.parse(v.utc_date_time) > times[times.length - 1])).toBe(true);
   });
+
+  it("makes the edge's point a point of the central server and mirrors the edge's alarm (remote.ts, remote-alarms.ts)", async () => {
+    // the site is a data source, the edge's point one of its points, with the unit of the birth
+    const ds = await waitFor(async () => (await central.api<{ id: number; name: string; protocol: string; status: string }[]>('GET', '/datasources')).body.find((d) => d.name === 'Plant/Edge1'), 'the site as a data source', 30_000, 200);
+    expect(ds).toMatchObject({ protocol: 'sparkplug', status: 'online' });
+    const remote = (await central.api<{ id: number; name: string; units: string; data_source: { id: number } }[]>('GET', '/points')).body.find((p) => p.data_source.id === ds.id && p.name === 'PLC/Flow')!;
+    expect(remote.units).toBe('m3/h');
+    // the outage's values reached the central historian too (the edge's replay, flagged historical)
+    const trend = (await central.api<{ values: { value: number }[] }>('GET', `/points/${remote.id}/trend?startdatetime=${new Date(Date.now() - 600_000).toISOString()}`)).body;
+    expect(trend.values.map((v) => v.value)).toEqual(expect.arrayContaining([201, 202, 203, 204, 205]));
+    // a limit alarm raised at the edge appears at the central server as the site's
+    const limits = await edge.api('PUT', `/pointlimits/${flow}`, { high_limit: 300 });
+    expect(limits.status, JSON.stringify(limits.body)).toBe(200);
+    writeRegister(350);
+    await central.waitLatest(remote.id, (l) => l.value === 350, 'the new value at the central point', 30_000);
+    type Alarm = { id: number; source: string; name: string; state: string; acknowledged: boolean; acknowledged_by: string | null };
+    const mirrored = await waitFor(async () => (await central.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.source === 'site' && a.name.startsWith('Plant/Edge1: ') && a.state === 'UNACK'), "the edge's alarm at the central server", 60_000, 200);
+    expect(mirrored.name).toContain('Flow');
+    // acknowledged at the edge, shown acknowledged at the central server
+    const atEdge = await waitFor(async () => (await edge.api<Alarm[]>('GET', '/alarms')).body.find((a) => a.name.includes('Flow') && !a.acknowledged), 'the alarm at the edge', 30_000, 200);
+    expect((await edge.api('PUT', `/alarms/${atEdge.id}/ack`, { comment: 'seen' })).status).toBe(200);
+    const acked = await waitFor(async () => (await central.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.id === mirrored.id && a.acknowledged), 'the acknowledgement at the central server', 60_000, 200);
+    expect(acked.acknowledged_by).toMatch(/ at Plant\/Edge1$/);
+  });
 });
