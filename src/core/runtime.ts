@@ -14,6 +14,7 @@ import { Registry } from './model/registry';
 import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
 import { openStore, STORE_FILE, storeDatabase, type StoreOptions } from './store/store';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer';
 import { assertPortAvailable } from './api/port';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
@@ -111,6 +112,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let ctx: RuntimeContext | null = null;
   let services: Service[] = [];
   let started: Service[] = [];
+  /** WAL checkpoints in a worker thread, off the event loop (store/checkpointer.ts) */
+  let checkpointer: Checkpointer | null = null;
 
   const runtime: Runtime = {
     get context() {
@@ -125,6 +128,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const options = storeOptions(opts.database);
       const store = openStore(opts.dataDir, storeMigrations(), options);
       const database = opts.database ?? (options.database ? { url: options.database } : undefined);
+      // SQLite only: PostgreSQL checkpoints by itself
+      checkpointer = options.database ? null : startCheckpointer(store, log);
       let shownOnce: string | null = null;
       try {
         const registry = buildRegistry();
@@ -156,6 +161,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
         ctx = { store, registry, audit, auth, access, settings, app, dataDir: opts.dataDir, log, seed, values: new ValueBus(), services: new Map(), status: (principal) => runtime.status(principal), database };
 
+        if (checkpointer) ctx.services.set('checkpointer', checkpointer);
         app.get('/api/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
         app.get('/api/version', async (req) => myemsVersion(`${req.protocol}://${req.headers.host ?? req.hostname}`));
         app.get('/api/status', async (req) => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status(principalOf(req))) }));
@@ -181,6 +187,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         return { url };
       } catch (err) {
         await runtime.stop().catch(() => undefined);
+        await checkpointer?.stop();
         store.close();
         throw err;
       }
@@ -198,6 +205,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         }
       }
       started = [];
+      // the worker's last checkpoint and its connection closed first: the main connection, closing last, then
+      // checkpoints what is left and removes the WAL
+      await checkpointer?.stop();
+      checkpointer = null;
       current?.store.close();
       ctx = null;
     },
