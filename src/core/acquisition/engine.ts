@@ -20,6 +20,7 @@ import { ModbusDriver } from './drivers/modbus';
 import { MqttDriver } from './drivers/mqtt';
 import { SimulationDriver } from './drivers/simulation';
 import { compileVirtual, type CompiledVirtual } from './virtual';
+import { LatestValues } from '../values/latest';
 
 const DEFAULT_INTERVAL_S = 5;
 const MIN_INTERVAL_S = 0.1;
@@ -213,10 +214,11 @@ class SourceRunner {
     for (const p of this.points) {
       const r = readings.get(p.id);
       if (!r) continue;
-      const prev = this.engine.latestValues.get(p.id);
-      const v = toPointValue(p, r, now, prev);
+      const latest = this.engine.latestValues;
+      // the previous value only matters to a lost reading (it keeps the last value); no object per point otherwise
+      const v = toPointValue(p, r, now, r.quality === 'comm_fail' || r.quality === 'stale' ? latest.get(p.id) : undefined);
       // a comm_fail already reported is not repeated every scan
-      if (v.quality === 'comm_fail' && prev?.quality === 'comm_fail') continue;
+      if (v.quality === 'comm_fail' && latest.qualityOf(p.id) === 'comm_fail') continue;
       batch.push(v);
     }
     this.engine.emit(batch);
@@ -239,7 +241,8 @@ class Engine implements AcquisitionService {
   private readonly points = new Map<number, PointConfig>();
   /** data source id -> its points, so that a change re-plans one data source without looking at the others */
   private readonly bySource = new Map<number, Map<number, PointConfig>>();
-  readonly latestValues = new Map<number, PointValue>();
+  /** packed (values/latest.ts), so that a scan's value objects die young */
+  readonly latestValues = new LatestValues();
   private virtuals = new Map<number, CompiledVirtual>();
   private dependents = new Map<number, number[]>();
   private running = false;
@@ -379,14 +382,14 @@ class Engine implements AcquisitionService {
   }
 
   private emitRaw(batch: PointValue[]): void {
-    for (const v of batch) this.latestValues.set(v.point_id, v);
+    for (const v of batch) this.latestValues.set(v);
     if (batch.length) this.sinks.values(batch);
   }
 
   /** A runner's batch, followed by the virtual points that depend on it. */
   emit(batch: PointValue[]): void {
     if (!batch.length) return;
-    for (const v of batch) this.latestValues.set(v.point_id, v);
+    for (const v of batch) this.latestValues.set(v);
     const affected = new Set<number>();
     for (const v of batch) for (const id of this.dependents.get(v.point_id) ?? []) affected.add(id);
     this.evaluate([...affected], batch);
@@ -425,7 +428,7 @@ class Engine implements AcquisitionService {
       }
       const quality: Quality = value === null ? 'bad' : SEVERITY[worst] > 0 ? worst : qualityByLimits(p, value);
       const v: PointValue = { point_id: id, value, quality, ts: now };
-      this.latestValues.set(id, v);
+      this.latestValues.set(v);
       batch.push(v);
       for (const d of this.dependents.get(id) ?? []) queue.push(d);
     }

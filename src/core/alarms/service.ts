@@ -5,6 +5,7 @@
  * pushed to live clients.
  */
 import type { AuditLog } from '../audit/audit';
+import type { Statement } from 'better-sqlite3';
 import type { Store } from '../store/store';
 import type { PointValue, Quality, ValueBus } from '../values/bus';
 import { applySample, INACTIVE, tick as tickCondition, type ConditionConfig, type ConditionState } from './condition';
@@ -98,6 +99,7 @@ export class AlarmService {
   /** data source id -> points whose COMM alarm is suppressed because the data source is offline */
   private dsSuppressed = new Map<number, Set<number>>();
   private timer: NodeJS.Timeout | null = null;
+  private dataSourcesQuery: Statement | null = null;
   private unsubscribe: (() => void) | null = null;
   private changed = new Map<number, AlarmRow>();
   /** transitions whose listeners run after the batch is stored */
@@ -397,7 +399,9 @@ export class AlarmService {
   }
 
   private refreshDataSources(now: number): void {
-    const rows = this.opts.store.db.prepare('SELECT id, name, protocol, status, connection FROM data_sources').all() as {
+    // prepared once: this runs every tick (250 ms)
+    this.dataSourcesQuery ??= this.opts.store.db.prepare('SELECT id, name, protocol, status, connection FROM data_sources');
+    const rows = this.dataSourcesQuery.all() as {
       id: number;
       name: string;
       protocol: string;
@@ -442,10 +446,13 @@ export class AlarmService {
         this.releaseRecovered(ds.id, now);
       }
     }
-    for (const [key, t] of this.tracked) {
-      if (!key.startsWith('datasource:')) continue;
-      const id = Number(key.split(':')[1]);
+    // data sources gone since the last refresh (every tracked OFFLINE condition was made above, for an id of the last
+    // refresh): not a walk over every tracked condition, which are thousands with point limits, four times a second
+    for (const id of this.dataSourceOnline.keys()) {
       if (online.has(id)) continue;
+      const key = alarmKey('datasource', id, 'OFFLINE');
+      const t = this.tracked.get(key);
+      if (!t) continue;
       this.tracked.delete(key);
       this.pending.delete(t);
       const row = this.rows.get(key);

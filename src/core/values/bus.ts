@@ -3,6 +3,7 @@
  * the historian, the rules and the live stream pick them up. Kept free of SQLite and HTTP.
  */
 import type { Quality } from '../../shared/live';
+import { LatestValues } from './latest';
 
 export type { Quality };
 
@@ -17,13 +18,14 @@ export interface PointValue {
 export type ValueListener = (batch: readonly PointValue[]) => void;
 
 export class ValueBus {
-  private readonly latestById = new Map<number, PointValue>();
+  /** packed (values/latest.ts): the batch's objects are not kept past the listeners */
+  private readonly latestById = new LatestValues();
   private listeners: ValueListener[] = [];
 
   /** Stores the batch as the latest values and hands it to every listener; one listener's error never stops the others. */
   publish(batch: readonly PointValue[]): void {
     if (batch.length === 0) return;
-    for (const v of batch) this.latestById.set(v.point_id, v);
+    for (const v of batch) this.latestById.set(v);
     for (const l of this.listeners) {
       try {
         l(batch);
@@ -40,6 +42,7 @@ export class ValueBus {
     };
   }
 
+  /** the point's newest value (a new object each call) */
   latest(pointId: number): PointValue | undefined {
     return this.latestById.get(pointId);
   }

@@ -124,11 +124,11 @@ export class ModbusDriver implements Driver {
     return run;
   }
 
-  private async request(slave: number, fc: number, start: number, length: number): Promise<{ data: number[]; bytes: string }> {
+  private async request(slave: number, fc: number, start: number, length: number): Promise<{ data: number[]; buffer: Buffer }> {
     const client = this.client;
     if (!client || !client.isOpen) throw Object.assign(new Error('not connected'), { errno: 'ECONNREFUSED' });
     client.setID(slave);
-    this.stats.request(hex([slave, fc, start >> 8, start & 0xff, length >> 8, length & 0xff]));
+    this.stats.request([slave, fc, start >> 8, start & 0xff, length >> 8, length & 0xff]);
     const t0 = performance.now();
     try {
       let data: number[];
@@ -142,9 +142,8 @@ export class ModbusDriver implements Driver {
         data = r.data;
         buffer = r.buffer;
       }
-      const bytes = hex(buffer);
-      this.stats.response(bytes, performance.now() - t0);
-      return { data, bytes };
+      this.stats.response(buffer, performance.now() - t0);
+      return { data, buffer };
     } catch (e) {
       const err = e as ModbusError;
       this.stats.error(err.modbusCode !== undefined ? `exception ${err.modbusCode}` : isTimeout(err) ? 'timeout' : 'connection', err.message);
@@ -222,9 +221,9 @@ export class ModbusDriver implements Driver {
       const fc = a.function_code as number;
       const format = fc >= 3 ? parseRegisterFormat(a) : null;
       try {
-        const { data, bytes } = await this.request(a.slave_id as number, fc, a.offset as number, format ? format.registers : 1);
+        const { data, buffer } = await this.request(a.slave_id as number, fc, a.offset as number, format ? format.registers : 1);
         const reading = this.decode({ point, format, item: { key: point.id, slave: 0, fc: 3, start: 0, length: 0 } }, data, 0);
-        return { ...reading, request: this.stats.lastRequest, response: bytes, words: data };
+        return { ...reading, request: this.stats.lastRequest, response: hex(buffer), words: data };
       } catch (e) {
         return { raw: null, error: (e as Error).message, request: this.stats.lastRequest };
       }

@@ -1,0 +1,55 @@
+// Loaded with `node --import` into a served product by bench/memory.bench.ts: it changes nothing in the product and
+// prints, every PROBE_EVERY_MS, one line `PROBE {json}` to stderr with process.memoryUsage() (rss, heapUsed,
+// heapTotal, external, arrayBuffers), the CPU used since the last line and the event loop's delay (p50/p99/max,
+// perf_hooks.monitorEventLoopDelay at 5 ms resolution) since the last line. SIGUSR2 writes a heap snapshot into
+// PROBE_SNAPSHOT_DIR and prints `PROBE_SNAPSHOT file`.
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+
+const every = Number(process.env.PROBE_EVERY_MS ?? 5000);
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+let cpu0 = process.cpuUsage();
+let t0 = performance.now();
+const ms = (ns) => Math.round(ns / 1e5) / 10;
+setInterval(() => {
+  const m = process.memoryUsage();
+  const c = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  const line = {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    cpu: (c.user + c.system) / 1000 / wall,
+    loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+  };
+  loop.reset();
+  cpu0 = process.cpuUsage();
+  t0 = performance.now();
+  process.stderr.write(`PROBE ${JSON.stringify(line)}\n`);
+}, every).unref();
+// PROBE_ALLOC=1: a sampling allocation profile from the start, the objects that were collected included (what
+// makes garbage, not only what stays); SIGUSR2 then writes it (PROBE_PROFILE file) instead of a heap snapshot
+const session = process.env.PROBE_ALLOC ? new inspector.Session() : null;
+if (session) {
+  session.connect();
+  session.post('HeapProfiler.enable');
+  session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
+process.on('SIGUSR2', () => {
+  if (session) {
+    session.post('HeapProfiler.stopSampling', (err, r) => {
+      const file = path.join(process.env.PROBE_SNAPSHOT_DIR ?? '.', `probe-${process.pid}.heapprofile`);
+      fs.writeFileSync(file, JSON.stringify(err ? { error: String(err) } : r.profile));
+      process.stderr.write(`PROBE_PROFILE ${file}\n`);
+    });
+    return;
+  }
+  const file = v8.writeHeapSnapshot(path.join(process.env.PROBE_SNAPSHOT_DIR ?? '.', `probe-${process.pid}-${Date.now()}.heapsnapshot`));
+  process.stderr.write(`PROBE_SNAPSHOT ${file}\n`);
+});
