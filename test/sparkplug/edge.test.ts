@@ -241,6 +241,7 @@ describe('Sparkplug B edge node against mosquitto', { timeout: 300_000 }, () => 
     await plc.stop();
     await sub.wait('a bad Quality on Flow', () => sub.of('DDATA', 'PLC').some((m) => m.metrics.some((x) => x.alias === id.flow && x.properties.Quality === 0 && x.properties['Switchyard Quality'] === 'comm_fail')), 60_000);
     plc = await startPymodbus({ port: plcPort, slaves: { '1': { hr: { 0: 300, 1: 42, 2: 3 } } } });
-    await sub.wait('a good Quality again', () => sub.of('DDATA', 'PLC').some((m) => m.metrics.some((x) => x.alias === id.flow && x.properties.Quality === 192 && x.value === 300)), 60_000);
+    // the lost device had its DDEATH; back, it is born again with what it reads now (device-death.test.ts)
+    await sub.wait('a good Quality again', () => sub.of('DBIRTH', 'PLC').some((m) => m.metrics.some((x) => x.alias === id.flow && x.properties.Quality === 192 && x.value === 300)), 60_000);
   });
 });

@@ -4,16 +4,18 @@
  * the deadband with seq 0..255, rebirth on NCMD, commands handed to the command handler, and store-and-forward:
  * while the broker (or the primary host) is unreachable, what would be published goes to the durable outbox; once
  * back, it is sent in order, flagged historical with its original timestamps, a bounded number of messages per
- * tick after the live data of that tick (live data is never queued behind the backlog).
+ * tick after the live data of that tick (live data is never queued behind the backlog). A device whose data source
+ * goes offline gets a DDEATH, and a DBIRTH with its current values once the data source is back (seq continues).
  */
 import fs from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { PointValue, ValueBus } from '../values/bus';
 import type { Store } from '../store/store';
-import { buildCatalog, type Catalog, type NodeConfig } from './catalog';
+import { buildCatalog, type Catalog, type Device, type NodeConfig } from './catalog';
+import { deviceBirthMetrics, offlineDevices } from './devices';
 import { EVENT_METRICS, EventSource } from './events';
 import type { Outbox, StoredNodeValue, StoredPointValue } from './outbox';
-import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
+import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, encodeDeviceDeath, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
 import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { Quality } from '../values/bus';
 import type { EdgeState, EdgeStatus } from '../../shared/sparkplug';
@@ -80,12 +82,16 @@ export class EdgeNode {
   private lastError: string | null = null;
   private readonly counts = { messages: 0, values: 0, historical_values: 0 };
   private unsubscribe: (() => void) | null = null;
+  /** data sources whose device has no birth in this session: a DDEATH was sent, or it was offline at the NBIRTH */
+  private readonly dead = new Set<number>();
+  private readonly offline: (catalog: Catalog) => Set<number>;
 
   constructor(
     readonly cfg: NodeConfig,
     private readonly deps: EdgeDeps,
   ) {
     this.catalog = buildCatalog(deps.store, cfg);
+    this.offline = offlineDevices(deps.store);
     this.hostOnline = cfg.primaryHostId === null;
   }
 
@@ -229,23 +235,54 @@ export class EdgeNode {
     this.seq = 0;
     const node: BirthMetric[] = [bdSeqMetric(this.bdSeq, now), ...NODE_METRICS.map(([name, type]): BirthMetric => ({ alias: null, name, type, value: type === 'Boolean' ? false : null, ts: now, properties: {} }))];
     void this.send(topic(this.cfg.groupId, 'NBIRTH', this.cfg.edgeNodeId), encodeBirth(this.nextSeq(), node, now)).catch((e: Error) => (this.lastError = e.message));
+    // a device whose data source is offline is not born: it gets its DBIRTH once it is back
+    this.dead.clear();
+    const offline = this.offline(this.catalog);
     for (const d of this.catalog.devices) {
-      const metrics = d.metrics.map((m): BirthMetric => {
-        const v = this.deps.values.latest(m.pointId);
-        const q: Quality = v?.quality ?? 'comm_fail';
-        const value = v ? wireValue(m.type, v.value) : null;
-        this.sent.set(m.pointId, { value, quality: q });
-        this.wireQuality.set(m.pointId, q);
-        const properties: BirthMetric['properties'] = { engUnit: { type: 'String', value: m.units }, Writable: { type: 'Boolean', value: m.writable } };
-        if (m.low !== null) properties.engLow = { type: 'Double', value: m.low };
-        if (m.high !== null) properties.engHigh = { type: 'Double', value: m.high };
-        if (m.description) properties.Documentation = { type: 'String', value: m.description };
-        return { alias: m.pointId, name: m.name, type: m.type, value, ts: v?.ts ?? now, quality: q, properties };
-      });
-      void this.send(topic(this.cfg.groupId, 'DBIRTH', this.cfg.edgeNodeId, d.id), encodeBirth(this.nextSeq(), metrics, now)).catch((e: Error) => (this.lastError = e.message));
+      if (offline.has(d.dataSourceId)) this.dead.add(d.dataSourceId);
+      else this.deviceBirth(d, now);
     }
     this.born = true;
     this.lastBirth = now;
+  }
+
+  /** One DBIRTH (seq continues), with every metric's current value and timestamp. */
+  private deviceBirth(d: Device, now: number): void {
+    const metrics = deviceBirthMetrics(d, (id) => this.deps.values.latest(id), now);
+    for (const m of metrics) {
+      this.sent.set(m.alias, { value: m.value, quality: m.quality });
+      this.wireQuality.set(m.alias, m.quality);
+    }
+    void this.send(topic(this.cfg.groupId, 'DBIRTH', this.cfg.edgeNodeId, d.id), encodeBirth(this.nextSeq(), metrics, now)).catch((e: Error) => (this.lastError = e.message));
+  }
+
+  /**
+   * Device sessions within the node's session: a device back online gets its DBIRTH (what it gathered while it had
+   * none goes to the outbox first, but for the values the DBIRTH carries as current, so a host never receives an
+   * older value as current after the birth); answers the devices that went offline, whose DDEATH follows the DDATA
+   * of this tick (the comm_fail it read last reaches the host before the death).
+   */
+  private deviceSessions(): Device[] {
+    const offline = this.offline(this.catalog);
+    const held: { dataSourceId: number; values: StoredPointValue[] }[] = [];
+    for (const ds of this.dead) {
+      let values = this.pending.get(ds);
+      if (!values) continue;
+      this.pending.delete(ds);
+      if (!offline.has(ds)) {
+        values = values.filter(([id, , ts]) => this.deps.values.latest(id)?.ts !== ts);
+      }
+      if (values.length) held.push({ dataSourceId: ds, values });
+    }
+    if (held.length) this.deps.outbox.append(this.cfg.id, held, this.cfg.outboxMaxBytes);
+    const now = Date.now();
+    for (const ds of [...this.dead]) {
+      if (offline.has(ds)) continue;
+      this.dead.delete(ds);
+      const d = this.catalog.byDataSource.get(ds);
+      if (d) this.deviceBirth(d, now);
+    }
+    return this.catalog.devices.filter((d) => offline.has(d.dataSourceId) && !this.dead.has(d.dataSourceId));
   }
 
   private onMessage(t: string, payload: Buffer): void {
@@ -361,7 +398,12 @@ export class EdgeNode {
         this.spill(events);
         return;
       }
+      const dying = this.deviceSessions();
       await this.publishLive(events);
+      for (const d of dying) {
+        this.dead.add(d.dataSourceId);
+        await this.send(topic(this.cfg.groupId, 'DDEATH', this.cfg.edgeNodeId, d.id), encodeDeviceDeath(this.nextSeq()));
+      }
       await this.drain();
     } catch (e) {
       this.lastError = (e as Error).message;
@@ -406,7 +448,7 @@ export class EdgeNode {
 
   /** Sends up to historicalPerTick outbox messages, oldest first, flagged historical; removes them once sent. */
   private async drain(): Promise<void> {
-    const rows = this.deps.outbox.peek(this.cfg.id, this.cfg.historicalPerTick);
+    const rows = this.deps.outbox.peek(this.cfg.id, this.cfg.historicalPerTick, [...this.dead]);
     if (!rows.length) return;
     const sends: Promise<void>[] = [];
     const done: number[] = [];

@@ -140,9 +140,10 @@ export class Outbox {
     });
   }
 
-  /** The oldest messages, in the order they were stored. */
-  peek(nodeId: number, limit: number): OutboxRow[] {
-    return this.store.db.prepare('SELECT id, data_source_id, created_at, n, body FROM sparkplug_outbox WHERE node_id = ? ORDER BY id LIMIT ?').all(nodeId, limit) as OutboxRow[];
+  /** The oldest messages, in the order they were stored; those of the data sources in `held` (devices without a birth) stay. */
+  peek(nodeId: number, limit: number, held: readonly number[] = []): OutboxRow[] {
+    const skip = held.length ? ` AND (data_source_id IS NULL OR data_source_id NOT IN (${held.map(() => '?').join(',')}))` : '';
+    return this.store.db.prepare(`SELECT id, data_source_id, created_at, n, body FROM sparkplug_outbox WHERE node_id = ?${skip} ORDER BY id LIMIT ?`).all(nodeId, ...held, limit) as OutboxRow[];
   }
 
   /** Removes messages once they are sent. */

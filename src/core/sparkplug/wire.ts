@@ -138,6 +138,11 @@ export function encodeDeath(bdSeq: number, now = Date.now()): Uint8Array {
   return codec().encodePayload({ timestamp: now, metrics: [{ name: 'bdSeq', type: 'Int64', value: bdSeq }] } as UPayload);
 }
 
+/** A DDEATH: a device lost by its edge node; seq continues the node's sequence, no metrics (Sparkplug 3.0). */
+export function encodeDeviceDeath(seq: number, now = Date.now()): Uint8Array {
+  return codec().encodePayload({ timestamp: now, seq, metrics: [] } as UPayload);
+}
+
 export const bdSeqMetric = (bdSeq: number, now: number): BirthMetric => ({ alias: null, name: 'bdSeq', type: 'Int64', value: bdSeq, ts: now, properties: {} });
 
 export function decode(payload: Uint8Array): UPayload {
