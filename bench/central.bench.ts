@@ -1,12 +1,13 @@
 /**
  * Central ingest into PostgreSQL: 100 Sparkplug edges x 1,000 metrics at 1 s (100,000 values/s offered).
- * 1. The store alone: PgCentralStore.write of one second's 100,000 values per batch (and the latest values), rows/s.
+ * 1. The store alone: PgCentralStore.write (COPY) of one second's 100,000 values per batch on one connection and on
+ *    CENTRAL_WRITERS in parallel (and with the latest values), rows/s and rows per CPU-second.
  * 2. The whole path: edges in a child process (bench/support/sparkplug-edges.mjs: sparkplug-payload + mqtt) ->
  *    mosquitto -> SparkplugHost (decode, sessions, aliases, seq) -> batched writes into PostgreSQL; offered vs
  *    stored values/s, the host's backlog each second, CPU seconds per second of this process (host + client) and
  *    of PostgreSQL's processes. A backlog that keeps growing is saturation; the figures say which side is the limit.
  * PostgreSQL runs with its durable defaults (fsync on), in a cluster the benchmark makes and removes.
- * Knobs: CENTRAL_EDGES (100), CENTRAL_METRICS (1000), CENTRAL_SECONDS (20).
+ * Knobs: CENTRAL_EDGES (100), CENTRAL_METRICS (1000), CENTRAL_SECONDS (20), CENTRAL_WRITERS (4 parallel write connections).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import { freePort } from '../test/support/process';
 const EDGES = Number(process.env.CENTRAL_EDGES ?? 100);
 const METRICS = Number(process.env.CENTRAL_METRICS ?? 1000);
 const SECONDS = Number(process.env.CENTRAL_SECONDS ?? 20);
+const WRITERS = Number(process.env.CENTRAL_WRITERS ?? 4);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (Linux default)
 
@@ -56,20 +58,22 @@ export async function run(): Promise<void> {
   try {
     process.stdout.write(`PostgreSQL (durable defaults) and mosquitto on loopback; ${EDGES} edges x ${METRICS} metrics at 1 s = ${fmt(EDGES * METRICS)} values/s offered\n`);
 
-    // 1. the store alone
+    // 1. the store alone: COPY on one connection, then on CENTRAL_WRITERS in parallel (without and with latest values)
     {
-      const store = new PgCentralStore({ url: db.url });
-      await store.open();
-      const ids: number[] = [];
-      for (let e = 0; e < EDGES; e++) {
-        const site = await store.site(1, 'StoreOnly', `edge-${e}`);
-        const defs = Array.from({ length: METRICS }, (_, i) => ({ device_id: 'dev', name: `m${i + 1}`, alias: i + 1, datatype: 'Double', unit: null }));
-        const m = await store.defineMetrics(site, defs);
-        for (const d of defs) ids.push(m.get(metricKey('dev', d.name))!);
-      }
       const seconds = Math.min(SECONDS, 6);
-      let base = Date.now() - 2 * seconds * 1000;
-      for (const withLatest of [false, true]) {
+      let base = Date.now() - 4 * seconds * 1000;
+      let ids: number[] = [];
+      for (const [writers, withLatest] of [[1, false], [WRITERS, false], [WRITERS, true]] as const) {
+        const store = new PgCentralStore({ url: db.url, writers });
+        await store.open();
+        if (!ids.length) {
+          for (let e = 0; e < EDGES; e++) {
+            const site = await store.site(1, 'StoreOnly', `edge-${e}`);
+            const defs = Array.from({ length: METRICS }, (_, i) => ({ device_id: 'dev', name: `m${i + 1}`, alias: i + 1, datatype: 'Double', unit: null }));
+            const m = await store.defineMetrics(site, defs);
+            for (const d of defs) ids.push(m.get(metricKey('dev', d.name))!);
+          }
+        }
         const per: number[] = [];
         const cpu0 = process.cpuUsage();
         const pg0 = treeCpu(pgPid);
@@ -85,18 +89,20 @@ export async function run(): Promise<void> {
         base += seconds * 1000;
         const wall = (performance.now() - w0) / 1000;
         const cpu = process.cpuUsage(cpu0);
+        const pgCpu = treeCpu(pgPid) - pg0;
+        const clientCpu = (cpu.user + cpu.system) / 1e6;
         process.stdout.write(
-          `store alone, ${withLatest ? 'history + every latest value' : 'history only'}: ${fmt(median(per))} rows/s median over ${seconds} batches of ${fmt(ids.length)} (one transaction each); ` +
-            `CPU s per wall s: client ${((cpu.user + cpu.system) / 1e6 / wall).toFixed(2)}, PostgreSQL ${((treeCpu(pgPid) - pg0) / wall).toFixed(2)}; ` +
-            `${fmt((ids.length * seconds) / Math.max(0.01, treeCpu(pgPid) - pg0))} rows per PostgreSQL CPU-second\n`,
+          `store alone (COPY, ${writers} connection${writers > 1 ? 's' : ''}), ${withLatest ? 'history + every latest value' : 'history only'}: ${fmt(median(per))} rows/s median over ${seconds} batches of ${fmt(ids.length)}; ` +
+            `CPU s per wall s: client ${(clientCpu / wall).toFixed(2)}, PostgreSQL ${(pgCpu / wall).toFixed(2)}; ` +
+            `${fmt((ids.length * seconds) / Math.max(0.01, pgCpu))} rows per PostgreSQL CPU-second, ${fmt((ids.length * seconds) / Math.max(0.01, clientCpu))} per client CPU-second; COPY straight ${store.copies.direct}, staged ${store.copies.staged}\n`,
         );
+        await store.close();
       }
-      await store.close();
     }
 
     // 2. the whole path through the broker and the host
     {
-      const store = new PgCentralStore({ url: db.url });
+      const store = new PgCentralStore({ url: db.url, writers: WRITERS });
       const host = new SparkplugHost(
         { id: 2, name: 'bench', broker_url: `mqtt://127.0.0.1:${broker.port}`, host_id: 'bench-central', group_ids: 'Bench', username: null, password: null, tls_ca: null, tls_cert: null, tls_key: null, tls_verify: 1 },
         store,
@@ -130,10 +136,12 @@ export async function run(): Promise<void> {
       const pg0 = treeCpu(pgPid);
       const t0 = performance.now();
       const backlog: number[] = [];
+      const batches: number[] = [];
       while (!lines.some((l) => l.startsWith('DONE'))) {
         await new Promise((r) => setTimeout(r, 1000));
         const st = host.status();
         backlog.push(st.pending_samples);
+        batches.push(st.batch_rows);
         if (performance.now() - t0 > (SECONDS + 120) * 1000) break;
       }
       const sentLine = lines.find((l) => l.startsWith('DONE')) ?? '';
@@ -158,7 +166,8 @@ export async function run(): Promise<void> {
       process.stdout.write(
         `whole path: offered ${fmt(sent / SECONDS)} values/s for ${SECONDS} s (${fmt(sent)} values; publisher late by ${median(lateLines)} ms median); ` +
           `stored ${fmt(got)} (${((got / sent) * 100).toFixed(1)} %) in ${wall.toFixed(1)} s (drain after the last publish ${((performance.now() - drainT) / 1000).toFixed(1)} s)\n` +
-          `  host backlog (received, not yet committed) sampled each second while offered: median ${fmt(median(backlog))}, max ${fmt(Math.max(...backlog))} values\n` +
+          `  host backlog (received, not yet committed) sampled each second while offered: median ${fmt(median(backlog))}, max ${fmt(Math.max(...backlog))} values; ` +
+          `write step (sized by time) median ${fmt(median(batches))} rows on ${WRITERS} connections; COPY straight ${store.copies.direct}, staged ${store.copies.staged}\n` +
           `  CPU s per wall s during the run: host process ${((cpu.user + cpu.system) / 1e6 / wall).toFixed(2)}, PostgreSQL ${(pgCpu / wall).toFixed(2)}; end-to-end ingest ${fmt(got / wall)} values/s; ` +
           `${fmt(got / Math.max(0.01, (cpu.user + cpu.system) / 1e6))} values per host CPU-second, ${fmt(got / Math.max(0.01, pgCpu))} per PostgreSQL CPU-second\n` +
           `  (offered window ${offeredWall.toFixed(1)} s; machine: ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0].toFixed(1)})\n`,

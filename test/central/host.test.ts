@@ -215,6 +215,61 @@ for (const backend of ['postgresql', 'sqlite'] as const) {
       expect((await fetch(`${server.url}/api/central/sites`)).status).toBe(401);
     });
 
+    it('removes history older than the host configuration\'s retention as soon as it is set (PostgreSQL: drops the partitions)', async () => {
+      // the host restarted with the configuration change above: born again once it listens (births repeated until then)
+      let last = 0;
+      await waitFor(async () => {
+        const s = await site();
+        if (s?.online && s.devices_online === 1) return true;
+        if (Date.now() - last > 2_000) {
+          last = Date.now();
+          await edge.nbirth([{ name: 'Uptime', alias: 1, type: 'Int32', value: 8 }]);
+          await edge.dbirth('meter-1', METER);
+        }
+        return false;
+      }, 'the site online again', 60_000, 100);
+      const DAY = 86_400_000;
+      const old = [45, 44, 40].map((d) => Math.floor((Date.now() - d * DAY) / DAY) * DAY + 3_600_000);
+      await edge.data('meter-1', old.map((ts, k) => ({ alias: 10, type: 'Double' as const, value: 500 + k, timestamp: ts, historical: true })));
+      const m = (await metric('Active power'))!;
+      const span = `startdatetime=${new Date(old[0] - DAY).toISOString()}&enddatetime=${new Date(Date.now() - 2 * DAY).toISOString()}`;
+      const oldValues = async () => (await server.api<{ values: { value: number }[] }>('GET', `/central/sites/${siteId}/metrics/${m.id}/history?${span}`)).body.values.map((v) => v.value);
+      await waitFor(async () => (await oldValues()).length === 3, 'the old values stored', 15_000, 100);
+      const partitions = async () => {
+        const c = new pg.Pool({ connectionString: db!.url, max: 1 });
+        try {
+          return (await c.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'central_history'")).rows.map((r) => r.name);
+        } finally {
+          await c.end();
+        }
+      };
+      const oldNames = old.map((ts) => `central_history_p${new Date(ts).toISOString().slice(0, 10).replace(/-/g, '')}`);
+      if (db) for (const n of oldNames) expect(await partitions()).toContain(n);
+
+      const host = (await server.api<{ id: number }[]>('GET', '/sparkplughosts')).body[0].id;
+      const bad = await server.api<{ field: string }>('PUT', `/sparkplughosts/${host}`, { history_retention_days: 0 });
+      expect(bad.status).toBe(400);
+      expect(bad.body.field).toBe('history_retention_days');
+      expect((await server.api('PUT', `/sparkplughosts/${host}`, { history_retention_days: 42 })).status).toBe(200);
+      // no restart, no hourly wait: the values of 45 and 44 days ago go, the one of 40 days ago stays
+      await waitFor(async () => (await oldValues()).length === 1, 'the history older than 42 days removed', 30_000, 200);
+      expect(await oldValues()).toEqual([502]);
+      if (db) {
+        const now = await partitions();
+        expect(now).not.toContain(oldNames[0]);
+        expect(now).not.toContain(oldNames[1]);
+        expect(now).toContain(oldNames[2]);
+      }
+      const status = (await server.api<{ history_retention_days: number; last_retention: { days: number } }>('GET', '/central/status')).body;
+      expect(status).toMatchObject({ history_retention_days: 42, last_retention: { days: 42 } });
+      // the recent history (an hour ago) is untouched
+      const recent = `startdatetime=${new Date(Date.now() - 2 * 3_600_000).toISOString()}`;
+      const r = (await server.api<{ values: unknown[] }>('GET', `/central/sites/${siteId}/metrics/${m.id}/history?${recent}`)).body;
+      expect(r.values.length).toBeGreaterThanOrEqual(10);
+      await edge.ndeath();
+      await waitFor(async () => !(await site())?.online, 'the site offline', 10_000, 50);
+    });
+
     it('keeps what it ingested where --database says, and says it is offline when it stops', async () => {
       if (db) {
         const c = new pg.Pool({ connectionString: db.url, max: 1 });

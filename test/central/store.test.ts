@@ -69,6 +69,54 @@ function contract(name: string, make: () => Promise<CentralStore>) {
       expect(sites.find((s) => s.id === site)).toMatchObject({ host_config_id: 1, group_id: 'Plants', edge_node_id: 'edge-1', online: true, bd_seq: 3, last_birth: 1000, seq_gaps: 1, rebirths: 2, values_received: 7, devices: 2, devices_online: 1 });
       expect((await store.devices(site)).map((d) => [d.device_id, d.online, d.last_death])).toEqual([['meter-1', true, null], ['meter-2', false, 1800]]);
     });
+
+    it('retention removes history before the cutoff (whole partitions on PostgreSQL) and writes nothing older', async () => {
+      const site = await store.site(1, 'Retention', 'edge-r');
+      const ids = await store.defineMetrics(site, [
+        { device_id: '', name: 'a', alias: null, datatype: 'Double', unit: null },
+        { device_id: '', name: 'b', alias: null, datatype: 'Double', unit: null },
+      ]);
+      const a = ids.get(metricKey('', 'a'))!;
+      const b = ids.get(metricKey('', 'b'))!;
+      // 2019-03-01 .. 2019-03-05 at noon, and 12,000 values of metric a on 2019-03-02 (more than one SQLite slice)
+      const day = (d: number, h = 12) => Date.UTC(2019, 2, d, h);
+      const samples = [1, 2, 3, 4, 5].flatMap((d) => [a, b].map((m) => ({ metric_id: m, ts: day(d), num: d, text: null, historical: true })));
+      for (let i = 0; i < 12_000; i++) samples.push({ metric_id: a, ts: day(2, 0) + i * 1000, num: i, text: null, historical: true });
+      await store.write(samples, []);
+      const all = (m: number) => store.history(m, day(1, 0), day(6, 0), 100_000);
+      expect(await all(a)).toHaveLength(12_005);
+
+      // keep from 2019-03-03 06:00: on SQLite exactly from there; on PostgreSQL (day partitions) from 2019-03-03 00:00
+      const cut = day(3, 6);
+      const r = await store.prune(cut);
+      const keptFrom = store.kind === 'postgresql' ? day(3, 0) : cut;
+      const left = samples.filter((s) => s.ts >= keptFrom);
+      expect((await all(a)).map((h) => h.ts)).toEqual(left.filter((s) => s.metric_id === a).map((s) => s.ts).sort((x, y) => x - y));
+      expect((await all(b)).map((h) => h.num)).toEqual([3, 4, 5]);
+      if (store.kind === 'postgresql') {
+        const gone = [partitionName(day(1, 0)), partitionName(day(2, 0))];
+        expect(r.partitions).toEqual(gone);
+        // really gone: neither a partition of central_history nor a table any more; the straddling one is kept
+        const c = new pg.Pool({ connectionString: peer!.url, max: 1 });
+        try {
+          const parts = (await c.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'central_history'")).rows.map((x) => x.name);
+          const tables = (await c.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE 'central_history_p2019%'")).rows.map((x) => x.name);
+          for (const g of gone) {
+            expect(parts).not.toContain(g);
+            expect(tables).not.toContain(g);
+          }
+          expect(parts).toContain(partitionName(day(3, 0)));
+          expect(tables.sort()).toEqual([3, 4, 5].map((d) => partitionName(day(d, 0))));
+        } finally {
+          await c.end();
+        }
+      } else expect(r.rows).toBe(samples.length - left.length);
+      // a late replay older than the cutoff is not written (it would be removed again; on PostgreSQL it would bring a partition back)
+      await store.write([{ metric_id: b, ts: day(2), num: 99, text: null, historical: true }], []);
+      expect((await all(b)).map((h) => h.num)).toEqual([3, 4, 5]);
+      // nothing to remove the second time
+      expect(await store.prune(cut)).toEqual({ rows: 0, partitions: [] });
+    });
   });
 }
 
@@ -127,6 +175,36 @@ describe('PostgreSQL specifics', { timeout: 120_000 }, () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('writes by COPY on parallel connections, and a retried batch (partly stored) stores every value once', async () => {
+    const store = pgStores[0];
+    const base = 5_000_000; // metric ids of their own (history has no foreign key to the catalog)
+    const t0 = Date.UTC(2026, 11, 1, 8);
+    const odd = 'tab\there, line\nbreak, cr\r, back\\slash, \\N';
+    const row = (i: number) => ({ metric_id: base + (i % 2000), ts: t0 + Math.floor(i / 2000) * 1000, num: i % 7 === 0 ? null : i / 3, text: i % 7 === 0 ? `${odd} ${i}` : null, historical: i % 2 === 0 });
+    const first = Array.from({ length: 8000 }, (_, i) => row(i));
+    const before = { ...store.copies };
+    await store.write(first, []);
+    // 8,000 rows over 4 writers: each shard went straight in by COPY
+    expect(store.copies.direct - before.direct).toBe(4);
+    expect(store.copies.staged - before.staged).toBe(0);
+    // the retry of a batch whose shards had partly committed: the 8,000 again plus 4,000 new ones
+    const retry = Array.from({ length: 12_000 }, (_, i) => row(i));
+    await store.write(retry, []);
+    expect(store.copies.staged - before.staged).toBe(4);
+    const client = new pg.Pool({ connectionString: peer!.url, max: 1 });
+    try {
+      const count = await client.query<{ n: string; d: string }>('SELECT COUNT(*) AS n, COUNT(DISTINCT (metric_id, ts)) AS d FROM central_history WHERE metric_id >= $1', [base]);
+      expect(Number(count.rows[0].n)).toBe(12_000);
+      expect(Number(count.rows[0].d)).toBe(12_000);
+    } finally {
+      await client.end();
+    }
+    // values, text with COPY's special characters, nulls and the historical flag come back as written
+    const h = await store.history(base + 7, t0, t0 + 10_000, 100);
+    expect(h).toEqual([7, 2007, 4007, 6007, 8007, 10_007].map((i) => ({ ts: row(i).ts, num: row(i).num, text: row(i).text, historical: row(i).historical })));
+    expect(h[0].text).toBe(`${odd} 7`);
   });
 
   it('partitions a new database by ISO week when asked', async () => {

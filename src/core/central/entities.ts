@@ -64,6 +64,13 @@ export const sparkplughosts: EntityDef = {
     { name: 'tls_cert', type: 'text', maxLength: 100_000, help: 'PEM client certificate, when the broker asks for one' },
     { name: 'tls_key', type: 'text', maxLength: 100_000, writeOnly: true, help: 'PEM key of the client certificate; never shown' },
     bool('tls_verify', true),
+    {
+      name: 'history_retention_days',
+      type: 'integer',
+      min: 1,
+      max: 36_500,
+      help: 'days of central history kept (empty: everything). The central history is one store for every host: the longest setting among the hosts applies, and none if a host keeps everything. Checked hourly and when this changes; on PostgreSQL whole partitions are dropped',
+    },
     ref('space_id', 'spaces', 'space', { onDelete: 'setNull', help: 'the space whose privilege shows this host\'s sites to users limited to spaces' }),
     {
       ...bool('remote_points', true),

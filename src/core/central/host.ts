@@ -19,8 +19,14 @@ export const FLUSH_MS = 250;
 const FLUSH_ROWS = 20_000;
 /** latest values and counters are persisted this often (the API reads the running host's memory, which is newer) */
 export const LATEST_EVERY_MS = 10_000;
-/** at most this many samples per transaction: a backlog is written in steps, each one committed */
-const WRITE_MAX = 50_000;
+/**
+ * Batches are sized by time, not by a fixed count: each write takes what is pending, up to what the store wrote in
+ * about WRITE_TARGET_MS at its last measured rate (between WRITE_MIN and WRITE_MAX rows); a backlog is written in
+ * such steps back to back, each one committed, so a step's commit latency stays near the target whatever the rate.
+ */
+const WRITE_TARGET_MS = 1_000;
+const WRITE_MIN = 10_000;
+const WRITE_MAX = 500_000;
 /** samples kept while the store cannot be written; beyond, the oldest are dropped (and counted) */
 const MAX_PENDING = 2_000_000;
 
@@ -48,6 +54,8 @@ export interface HostStatus {
   pending_samples: number;
   dropped_samples: number;
   written_samples: number;
+  /** rows per write step now (sized by time) */
+  batch_rows: number;
 }
 
 export class SparkplugHost {
@@ -61,6 +69,8 @@ export class SparkplugHost {
   private timer: NodeJS.Timeout | null = null;
   private lastLatestFlush = 0;
   private flushing: Promise<void> | null = null;
+  /** rows per write step (sized by time: see WRITE_TARGET_MS) */
+  private batchRows = 50_000;
   private sessionTs = 0;
   private connected = false;
   private lastError: string | null = null;
@@ -199,15 +209,22 @@ export class SparkplugHost {
     const now = Date.now();
     const withLatest = all || now - this.lastLatestFlush >= LATEST_EVERY_MS;
     if (!this.pending.length && !withLatest) return;
-    const samples = this.pending.length > WRITE_MAX ? this.pending.splice(0, WRITE_MAX) : this.pending;
+    const samples = this.pending.length > this.batchRows ? this.pending.splice(0, this.batchRows) : this.pending;
     if (samples === this.pending) this.pending = [];
     const latest = withLatest ? [...this.latestDirty.values()] : [];
     if (withLatest) this.latestDirty = new Map();
     try {
+      const t = performance.now();
       await this.store.write(samples, latest);
+      const ms = performance.now() - t;
       this.written += samples.length;
+      // only a full step says what the store can take (a small one is mostly commit latency)
+      if (samples.length >= this.batchRows / 2 && ms > 0) {
+        const rows = (samples.length / ms) * WRITE_TARGET_MS;
+        this.batchRows = Math.round(Math.min(WRITE_MAX, Math.max(WRITE_MIN, (this.batchRows + rows) / 2)));
+      }
       // a backlog: the next step at once, not at the next tick
-      if (this.pending.length >= WRITE_MAX && !this.stopped) setImmediate(() => void this.flush());
+      if (this.pending.length >= FLUSH_ROWS && !this.stopped) setImmediate(() => void this.flush());
       if (withLatest) {
         this.lastLatestFlush = now;
         const sites = [...this.dirtySites];
@@ -238,6 +255,7 @@ export class SparkplugHost {
       pending_samples: this.pending.length,
       dropped_samples: this.dropped,
       written_samples: this.written,
+      batch_rows: this.batchRows,
     };
   }
 

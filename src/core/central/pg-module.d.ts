@@ -12,6 +12,8 @@ declare module 'pg' {
     application_name?: string;
   }
   export interface PoolClient {
+    /** a pg-copy-streams COPY stream is submitted as a query and answered as itself */
+    query<S extends NodeJS.WritableStream>(stream: S): S;
     query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
     release(err?: Error | boolean): void;
   }

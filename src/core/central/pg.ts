@@ -8,14 +8,17 @@
 import { createRequire } from 'node:module';
 import type { Pool, PoolClient } from 'pg';
 import { StoreVersionError } from '../store/store';
-import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
+import { shardsOf, writeShard } from './pg-copy';
+import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type PruneResult, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
 
 export type PartitionWidth = 'day' | 'week';
 const DAY = 86_400_000;
 /** partitions kept ready ahead of now (and one behind, for values that arrive a little late) */
 const AHEAD = 3;
-/** rows per INSERT statement */
-const CHUNK = 20_000;
+/** parallel write connections by default (each batch is split by metric id, one transaction per shard) */
+const WRITERS = 4;
+/** a batch smaller than this many rows per connection uses fewer connections (a few values: one transaction) */
+const MIN_SHARD_ROWS = 2_000;
 /** arbitrary advisory lock key of the central schema's migrations */
 const MIGRATION_LOCK = 0x5357_4354;
 
@@ -95,8 +98,8 @@ export interface PgCentralOptions {
   url: string;
   /** the partition width of a new database (an existing one keeps its own) */
   partition?: PartitionWidth;
-  /** pool size (default 4) */
-  connections?: number;
+  /** parallel write connections (default 4); the pool has two more for the API's reads and the catalog */
+  writers?: number;
   log?: (line: string) => void;
 }
 
@@ -106,12 +109,18 @@ export class PgCentralStore implements CentralStore {
   private width: PartitionWidth;
   private readonly partitions = new Set<number>();
   private creating: Promise<void> = Promise.resolve();
+  private readonly writers: number;
+  /** shards written straight by COPY, and those that met an already stored (metric, ts) and went through staging */
+  readonly copies = { direct: 0, staged: 0 };
+  /** retention: nothing older is written (see prune) */
+  private keepFrom = -Infinity;
 
   constructor(private readonly opts: PgCentralOptions) {
     this.width = opts.partition ?? 'day';
     // pg is loaded here, when a PostgreSQL central store is configured, not at every start-up (seconds on a busy machine)
     const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.connections ?? 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-central' });
+    this.writers = Math.max(1, Math.floor(opts.writers ?? WRITERS));
+    this.pool = new pg.Pool({ connectionString: opts.url, max: this.writers + 2, connectionTimeoutMillis: 10_000, application_name: 'switchyard-central' });
     // an idle connection the server dropped is replaced on next use; it must not crash the process
     this.pool.on('error', (e) => opts.log?.(`central store (PostgreSQL): ${e.message}`));
   }
@@ -251,30 +260,64 @@ export class PgCentralStore implements CentralStore {
     return ids;
   }
 
+  /**
+   * One batch: split by metric id into `writers` shards written in parallel, each in its own transaction by COPY
+   * (pg-copy.ts). A failure fails the batch, which the host retries whole: shards that had committed are then
+   * found already stored and kept once (COPY falls back to staging + ON CONFLICT DO NOTHING).
+   */
   async write(samples: readonly CentralSample[], latest: readonly LatestValue[]): Promise<void> {
     if (!samples.length && !latest.length) return;
+    if (this.keepFrom > -Infinity) samples = samples.filter((s) => s.ts >= this.keepFrom);
+    if (!samples.length && !latest.length) return;
     if (samples.length) await this.ensure(samples.map((s) => partitionStart(s.ts, this.width)));
-    const c = await this.pool.connect();
-    await this.transaction(c, async () => {
-      for (let i = 0; i < samples.length; i += CHUNK) {
-        const part = samples.slice(i, i + CHUNK);
-        await c.query(
-          `INSERT INTO central_history (metric_id, ts, num, text, historical)
-           SELECT m, to_timestamp(t / 1000.0), v, x, h FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::text[], $5::bool[]) AS u(m, t, v, x, h)
-           ON CONFLICT DO NOTHING`,
-          [part.map((s) => s.metric_id), part.map((s) => s.ts), part.map((s) => s.num), part.map((s) => s.text), part.map((s) => s.historical)],
-        );
-      }
-      for (let i = 0; i < latest.length; i += CHUNK) {
-        const part = latest.slice(i, i + CHUNK);
-        await c.query(
-          `UPDATE central_metrics m SET last_num = u.v, last_text = u.x, last_ts = u.t
-           FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::text[]) AS u(id, t, v, x)
-           WHERE m.id = u.id AND (m.last_ts IS NULL OR m.last_ts <= u.t)`,
-          [part.map((l) => l.metric_id), part.map((l) => l.ts), part.map((l) => l.num), part.map((l) => l.text)],
-        );
+    const n = Math.min(this.writers, Math.max(1, Math.ceil((samples.length + latest.length) / MIN_SHARD_ROWS)));
+    const sampleShards = shardsOf(samples, n);
+    const latestShards = shardsOf(latest, n);
+    const results = await Promise.allSettled(
+      sampleShards.map(async (part, i) => {
+        if (!part.length && !latestShards[i].length) return;
+        const c = await this.pool.connect();
+        await this.transaction(c, async () => {
+          const path = await writeShard(c, part, latestShards[i]);
+          if (path !== 'none') this.copies[path]++;
+        });
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Retention: each partition lying wholly before `before` is detached and dropped (one short transaction each, in
+   * this process's partition queue so it never races a creation); a partition that straddles `before` is kept until
+   * it is wholly past (history is kept up to one partition width beyond the retention). Values older than `before`
+   * are no longer written, so a late replay does not bring a dropped partition back.
+   */
+  async prune(before: number): Promise<PruneResult> {
+    this.keepFrom = Math.max(this.keepFrom, before);
+    const dropped: string[] = [];
+    this.creating = this.creating.then(async () => {
+      this.partitions.clear();
+      await this.loadPartitions();
+      for (const start of [...this.partitions].sort((a, b) => a - b)) {
+        if (start + span(this.width) > before) break;
+        const name = partitionName(start);
+        const c = await this.pool.connect();
+        try {
+          await this.transaction(c, async () => {
+            await c.query(`ALTER TABLE central_history DETACH PARTITION ${name}`);
+            await c.query(`DROP TABLE ${name}`);
+          });
+          dropped.push(name);
+        } catch (e) {
+          // another server dropped it first: fine; anything else is an error
+          if (!/does not exist|is not a partition/.test((e as Error).message)) throw e;
+        }
+        this.partitions.delete(start);
       }
     });
+    await this.creating;
+    return { rows: 0, partitions: dropped };
   }
 
   async sites() {
@@ -301,7 +344,7 @@ export class PgCentralStore implements CentralStore {
 
 /** `switchyard migrate --database URL`: brings the central database to this build's schema (and its partitions ahead), nothing else. */
 export async function migrateCentralDatabase(opts: { url: string; partition?: PartitionWidth }): Promise<void> {
-  const store = new PgCentralStore({ url: opts.url, partition: opts.partition, connections: 1 });
+  const store = new PgCentralStore({ url: opts.url, partition: opts.partition, writers: 1 });
   try {
     await store.open();
   } finally {

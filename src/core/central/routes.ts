@@ -80,7 +80,13 @@ export function registerCentralRoutes(app: FastifyInstance, ctx: RuntimeContext,
   app.get('/api/central/status', async (req) => {
     const p = principalOf(req);
     const store = central.store as { kind: string; partitionWidth?: string };
-    return { store: store.kind, partition_width: store.partitionWidth ?? null, hosts: p.isAdmin ? central.hostStatus() : undefined };
+    return {
+      store: store.kind,
+      partition_width: store.partitionWidth ?? null,
+      history_retention_days: central.retentionDays(),
+      last_retention: p.isAdmin ? central.lastRetention : undefined,
+      hosts: p.isAdmin ? central.hostStatus() : undefined,
+    };
   });
 
   app.get('/api/central/sites', async (req) => {

@@ -9,12 +9,25 @@ import { SparkplugHost, type HostConfig, type HostObserver, type HostStatus } fr
 import type { PgCentralStore } from './pg';
 import type { CentralStore, HistoryRow, MetricRow, SiteRow } from './storage';
 
-/** partitions ahead are checked this often (a server running for weeks keeps some ready) */
-const AHEAD_EVERY_MS = 3_600_000;
+/** partitions ahead, and retention, are checked this often (a server running for weeks keeps some ready) */
+const HOURLY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The retention of the central history, in days: one history serves every host, so the longest setting among the
+ * host configurations wins, and a host without one (keep everything) means nothing is removed; null = keep all.
+ */
+export function effectiveRetentionDays(settings: readonly (number | null)[]): number | null {
+  if (!settings.length || settings.some((d) => d === null || d === undefined || !(d > 0))) return null;
+  return Math.max(...(settings as number[]));
+}
 
 export class CentralService {
   readonly hosts = new Map<number, SparkplugHost>();
-  private aheadTimer: NodeJS.Timeout | null = null;
+  private hourly: NodeJS.Timeout | null = null;
+  private pruning: Promise<void> | null = null;
+  /** the last retention pass (for the status route) */
+  lastRetention: { at: string; days: number; before: string; rows: number; partitions: string[] } | null = null;
   private queue: Promise<void> = Promise.resolve();
   private running = false;
   /** told every message of every host (remote points and alarms, remote.ts) */
@@ -35,7 +48,37 @@ export class CentralService {
     this.running = true;
     for (const c of this.configs()) await this.startHost(c);
     const pg = this.store.kind === 'postgresql' ? (this.store as PgCentralStore) : null;
-    if (pg) this.aheadTimer = setInterval(() => void pg.ensureAhead().catch((e: Error) => this.log(`central store partitions: ${e.message}`)), AHEAD_EVERY_MS);
+    this.hourly = setInterval(() => {
+      if (pg) void pg.ensureAhead().catch((e: Error) => this.log(`central store partitions: ${e.message}`));
+      void this.applyRetention();
+    }, HOURLY_MS);
+    void this.applyRetention();
+  }
+
+  /** the retention in days the host configurations ask for (see effectiveRetentionDays) */
+  retentionDays(): number | null {
+    const rows = this.sqlite.db.prepare('SELECT history_retention_days AS d FROM central_hosts').all() as { d: number | null }[];
+    return effectiveRetentionDays(rows.map((r) => r.d));
+  }
+
+  /** One retention pass (at start, hourly, and when a host configuration changes); one at a time. */
+  applyRetention(now = Date.now()): Promise<void> {
+    if (this.pruning) return this.pruning;
+    this.pruning = (async () => {
+      const days = this.retentionDays();
+      if (days === null || !this.running) return;
+      const before = now - days * DAY_MS;
+      try {
+        const r = await this.store.prune(before);
+        this.lastRetention = { at: new Date(now).toISOString(), days, before: new Date(before).toISOString(), rows: r.rows, partitions: r.partitions };
+        if (r.rows || r.partitions.length) this.log(`central history retention (${days} days): removed ${r.partitions.length ? `partitions ${r.partitions.join(', ')}` : `${r.rows} rows`} older than ${new Date(before).toISOString()}`);
+      } catch (e) {
+        this.log(`central history retention: ${(e as Error).message}`);
+      }
+    })().finally(() => {
+      this.pruning = null;
+    });
+    return this.pruning;
   }
 
   private async startHost(c: HostConfig): Promise<void> {
@@ -57,14 +100,17 @@ export class CentralService {
       this.hosts.delete(id);
       const c = this.configs().find((x) => x.id === id);
       if (c) await this.startHost(c);
+      // a changed retention takes effect now, not at the next hourly check
+      void this.applyRetention();
     });
     return this.queue;
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.aheadTimer) clearInterval(this.aheadTimer);
+    if (this.hourly) clearInterval(this.hourly);
     await this.queue.catch(() => undefined);
+    await this.pruning;
     for (const h of this.hosts.values()) await h.stop();
     this.hosts.clear();
     await this.store.close();

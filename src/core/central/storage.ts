@@ -91,7 +91,22 @@ export interface CentralStore {
   metrics(siteId: number): Promise<MetricRow[]>;
   /** history of one metric in [from, to], oldest first, at most `limit` rows */
   history(metricId: number, from: number, to: number, limit: number): Promise<HistoryRow[]>;
+  /**
+   * Retention: removes history older than `before` (ms) and, from then on, writes nothing older. SQLite deletes the
+   * rows in slices; PostgreSQL detaches and drops each partition that lies wholly before `before`.
+   */
+  prune(before: number): Promise<PruneResult>;
 }
+
+export interface PruneResult {
+  /** rows deleted (SQLite) */
+  rows: number;
+  /** partitions dropped (PostgreSQL) */
+  partitions: string[];
+}
+
+/** SQLite retention: rows deleted per transaction, the event loop free between two */
+const PRUNE_SLICE = 5_000;
 
 export const metricKey = (device: string, name: string) => `${device}\0${name}`;
 
@@ -208,7 +223,12 @@ export function sqliteCentralStore(store: Store): CentralStore {
     devices: db.prepare('SELECT * FROM central_devices WHERE site_id = ? ORDER BY device_id'),
     metrics: db.prepare('SELECT * FROM central_metrics WHERE site_id = ? ORDER BY device_id, name'),
     history: db.prepare('SELECT ts, num, text, historical FROM central_history WHERE metric_id = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?'),
+    // retention walks the metrics present in the history by the primary key (metric_id, ts): one seek each
+    nextMetric: db.prepare('SELECT metric_id FROM central_history WHERE metric_id > ? ORDER BY metric_id LIMIT 1').pluck(),
+    sliceEnd: db.prepare('SELECT ts FROM central_history WHERE metric_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?').pluck(),
+    deleteBefore: db.prepare('DELETE FROM central_history WHERE metric_id = ? AND ts < ?'),
   };
+  let keepFrom = -Infinity;
   return {
     kind: 'sqlite',
     async open() {
@@ -235,7 +255,7 @@ export function sqliteCentralStore(store: Store): CentralStore {
     },
     async write(samples, latest) {
       store.tx(() => {
-        for (const s of samples) q.sample.run(s.metric_id, s.ts, s.num, s.text, s.historical ? 1 : 0);
+        for (const s of samples) if (s.ts >= keepFrom) q.sample.run(s.metric_id, s.ts, s.num, s.text, s.historical ? 1 : 0);
         for (const l of latest) q.latest.run(l.num, l.text, l.ts, l.metric_id, l.ts);
       });
     },
@@ -250,6 +270,26 @@ export function sqliteCentralStore(store: Store): CentralStore {
     },
     async history(metricId, from, to, limit) {
       return (q.history.all(metricId, from, to, limit) as Raw[]).map((r) => ({ ts: Number(r.ts), num: n(r.num), text: (r.text as string | null) ?? null, historical: Boolean(r.historical) }));
+    },
+    async prune(before) {
+      keepFrom = Math.max(keepFrom, before);
+      let rows = 0;
+      let budget = PRUNE_SLICE;
+      for (let metric = q.nextMetric.get(-1) as number | undefined; metric !== undefined; metric = q.nextMetric.get(metric) as number | undefined) {
+        // a metric with a long past is deleted in slices of PRUNE_SLICE rows, each its own transaction
+        for (;;) {
+          const end = q.sliceEnd.get(metric, before, budget - 1) as number | undefined;
+          const deleted = Number(q.deleteBefore.run(metric, end === undefined ? before : end + 1).changes);
+          rows += deleted;
+          budget -= deleted;
+          if (budget <= 0) {
+            budget = PRUNE_SLICE;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          if (end === undefined) break;
+        }
+      }
+      return { rows, partitions: [] };
     },
   };
 }
