@@ -88,7 +88,9 @@ describe('remote site data on every screen of the central server', { timeout: 30
   it('makes a born site a sparkplug data source and its metrics points, with units and types from the birth', async () => {
     await edge.nbirth(NODE);
     await edge.dbirth('meter-1', METER);
-    source = await waitFor(async () => (await sources()).find((s) => s.name === 'Plants/edge-r' && s.status === 'online'), 'the site as an online data source', 30_000, 100);
+    source = await waitFor(async () => (await sources()).find((s) => s.name === 'Plants/edge-r' && s.status === 'online'), 'the site as an online data source', 30_000, 100).catch((e: Error) => {
+      throw new Error(`${e.message}; server log:\n${server.served.output().slice(-3000)}`);
+    });
     expect(source.protocol).toBe('sparkplug');
     expect(source.gateway?.name).toBe('Sparkplug host Control room');
     const points = await waitFor(async () => {
@@ -125,6 +127,17 @@ describe('remote site data on every screen of the central server', { timeout: 30
     await server.waitLatest(id, (x) => x.value === 44 && x.quality === 'stale', 'a stale value', 10_000);
     await edge.data('meter-1', [{ alias: 10, type: 'Double', value: 45 }]);
     await server.waitLatest(id, (x) => x.value === 45 && x.quality === 'good', 'a good value again', 10_000);
+  });
+
+  it('raises a point alarm from a limit configured centrally, named with its site', async () => {
+    const id = point['meter-1/Active power'].id;
+    expect((await server.api('PUT', `/pointlimits/${id}`, { high_limit: 100 })).status).toBe(200);
+    await edge.data('meter-1', [{ alias: 10, type: 'Double', value: 150 }]);
+    const hi = await waitFor(async () => (await alarms()).find((a) => a.source === 'point' && a.source_id === id && a.active), 'the HI alarm of the remote point', 15_000, 100);
+    expect(hi.name).toBe('Plants/edge-r / meter-1/Active power HI');
+    await edge.data('meter-1', [{ alias: 10, type: 'Double', value: 45 }]);
+    await waitFor(async () => (await alarms()).find((a) => a.id === hi.id && !a.active), 'the HI alarm cleared', 15_000, 100);
+    expect((await server.api('PUT', `/pointlimits/${id}`, { high_limit: null })).status).toBe(200);
   });
 
   it('keeps history of remote points in the historian: live values and historical replays in the trend, the latest not moved back', async () => {

@@ -33,6 +33,8 @@ interface PointRow {
   low_limit: number | null;
   higher_limit: number | null;
   lower_limit: number | null;
+  /** the remote site of a `sparkplug` data source's point, else null */
+  site: string | null;
 }
 
 export interface SettingsRow {
@@ -60,7 +62,8 @@ const prio = (v: string | null | undefined, dflt: Priority): Priority => (PRIORI
 
 /** The plans of every point, or of the points with these ids (a configuration change re-plans only those). */
 export function buildPlans(store: Store, only?: readonly number[]): Map<number, PointPlan> {
-  const columns = 'SELECT id, name, units, object_type, data_source_id, high_limit, low_limit, higher_limit, lower_limit FROM points';
+  // a remote site's point (central/remote.ts) is named with its site in its alarms: `<site> / <device>/<metric>`
+  const columns = "SELECT id, name, units, object_type, data_source_id, high_limit, low_limit, higher_limit, lower_limit, (SELECT d.name FROM data_sources d WHERE d.id = points.data_source_id AND d.protocol = 'sparkplug') AS site FROM points";
   const hasSettings = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='point_alarm_settings'").get();
   const settings = new Map<number, SettingsRow>();
   let points: PointRow[];
@@ -107,7 +110,7 @@ export function buildPlans(store: Store, only?: readonly number[]): Map<number, 
     if (conditions.length === 0) continue;
     plans.set(p.id, {
       pointId: p.id,
-      pointName: p.name,
+      pointName: p.site ? `${p.site} / ${p.name}` : p.name,
       units: p.units ?? '',
       dataSourceId: p.data_source_id,
       conditions,

@@ -185,7 +185,9 @@ export class RemotePoints {
     const changes: Change[] = [];
     const id = store.tx(() => {
       const gatewayName = `Sparkplug host ${host}`;
-      let gateway = (store.db.prepare("SELECT gateway_id FROM data_sources WHERE protocol = 'sparkplug' AND json_extract(connection, '$.host_config_id') = ? LIMIT 1").get(hostId) as { gateway_id: number } | undefined)?.gateway_id;
+      // the gateway of this host's other sites (read in JS: the store may be PostgreSQL, which has no json_extract)
+      const others = store.db.prepare("SELECT gateway_id, connection FROM data_sources WHERE protocol = 'sparkplug'").all() as { gateway_id: number; connection: string }[];
+      let gateway = others.find((o) => parseJson(o.connection).host_config_id === hostId)?.gateway_id;
       gateway ??= (store.db.prepare('SELECT id FROM gateways WHERE name = ?').get(gatewayName) as { id: number } | undefined)?.id;
       if (gateway === undefined) {
         gateway = registry.create(this.sys, registry.get('gateways'), { name: gatewayName, description: `the edge sites seen by the Sparkplug host ${host}` });
