@@ -12,8 +12,8 @@ const USAGE = `usage: switchyard serve [--port 8787] [--host 127.0.0.1] [--data-
                        [--tls-cert FILE --tls-key FILE | --insecure] [--allowed-host NAME]...
                        [--database postgres://USER@HOST:PORT/DB [--database-partition day|week]]
        switchyard migrate [--data-dir DIR] [--database postgres://...]
-       switchyard unlock [--data-dir DIR] [--user NAME]          (default: every administrator)
-       switchyard reset-password [--data-dir DIR] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
+       switchyard unlock [--data-dir DIR] [--database URL] [--user NAME]          (default: every administrator)
+       switchyard reset-password [--data-dir DIR] [--database URL] [--user NAME]  (password from SWITCHYARD_NEW_PASSWORD, else generated)
        switchyard --help`;
 
 export const HELP = `${USAGE}
@@ -35,9 +35,10 @@ reset-password  sets a new password for a user of a stopped installation
   --insecure         allow listening beyond loopback without TLS (passwords then cross the network in clear)
   --allowed-host NAME  a further host name clients may use (Host header); also SWITCHYARD_ALLOWED_HOSTS=a,b
 
-  --database URL     keep the central store (Sparkplug sites, their metrics and history) on PostgreSQL
-                     (postgres://user@host:port/db; also SWITCHYARD_DATABASE_URL; a password is better
-                     given as PGPASSWORD than in the URL); everything else stays in SQLite (docs/central.md)
+  --database URL     keep the whole store on PostgreSQL instead of SQLite: configuration, users, historian,
+                     alarms, energy... and the central store (postgres://user@host:port/db; also
+                     SWITCHYARD_DATABASE_URL; a password is better given as PGPASSWORD than in the URL);
+                     the data directory keeps files and keys (docs/store.md)
   --database-partition day|week  the history's partition width on a new central database (default day)
 
 On a fresh data directory the administrator's password is SWITCHYARD_ADMIN_PASSWORD, or a generated one
@@ -133,19 +134,21 @@ export function runRecovery(argv: string[], env: NodeJS.ProcessEnv = process.env
   const [command, ...rest] = argv;
   let dataDir = defaultDataDir();
   let user: string | undefined;
+  let database = env.SWITCHYARD_DATABASE_URL || undefined;
   for (let i = 0; i < rest.length; i++) {
     const v = rest[i + 1];
-    if ((rest[i] === '--data-dir' || rest[i] === '--user') && (v === undefined || v.startsWith('--'))) return { code: 2, out: `${rest[i]} needs a value\n${USAGE}\n` };
+    if ((rest[i] === '--data-dir' || rest[i] === '--user' || rest[i] === '--database') && (v === undefined || v.startsWith('--'))) return { code: 2, out: `${rest[i]} needs a value\n${USAGE}\n` };
     if (rest[i] === '--data-dir') dataDir = path.resolve(rest[++i]);
+    else if (rest[i] === '--database') database = rest[++i];
     else if (rest[i] === '--user') user = rest[++i];
     else return { code: 2, out: `unknown option ${rest[i]}\n${USAGE}\n` };
   }
   try {
     if (command === 'unlock') {
-      const r = unlockUsers(dataDir, user);
+      const r = unlockUsers(dataDir, user, database);
       return { code: 0, out: `unlocked: ${r.users.join(', ')}\n` };
     }
-    const r = resetPasswordOffline(dataDir, { user, password: env.SWITCHYARD_NEW_PASSWORD || undefined });
+    const r = resetPasswordOffline(dataDir, { user, password: env.SWITCHYARD_NEW_PASSWORD || undefined, database });
     return { code: 0, out: `password of ${r.users[0]} reset${r.password ? ` to (shown once): ${r.password}` : ''}; its sessions ended\n` };
   } catch (e) {
     return { code: 1, out: `${(e as Error).message}\n` };

@@ -6,11 +6,13 @@
  * differences computed here). The rows are then looked up in PostgreSQL itself, and the data directory holds no
  * SQLite store.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
+import { login, ROOT, SERVE_COMMAND } from '../support/process';
 import { startServer, type ApiServer } from '../support/server';
 import { waitFor } from '../support/wait';
 
@@ -205,6 +207,18 @@ describe.runIf(hasPostgres())('the store on PostgreSQL, in the server as it ship
     const inMarch = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM sample_segments_p202603 WHERE point_id = $1', [p.id]);
     expect(Number(inMarch[0].n)).toBeGreaterThan(0);
   }, 180_000);
+
+  it('resets the administrator password on the PostgreSQL store from the command line', async () => {
+    const out = execFileSync(process.execPath, [SERVE_COMMAND[0], 'reset-password', '--data-dir', dataDir, '--database', peer.url, '--user', 'administrator'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SWITCHYARD_NEW_PASSWORD: 'Reset-On-Postgres-1' },
+    });
+    expect(out).toContain('password of administrator reset');
+    const { headers } = await login(server.url, 'administrator', 'Reset-On-Postgres-1');
+    expect(headers['User-UUID']).toMatch(/\w/);
+    expect((await sql<{ n: string }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user.reset_password' AND user_name = 'cli'"))[0].n).toBe('1');
+  }, 120_000);
 
   it('logged no PostgreSQL error from any feature while it ran', () => {
     expect(server.served.output()).not.toMatch(/\[PostgreSQL [0-9A-Z]{5}\]|internal error/);

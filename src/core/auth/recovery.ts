@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { STORE_FILE } from '../store/store';
+import { PgDatabase } from '../store/pg/db';
+import { STORE_FILE, storeDatabase } from '../store/store';
 import { redact } from '../audit/redact';
 import { checkPasswordPolicy, hashPasswordSync, newSecret } from './passwords';
 
@@ -16,7 +17,10 @@ export interface RecoveryResult {
   password?: string;
 }
 
-function openExisting(dataDir: string): Database.Database {
+/** The store: PostgreSQL when a database URL is given (`--database`, SWITCHYARD_DATABASE), else SQLite in dataDir. */
+function openExisting(dataDir: string, database?: string): Database.Database {
+  const url = storeDatabase(database);
+  if (url) return new PgDatabase(url) as unknown as Database.Database;
   const file = path.join(dataDir, STORE_FILE);
   if (!fs.existsSync(file)) throw new Error(`no Switchyard store in ${dataDir}`);
   const db = new Database(file, { fileMustExist: true });
@@ -56,8 +60,8 @@ function audit(db: Database.Database, action: string, userId: number, details: u
 const hasColumn = (db: Database.Database, table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
 
 /** Ends failed-login locks (and an expired account) of a user, or of every administrator. */
-export function unlockUsers(dataDir: string, user?: string): RecoveryResult {
-  const db = openExisting(dataDir);
+export function unlockUsers(dataDir: string, user?: string, database?: string): RecoveryResult {
+  const db = openExisting(dataDir, database);
   try {
     const rows = targets(db, user);
     const lockCol = hasColumn(db, 'users', 'locked_until_datetime_utc') ? ', locked_until_datetime_utc = NULL' : '';
@@ -79,8 +83,8 @@ export function unlockUsers(dataDir: string, user?: string): RecoveryResult {
  * Sets a new password for a user (default: the first administrator), unlocks it and ends its sessions. Without
  * a password one is generated and returned (printed once by the CLI).
  */
-export function resetPasswordOffline(dataDir: string, opts: { user?: string; password?: string } = {}): RecoveryResult {
-  const db = openExisting(dataDir);
+export function resetPasswordOffline(dataDir: string, opts: { user?: string; password?: string; database?: string } = {}): RecoveryResult {
+  const db = openExisting(dataDir, opts.database);
   try {
     const [row] = targets(db, opts.user);
     const password = opts.password ?? `${newSecret().slice(0, 24)}`;
