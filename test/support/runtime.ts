@@ -25,8 +25,12 @@ export interface TestRuntime {
  */
 export async function startTestRuntime(opts: { seed?: 'demo' | 'empty'; dataDir?: string } = {}): Promise<TestRuntime> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sy-test-'));
-  const database = process.env.SWITCHYARD_TEST_DATABASE ? await createTestDatabase(process.env.SWITCHYARD_TEST_DATABASE) : null;
-  const runtime = createRuntime({ dataDir, port: 0, seed: opts.seed ?? 'empty', adminPassword: ADMIN_PASSWORD, log: () => undefined, ...(database ? { database: { url: database.url } } : {}) });
+  // a restart on the same data directory finds the same database; the runtime that made it drops it
+  const reused = testDatabases.get(dataDir);
+  const database = reused ? null : process.env.SWITCHYARD_TEST_DATABASE ? await createTestDatabase(process.env.SWITCHYARD_TEST_DATABASE) : null;
+  if (database) testDatabases.set(dataDir, database.url);
+  const databaseUrl = reused ?? database?.url;
+  const runtime = createRuntime({ dataDir, port: 0, seed: opts.seed ?? 'empty', adminPassword: ADMIN_PASSWORD, log: () => undefined, ...(databaseUrl ? { database: { url: databaseUrl } } : {}) });
   const { url } = await runtime.start();
   const { headers } = await login(url, 'administrator', ADMIN_PASSWORD);
   const api = async <T>(method: string, route: string, data?: unknown) => {
@@ -49,11 +53,16 @@ export async function startTestRuntime(opts: { seed?: 'demo' | 'empty'; dataDir?
     api,
     async stop() {
       await runtime.stop();
-      await database?.drop();
+      if (database) {
+        testDatabases.delete(dataDir);
+        await database.drop();
+      }
       if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+const testDatabases = new Map<string, string>();
 
 /** A fresh database on the PostgreSQL server at serverUrl; drop() removes it. */
 export async function createTestDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
