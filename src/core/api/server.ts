@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, forbidden } from './errors';
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './limits';
 import { registerOriginChecks, type OriginOptions } from './origin';
@@ -23,7 +23,15 @@ declare module 'fastify' {
      * for every signed-in user and writes for everyone but read-only users.
      */
     role?: 'configure' | 'self';
+    /** a dispatching route (model/dispatch.ts): the route a request is for, resolved before any check */
+    dispatch?: (req: FastifyRequest) => RouteTarget | null;
   }
+}
+
+/** The route a request is for: its pattern and its config (auth, role). */
+export interface RouteTarget {
+  url: string;
+  config: FastifyContextConfig;
 }
 
 /** A route as registered (for the role x route conformance test and /api/meta). */
@@ -76,17 +84,17 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     done(null, body),
   );
 
-  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', [] as RegisteredRoute[]);
   const gets = new Set<string>();
-  app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (r) => {
-    const config = (r.config ?? {}) as { auth?: 'public' | 'own'; role?: 'configure' | 'self' };
+    const config = (r.config ?? {}) as FastifyContextConfig;
+    if (config.dispatch) return; // its generated routes are recorded one by one (model/dispatch.ts)
     const methods = [r.method].flat();
     for (const method of methods) {
       // the HEAD twin fastify adds to every GET is the same route
       if (method === 'HEAD' && methods.length === 1 && gets.has(r.url)) continue;
       if (method === 'GET') gets.add(r.url);
-      routes.push({ method, url: r.url, auth: config.auth ?? 'required', ...(config.role ? { role: config.role } : {}) });
+      recordRoute(app, method, r.url, config);
     }
   });
 
@@ -95,13 +103,18 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   registerSecurityHeaders(app);
   // default deny: every route under /api needs credentials unless it declares config.auth
   app.addHook('onRequest', async (req) => {
-    const route = req.routeOptions.url;
-    if (!route) return; // unknown routes: the not-found handler (401 without credentials)
-    const config = req.routeOptions.config ?? {};
+    const target = routeOf(req);
+    if (!target) {
+      // a dispatching route none of whose routes matches: the not-found handler answers, and it too refuses a caller
+      // without credentials first (before the body is read)
+      if (req.routeOptions.config?.dispatch) opts.auth.authenticate(req.headers);
+      return; // unknown routes: the not-found handler (401 without credentials)
+    }
+    const { url: route, config } = target;
     if (config.auth === 'public' || config.auth === 'own' || !(route === '/api' || route.startsWith('/api/'))) return;
     const p = opts.auth.authenticate(req.headers);
     req.principal = p;
-    authorize(req, p, opts.access);
+    authorize(req, p, config.role, opts.access);
   });
 
   app.setErrorHandler((err: unknown, req, reply) => sendError(err, req, reply, opts.log));
@@ -123,13 +136,25 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
  * The checks every authenticated route gets, in this order and before any lookup: the key's scope, the role
  * the route needs, read-only users never write, then the objects the request names (privileges).
  */
-function authorize(req: FastifyRequest, p: Principal, access: Access | undefined): void {
-  const role = req.routeOptions.config?.role;
+function authorize(req: FastifyRequest, p: Principal, role: FastifyContextConfig['role'], access: Access | undefined): void {
   const write = req.method !== 'GET' && req.method !== 'HEAD';
   if (p.scope === 'participants') throw forbidden('API.API_KEY_SCOPE', 'this API key may only be used with the participants API (/api/dr/participants)');
   if (role === 'configure' && !p.isAdmin) throw forbidden('API.ADMINISTRATOR_REQUIRED', 'only an administrator may change the configuration');
   if (p.isReadOnly && write && role !== 'self') throw forbidden('API.READ_ONLY_USER', 'a read-only user cannot change anything');
   access?.check(req, p);
+}
+
+/** The route a request is for (a generated one when fastify's is a dispatching route), or null when there is none. */
+export function routeOf(req: FastifyRequest): RouteTarget | null {
+  const config = req.routeOptions.config;
+  if (config?.dispatch) return config.dispatch(req);
+  const url = req.routeOptions.url;
+  return url ? { url, config: config ?? {} } : null;
+}
+
+/** Adds a route to `app.registeredRoutes` (the role x route matrix and its like enumerate them). */
+export function recordRoute(app: FastifyInstance, method: string, url: string, config: FastifyContextConfig): void {
+  app.registeredRoutes.push({ method, url, auth: config.auth ?? 'required', ...(config.role ? { role: config.role } : {}) });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { forbidden } from '../api/errors';
+import { routeOf } from '../api/server';
 import { linkTable, type Registry } from '../model/registry';
 import type { EntityDef } from '../model/types';
 import type { Store } from '../store/store';
@@ -66,7 +67,7 @@ export class Access {
 
   /** Every object a request names: entity ids in the route pattern, and `<entity>id` / `<entity>uuid` query parameters. */
   objectsOf(req: FastifyRequest): ObjectRef[] {
-    const pattern = req.routeOptions.url;
+    const pattern = routeOf(req)?.url;
     if (!pattern) return [];
     const params = (req.params ?? {}) as Record<string, string>;
     const out: ObjectRef[] = [];

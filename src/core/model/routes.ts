@@ -7,6 +7,7 @@ import type { Principal } from '../auth/service';
 import type { Store } from '../store/store';
 import type { Change, Registry } from './registry';
 import { rowChange } from '../audit/changes';
+import { EntityRoutes } from './dispatch';
 import type { ChangeOp, EntityDef, RemovedBinding, RequestContext } from './types';
 
 export interface ModelRouteDeps {
@@ -29,6 +30,8 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
   const configure = { config: { role: 'configure' as const } };
 
   app.get('/api/meta/entities', async () => registry.meta());
+  // the generated routes are dispatched by entity path behind a few fastify routes (dispatch.ts)
+  const generated = new EntityRoutes(app);
 
   const ctxOf = (req: FastifyRequest): RequestContext => {
     const p = principalOf(req);
@@ -123,7 +126,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       };
       const url = (req: FastifyRequest) => req.url.split('?')[0].replace(/\/$/, '');
 
-      app.get(base, async (req) => {
+      generated.get(base, async (req) => {
         visible(req, def);
         const fixed = parentId(req);
         const where = fixedParent ? { field: fixedParent.field, value: fixed[fixedParent.field] } : undefined;
@@ -132,7 +135,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
         if (typeof q === 'string' && q) rows = rows.filter((r) => JSON.stringify(r).toLowerCase().includes(q.toLowerCase()));
         return rows;
       });
-      app.get(`${base}/:id`, async (req) => {
+      generated.get(`${base}/:id`, async (req) => {
         visible(req, def);
         const id = idParam((req.params as Row).id);
         inParent(req, id);
@@ -140,19 +143,19 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
         if (!row) throw forbidden('API.NO_PRIVILEGE', `your privilege does not include ${def.label.toLowerCase()} ${id}`);
         return row;
       });
-      app.post(base, configure, async (req, reply) => {
+      generated.post(base, configure, async (req, reply) => {
         const fixed = parentId(req);
         const { result: id, ctx } = write(req, def, 'create', 'new', (c) => registry.create(c, def, dataOf(req.body), fixed), (id) => [{ entity: def.key, id, op: 'create' }]);
         return created(reply, def, url(req), id, ctx.reply);
       });
-      app.put(`${base}/:id`, configure, async (req) => {
+      generated.put(`${base}/:id`, configure, async (req) => {
         const id = idParam((req.params as Row).id);
         inParent(req, id);
         const fixed = parentId(req);
         write(req, def, 'update', String(id), (c) => registry.update(c, def, id, dataOf(req.body), fixed), () => [{ entity: def.key, id, op: 'update' }]);
         return registry.getOne(store, def, id);
       });
-      app.delete(`${base}/:id`, configure, async (req, reply) => {
+      generated.delete(`${base}/:id`, configure, async (req, reply) => {
         const id = idParam((req.params as Row).id);
         inParent(req, id);
         write(req, def, 'delete', String(id), (c) => auditRemovedBindings(c, def, id, registry.remove(c, def, id)), () => [{ entity: def.key, id, op: 'delete' }]);
@@ -164,7 +167,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       const base = `/api/${def.path}`;
       routesFor(base);
       if (def.export !== false) {
-        app.get(`${base}/:id/export`, async (req) => {
+        generated.get(`${base}/:id/export`, async (req) => {
           const p = visible(req, def);
           return withoutAdminFields(p, def, registry.exportOne(store, def, idParam((req.params as Row).id)));
         });
@@ -180,8 +183,8 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
           return created(reply, def, base, id);
         };
         for (const p of [`${base}/import`, `${base}/:id/import`]) {
-          app.post(p, configure, importHandler);
-          app.put(p, configure, importHandler);
+          generated.post(p, configure, importHandler);
+          generated.put(p, configure, importHandler);
         }
       }
       if (def.clone !== false) {
@@ -192,21 +195,21 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
           const { result: newId } = write(req, def, 'clone', String(id), (c) => registry.cloneOne(c, def, id), (nid) => [{ entity: def.key, id: nid, op: 'create' }]);
           return created(reply, def, base, newId);
         };
-        app.post(`${base}/:id/clone`, configure, cloneHandler);
-        app.post(`${base}/clone`, configure, cloneHandler);
+        generated.post(`${base}/:id/clone`, configure, cloneHandler);
+        generated.post(`${base}/clone`, configure, cloneHandler);
       }
       for (const rel of def.relations ?? []) {
-        app.get(`${base}/:id/${rel.name}`, async (req) => {
+        generated.get(`${base}/:id/${rel.name}`, async (req) => {
           visible(req, def);
           return spaceFilter(req, registry.get(rel.target), registry.listRelated(store, def, rel, idParam((req.params as Row).id)));
         });
-        app.post(`${base}/:id/${rel.name}`, configure, async (req, reply) => {
+        generated.post(`${base}/:id/${rel.name}`, configure, async (req, reply) => {
           const id = idParam((req.params as Row).id);
           write(req, def, 'bind', `${id}/${rel.name}`, (c) => registry.bind(c, def, rel, id, dataOf(req.body)), () => [{ entity: def.key, id, op: 'update' }]);
           reply.code(201).header('Location', `${base}/${id}/${rel.name}`);
           return registry.listRelated(store, def, rel, id);
         });
-        app.delete(`${base}/:id/${rel.name}/:rid`, configure, async (req, reply) => {
+        generated.delete(`${base}/:id/${rel.name}/:rid`, configure, async (req, reply) => {
           const id = idParam((req.params as Row).id);
           const rid = idParam((req.params as Row).rid, 'rid');
           write(req, def, 'unbind', `${id}/${rel.name}/${rid}`, (c) => registry.unbind(c, def, rel, id, rid), () => [{ entity: def.key, id, op: 'update' }]);
@@ -215,7 +218,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       }
       for (const child of def.children ?? []) {
         const childDef = registry.get(child.entity);
-        app.get(`${base}/:id/${child.name}`, async (req) => {
+        generated.get(`${base}/:id/${child.name}`, async (req) => {
           visible(req, def);
           const id = idParam((req.params as Row).id);
           registry.mustRow(store, def, id);
@@ -230,6 +233,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     }
     def.routes?.(app, { registry, store, write });
   }
+  generated.install();
 }
 
 /** The spaces in the list and all their descendants. */
