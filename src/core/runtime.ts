@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { AuditLog, auditMigrations } from './audit/audit';
 import { registerAuditRoutes } from './audit/routes';
@@ -10,6 +9,7 @@ import { Access } from './auth/access';
 import { redactText } from './audit/redact';
 import { registerAuthRoutes } from './auth/routes';
 import { createApiServer, principalOf } from './api/server';
+import { registerRenderer } from './api/static';
 import { Registry } from './model/registry';
 import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
@@ -171,11 +171,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
         services = features.flatMap((f) => f.compose?.(ctx!) ?? []);
         if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, 'index.html'))) {
-          await app.register(fastifyStatic, { root: path.resolve(opts.rendererDir), wildcard: false, index: 'index.html' });
-          app.get('/*', { config: { auth: 'public' } }, async (req, reply) => {
-            if (req.url.startsWith('/api')) return reply.callNotFound();
-            return reply.sendFile('index.html');
-          });
+          registerRenderer(app, opts.rendererDir);
         }
         for (const s of services) {
           await s.start();
