@@ -13,6 +13,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { Historian } from '../src/core/historian/feature';
+import type { Checkpointer } from '../src/core/store/checkpointer';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
 
@@ -68,6 +69,9 @@ export async function run(): Promise<void> {
       ctx.values.publish(batch);
     };
     const timer = setInterval(publish, 1000);
+    // WAL checkpoints run in a worker thread (store/checkpointer.ts): how many, and how long they took there
+    const checkpointer = ctx.services.get('checkpointer') as Checkpointer | undefined;
+    let cps = checkpointer?.stats().count ?? 0;
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     const rows: string[] = [];
@@ -85,7 +89,9 @@ export async function run(): Promise<void> {
         `write_bytes ${mb(((io1.write - io0.write) / wall) * 60)}/min (${((io1.write - io0.write) / data).toFixed(1)}x data), ` +
         `wchar ${mb(((io1.wchar - io0.wchar) / wall) * 60)}/min (${((io1.wchar - io0.wchar) / data).toFixed(1)}x), ` +
         `RSS ${mb(process.memoryUsage().rss)}, loop delay max ${(loop.max / 1e6).toFixed(0)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, ` +
-        `${txs} historian transactions, longest ${longest.toFixed(0)} ms`;
+        `${txs} historian transactions, longest ${longest.toFixed(0)} ms` +
+        (checkpointer ? `; checkpoints in the worker ${checkpointer.stats().count - cps}, longest so far ${checkpointer.stats().longestMs.toFixed(0)} ms, WAL ${checkpointer.stats().lastLog} pages at the last` : '');
+      cps = checkpointer?.stats().count ?? 0;
       txs = 0;
       longest = 0;
       rows.push(line);

@@ -15,6 +15,7 @@ import { registerModelRoutes } from './model/routes';
 import { entities } from './model/entities';
 import { openStore, STORE_FILE, storeDatabase, type StoreOptions } from './store/store';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer';
+import { limitHeapGrowth } from './heap';
 import { assertPortAvailable } from './api/port';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
@@ -125,6 +126,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const port = opts.port ?? 8787;
       // a busy port fails before a fresh store is seeded and its generated password shown
       if (port !== 0) await assertPortAvailable(host, port);
+      limitHeapGrowth();
       const options = storeOptions(opts.database);
       const store = openStore(opts.dataDir, storeMigrations(), options);
       const database = opts.database ?? (options.database ? { url: options.database } : undefined);
