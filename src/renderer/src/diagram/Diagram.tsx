@@ -10,6 +10,7 @@ import { Faceplate } from '../ui/Faceplate';
 import { pointLabel, remoteSites, type NamedPoint } from '../ui/sites';
 import { DiagramBinder } from './bindings';
 import { sanitizeSvg } from './sanitize';
+import { TextOverlay } from './textOverlay';
 
 /** The last binder update times (ms), for the diagram benchmark and for diagnosing slow diagrams. */
 const updateTimes: number[] = [];
@@ -17,6 +18,15 @@ function recordUpdate(ms: number): void {
   updateTimes.push(ms);
   if (updateTimes.length > 200) updateTimes.shift();
   (window as unknown as { __switchyardDiagramUpdateMs?: number[] }).__switchyardDiagramUpdateMs = updateTimes;
+}
+
+/** localStorage `switchyard.diagram.textOverlay` = `off` leaves every text to SVG (diagnosis, the benchmark's "before"). */
+function overlayWanted(): boolean {
+  try {
+    return localStorage.getItem('switchyard.diagram.textOverlay') !== 'off';
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -44,6 +54,7 @@ export function nameSymbol(symbol: Element, pointName: string | undefined): void
 export function Diagram({ source, title }: { source: string; title: string }) {
   const host = useRef<HTMLDivElement>(null);
   const [faceplate, setFaceplate] = useState<number | null>(null);
+  const overlayRef = useRef<TextOverlay | null>(null);
   const clean = useMemo(() => sanitizeSvg(source), [source]);
 
   useEffect(() => {
@@ -51,7 +62,12 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     if (!el) return;
     el.innerHTML = clean;
     const binder = new DiagramBinder(el);
+    // a large diagram's live texts are drawn on a canvas over the SVG (no SVG text layout per new value)
+    const svg = el.querySelector('svg');
+    const overlay = svg && overlayWanted() ? TextOverlay.attach(el, svg, binder.elements) : null;
+    overlayRef.current = overlay;
     binder.update(useLive.getState().values);
+    overlay?.render();
     const unsubscribePoints = live.subscribe(binder.pointIds());
     // value batches are written once per animation frame: however many arrive in a frame, the DOM is written
     // once, with the latest values, just before the frame is drawn (and never read back in between)
@@ -60,6 +76,7 @@ export function Diagram({ source, title }: { source: string; title: string }) {
       frame = 0;
       const t0 = performance.now();
       binder.update(useLive.getState().values);
+      overlay?.render();
       recordUpdate(performance.now() - t0);
     };
     const unsubscribeValues = useLive.subscribe((s, prev) => {
@@ -83,12 +100,16 @@ export function Diagram({ source, title }: { source: string; title: string }) {
       unsubscribeValues();
       if (frame) cancelAnimationFrame(frame);
       unsubscribeAlarms();
+      overlay?.destroy();
+      overlayRef.current = null;
       el.innerHTML = '';
     };
   }, [clean]);
 
-  const open = (target: EventTarget | null) => {
-    const bound = (target as Element | null)?.closest?.('[data-point]');
+  const open = (target: EventTarget | null, at?: { clientX: number; clientY: number }) => {
+    // a text drawn on the overlay has no glyphs in the SVG: the overlay knows where it is
+    const drawn = at ? overlayRef.current?.hitTest(at.clientX, at.clientY) : null;
+    const bound = drawn ?? (target as Element | null)?.closest?.('[data-point]');
     const id = Number(bound?.getAttribute('data-point'));
     if (Number.isInteger(id) && id > 0) setFaceplate(id);
   };
@@ -100,7 +121,7 @@ export function Diagram({ source, title }: { source: string; title: string }) {
         className="diagram-canvas"
         role="group"
         aria-label={`${title}: click a symbol, or Tab to it and press Enter, to open its faceplate`}
-        onClick={(e) => open(e.target)}
+        onClick={(e) => open(e.target, e)}
         onKeyDown={(e) => {
           if (e.key !== 'Enter' && e.key !== ' ') return;
           const symbol = (e.target as Element).closest?.('[data-point]');

@@ -72,3 +72,25 @@ describe('binding engine', () => {
     expect(binder.update({ ...values, 3: good(2) })).toBe(1);
   });
 });
+
+describe('a text drawn by the text overlay', () => {
+  it('gets its value in the node the overlay gave it, and keeps its quality classes on the element', () => {
+    const host = svg(`<text id="o" data-point="5" data-binding="text:format=0.0;units=kW">---</text>`);
+    const binder = new DiagramBinder(host);
+    const b = binder.elements[0];
+    // as TextOverlay adopts a text: its text node moves into a hidden tspan
+    const el = host.querySelector('#o')!;
+    const tspan = document.createElementNS('http://www.w3.org/2000/svg', 'tspan');
+    const live = el.firstChild as Text;
+    tspan.appendChild(live);
+    el.appendChild(tspan);
+    b.textNode = live;
+    binder.update({ 5: good(12.34) });
+    expect(live.nodeValue).toBe('12.3 kW');
+    expect(host.querySelector('#o')!.textContent).toBe('12.3 kW');
+    expect(host.querySelector('tspan')).not.toBeNull(); // the element's children are kept
+    binder.update({ 5: { value: 13, quality: 'comm_fail', utc_date_time: '2026-11-22T10:00:01Z' } });
+    expect(live.nodeValue).toBe('13.0 kW ✕');
+    expect(host.querySelector('#o')!.classList.contains('q-comm_fail')).toBe(true);
+  });
+});

@@ -29,6 +29,10 @@ export interface BoundElement {
   pointId: number;
   bindings: Binding[];
   last?: LiveValue;
+  /** where a text binding writes its text when not in the element itself (a text drawn by the TextOverlay) */
+  textNode?: Text;
+  /** the quality last written on the element (saves reading the attribute back on every value) */
+  quality?: string;
 }
 
 export function parseBinding(text: string): Binding[] {
@@ -114,7 +118,8 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
   const quality = v?.quality ?? 'stale';
   const mark = QUALITY_MARK[quality];
   // classes change only with the quality (most updates keep it): fewer DOM writes on the hot path
-  if (el.getAttribute('data-quality') !== quality) {
+  if (b.quality !== quality) {
+    b.quality = quality;
     el.setAttribute('data-quality', quality);
     el.classList.toggle('q-abnormal', Boolean(mark));
     for (const q of ['stale', 'comm_fail', 'out_of_range', 'bad', 'manual']) el.classList.toggle(`q-${q}`, quality === q);
@@ -128,8 +133,8 @@ export function applyValue(b: BoundElement, v: LiveValue | undefined): void {
         if (options.units && state === undefined) text += ` ${options.units}`;
         if (mark) text += ` ${mark.glyph}`;
         // change the existing text node in place (cheaper than replacing the element's children)
-        const node = el.firstChild;
-        if (node && node.nodeType === 3 && !node.nextSibling) {
+        const node = b.textNode ?? el.firstChild;
+        if (node && node.nodeType === 3 && (b.textNode || !node.nextSibling)) {
           if (node.nodeValue !== text) node.nodeValue = text;
         } else el.textContent = text;
         break;

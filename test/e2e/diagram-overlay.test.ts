@@ -1,0 +1,164 @@
+/**
+ * A large diagram in Chromium: its live texts are drawn by the text overlay (src/renderer/src/diagram/textOverlay.ts)
+ * instead of SVG text layout. What the operator sees must be what SVG would have shown: each check crops the
+ * screen where the overlay drew a value and compares it with Chromium's own SVG rendering of the same text (the
+ * overlay hands a text back to SVG while the pointer is over it) and of a different value. Also after the diagram
+ * is scaled (a narrower window) and for a text scrolled into view; a click on a drawn value opens its faceplate.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, loginInBrowser, startE2e, type E2eServer } from './support/browser';
+
+const PASSWORD = 'Overlay-Test-1';
+const FILLERS = 160;
+const POLL = { timeout: 30_000, interval: 200 };
+type Box = [number, number, number, number];
+
+describe.skipIf(!haveChromium())('a large diagram draws its live texts on the overlay, as SVG would', { timeout: 300_000 }, () => {
+  let e2e: E2eServer;
+  let page: Page;
+  let compare: Page;
+  const errors: string[] = [];
+  const ids: Record<string, number> = {};
+
+  const api = async <T>(method: string, route: string, data?: unknown): Promise<T> => {
+    const r = await fetch(`${e2e.server.url}/api${route}`, { method, headers: e2e.headers, body: data === undefined ? undefined : JSON.stringify({ data }) });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`${method} ${route}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+  /** a hand-written value: quality 'manual', shown with an M */
+  const write = (name: string, value: number) => api('PUT', `/points/${ids[name]}/write`, { value });
+  const sel = (name: string) => `.diagram-canvas text[data-point="${ids[name]}"][data-role="${name}"]`;
+  /** what the overlay shows of a text, or null while SVG draws it */
+  const shown = (name: string) =>
+    page.evaluate((s) => {
+      const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { shown(el: Element): { text: string; box: Box } | null } };
+      const el = document.querySelector(s);
+      return el && host.textOverlay ? host.textOverlay.shown(el) : null;
+    }, sel(name));
+  const textOf = (name: string) => page.locator(sel(name)).textContent();
+  const crop = (box: Box) => page.screenshot({ clip: { x: box[0] - 3, y: box[1] - 3, width: box[2] - box[0] + 6, height: box[3] - box[1] + 6 } });
+  /**
+   * The share (0..1) of pixels that differ clearly (by more than 96 of 255 in a channel) between two same-sized
+   * PNGs, decoded by Chromium on a blank page: antialiasing differs by less, a different glyph by more.
+   */
+  const difference = (a: Buffer, b: Buffer) =>
+    compare.evaluate(
+      async ([x, y]) => {
+        const pixels = async (b64: string) => {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+          const c = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+          c.drawImage(bmp, 0, 0);
+          return c.getImageData(0, 0, bmp.width, bmp.height).data;
+        };
+        const [p, q] = [await pixels(x), await pixels(y)];
+        if (p.length !== q.length) return 1;
+        let differ = 0;
+        for (let i = 0; i < p.length; i += 4) if (Math.max(Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2])) > 96) differ++;
+        return differ / (p.length / 4);
+      },
+      [a.toString('base64'), b.toString('base64')],
+    );
+
+  /**
+   * `name` shows `value` (formatted `expected`): in the DOM, on the overlay, and as pixels that match SVG's own
+   * rendering of that text much better than SVG's rendering of `other` (written while SVG draws it).
+   */
+  async function showsLikeSvg(name: string, value: number, expected: string, other: number, otherExpected: string): Promise<void> {
+    await page.mouse.move(1, 1);
+    await write(name, value);
+    await expect.poll(() => textOf(name), POLL).toBe(expected);
+    await expect.poll(async () => (await shown(name))?.text, POLL).toBe(expected);
+    const box = (await shown(name))!.box;
+    const drawn = await crop(box);
+    // the pointer over the text hands it to SVG: the same value drawn by Chromium's SVG text
+    await page.mouse.move((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
+    await expect.poll(() => shown(name), POLL).toBeNull();
+    await page.waitForTimeout(300); // two frames for SVG's paint, generously
+    const svgSame = await crop(box);
+    await write(name, other);
+    await expect.poll(() => textOf(name), POLL).toBe(otherExpected);
+    await page.waitForTimeout(300);
+    const svgOther = await crop(box);
+    if (process.env.OVERLAY_CROPS) for (const [k, b] of Object.entries({ drawn, svgSame, svgOther })) (await import('node:fs')).writeFileSync(`${process.env.OVERLAY_CROPS}/${name}-${value}-${k}.png`, b);
+    const same = await difference(drawn, svgSame);
+    const different = await difference(drawn, svgOther);
+    expect(different, `${name}: the other value must look different`).toBeGreaterThan(0.03);
+    expect(same, `${name}: overlay vs SVG ${same.toFixed(3)}, vs another value ${different.toFixed(3)}`).toBeLessThan(different / 4);
+    await page.mouse.move(1, 1);
+    // back on the overlay, with the newer value
+    await expect.poll(async () => (await shown(name))?.text, POLL).toBe(otherExpected);
+  }
+
+  beforeAll(async () => {
+    e2e = await startE2e('--empty', PASSWORD, { width: 1366, height: 768 });
+    page = e2e.page;
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    compare = await e2e.browser.newPage();
+    const gw = await api<{ id: number }>('POST', '/gateways', { name: 'Overlay' });
+    const ds = await api<{ id: number }>('POST', '/datasources', { name: 'Hand values', gateway_id: gw.id, protocol: 'manual', connection: '{}' });
+    for (const name of ['Filler', 'Feeder', 'Far']) {
+      ids[name] = (await api<{ id: number }>('POST', '/points', { name, data_source_id: ds.id, object_type: 'ANALOG_VALUE', address: {} })).id;
+    }
+    const fillers = Array.from(
+      { length: FILLERS },
+      (_, i) => `<text x="${20 + (i % 8) * 120}" y="${140 + Math.floor(i / 8) * 24}" data-point="${ids.Filler}" data-role="Filler" data-binding="text:format=0.0;units=kW">-</text>`,
+    ).join('');
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 2400" width="1000" height="2400" font-family="sans-serif" font-size="14">` +
+      `<rect x="0" y="0" width="1000" height="2400" fill="#f4f4f4"/>` +
+      `<text x="20" y="40" fill="#222">Feeder</text>` +
+      `<text x="120" y="40" font-size="20" fill="#222" data-point="${ids.Feeder}" data-role="Feeder" data-binding="text:format=0.0;units=kW">--- kW</text>` +
+      fillers +
+      `<text x="500" y="2300" font-size="18" text-anchor="middle" fill="#003399" data-point="${ids.Far}" data-role="Far" data-binding="text:format=0.00;units=A">--- A</text>` +
+      `</svg>`;
+    await api('POST', '/svgs', { name: 'Large diagram', svg });
+    await write('Filler', 1);
+    await page.goto(`${e2e.server.url}/#/diagrams`);
+    await loginInBrowser(page, PASSWORD);
+    await page.locator('canvas.sy-text-overlay').waitFor({ state: 'attached', timeout: 60_000 });
+  });
+  afterAll(async () => e2e?.stop());
+
+  it('shows the value SVG would show, in the DOM and on screen', async () => {
+    await showsLikeSvg('Feeder', 12.5, '12.5 kW M', 87.3, '87.3 kW M');
+    // every filler text is drawn, with its value
+    await expect.poll(async () => (await page.locator(sel('Filler')).allTextContents()).every((t) => t === '1.0 kW M'), POLL).toBe(true);
+    expect(await page.evaluate(() => (document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { stats: { drawn: number } } }).textOverlay?.stats.drawn)).toBeGreaterThanOrEqual(FILLERS);
+  });
+
+  it('still does once the diagram is drawn smaller (a narrower window)', async () => {
+    await page.setViewportSize({ width: 900, height: 700 });
+    await expect.poll(async () => {
+      const b = (await shown('Feeder'))?.box;
+      return b ? b[3] - b[1] : 0;
+    }, POLL).toBeLessThan(20);
+    await showsLikeSvg('Feeder', 45.6, '45.6 kW M', 3.2, '3.2 kW M');
+  });
+
+  it('draws a text scrolled into view with its current value', async () => {
+    await write('Far', 7.25);
+    await expect.poll(() => textOf('Far'), POLL).toBe('7.25 A M');
+    // the operator scrolls down to it (the screen's content scrolls)
+    await page.evaluate(() => document.querySelector('main#content')!.scrollTo(0, 1e6));
+    await expect.poll(async () => (await shown('Far'))?.text, POLL).toBe('7.25 A M');
+    await showsLikeSvg('Far', 9.5, '9.50 A M', 1234.5, '1,234.50 A M');
+  });
+
+  it('opens the faceplate of a drawn value on a click', async () => {
+    await page.evaluate(() => document.querySelector('main#content')!.scrollTo(0, 0));
+    await expect.poll(async () => (await shown('Feeder'))?.box[1] ?? -1, POLL).toBeGreaterThan(0);
+    const box = (await shown('Feeder'))!.box;
+    await page.mouse.click((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
+    const faceplate = page.getByRole('dialog', { name: 'Faceplate: Feeder' });
+    await faceplate.waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+    await faceplate.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
+  });
+});
