@@ -15,6 +15,8 @@ export interface EdgeMetric {
   type: 'Double' | 'Int32' | 'Boolean' | 'String';
   value: number | boolean | string;
   unit?: string;
+  /** the birth's Writable property (a host may write the metric) */
+  writable?: boolean;
 }
 
 export class TestEdge {
@@ -57,7 +59,12 @@ export class TestEdge {
   }
 
   static birthMetrics(metrics: EdgeMetric[], at = Date.now()): UMetric[] {
-    return metrics.map((m) => ({ name: m.name, alias: m.alias, type: m.type, value: m.value, timestamp: at, ...(m.unit ? { properties: { engUnit: { type: 'String', value: m.unit } } } : {}) }));
+    return metrics.map((m) => {
+      const properties: NonNullable<UMetric['properties']> = {};
+      if (m.unit) properties.engUnit = { type: 'String', value: m.unit };
+      if (m.writable !== undefined) properties.Writable = { type: 'Boolean', value: m.writable };
+      return { name: m.name, alias: m.alias, type: m.type, value: m.value, timestamp: at, ...(Object.keys(properties).length ? { properties } : {}) };
+    });
   }
 
   async nbirth(metrics: EdgeMetric[]): Promise<void> {

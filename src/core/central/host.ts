@@ -10,7 +10,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { groupIds } from './entities';
 import { Sessions, type NodeSession } from './sessions';
 import type { CentralSample, CentralStore, LatestValue, SiteHealth } from './storage';
-import { decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayload, stateTopic, type Payload, type SparkplugTopic } from './wire';
+import { commandPayload, dcmdTopic, decode, groupFilter, ncmdTopic, parseTopic, rebirthPayload, statePayload, stateTopic, type Payload, type SparkplugTopic } from './wire';
 
 /** Told every message the host has taken (after its session is updated): remote points, edge alarms (remote.ts) */
 export type HostObserver = (hostConfigId: number, t: SparkplugTopic, p: Payload, session: NodeSession) => void;
@@ -189,6 +189,28 @@ export class SparkplugHost {
   /** the newest value of a metric this host received since it started */
   latestOf(metricId: number): LatestValue | undefined {
     return this.latest.get(metricId);
+  }
+
+  /** the node session of a site, while this host has one */
+  sessionOf(siteId: number): NodeSession | undefined {
+    for (const s of this.sessions.nodes.values()) if (s.siteId === siteId) return s;
+    return undefined;
+  }
+
+  get isConnected(): boolean {
+    return this.connected && !!this.client?.connected;
+  }
+
+  /**
+   * Publishes a command writing one metric (Sparkplug 3.0: DCMD to a device's metric, NCMD to the node's own; QoS 0,
+   * no seq; by alias when the birth gave one). The caller has checked the session, the device and Writable.
+   */
+  async command(session: NodeSession, metric: { device_id: string; name: string; alias: number | null; datatype: string }, value: number | boolean | string): Promise<string> {
+    const client = this.client;
+    if (!client?.connected) throw new Error(`the host ${this.config.name} is not connected to its broker`);
+    const topic = metric.device_id ? dcmdTopic(session.group, session.node, metric.device_id) : ncmdTopic(session.group, session.node);
+    await client.publishAsync(topic, commandPayload(metric, value), { qos: 0 });
+    return topic;
   }
 
   healthOf(siteId: number): SiteHealth | undefined {

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, notFound } from '../api/errors';
-import { idParam, principalOf } from '../api/server';
+import { dataOf, idParam, principalOf } from '../api/server';
+import { sendCommand } from './commands';
 import type { RuntimeContext } from '../feature';
 import { parseTime } from '../historian/feature';
 import { downsample } from '../historian/storage';
@@ -36,7 +37,7 @@ function siteOut(s: SiteRow, hosts: Map<number, { name: string }>) {
   };
 }
 
-const metricOut = (m: MetricRow) => ({
+const metricOut = (m: MetricRow, writable: boolean) => ({
   id: m.id,
   device_id: m.device_id || null,
   name: m.name,
@@ -45,6 +46,8 @@ const metricOut = (m: MetricRow) => ({
   unit: m.unit,
   value: m.last_text ?? m.last_num,
   utc_date_time: iso(m.last_ts),
+  /** the current birth marks it Writable (a command may be sent: PUT …/write) */
+  writable,
 });
 
 export function registerCentralRoutes(app: FastifyInstance, ctx: RuntimeContext, central: CentralService): void {
@@ -102,7 +105,21 @@ export function registerCentralRoutes(app: FastifyInstance, ctx: RuntimeContext,
 
   app.get('/api/central/sites/:id/metrics', async (req) => {
     const { site } = await oneSite(req);
-    return (await central.metrics(site)).map(metricOut);
+    const writable = central.hosts.get(site.host_config_id)?.sessionOf(site.id)?.writable;
+    return (await central.metrics(site)).map((m) => metricOut(m, writable?.has(m.id) ?? false));
+  });
+
+  // a command to an edge: write a metric the edge marks Writable (commands.ts); read-only users are refused by the API
+  app.put('/api/central/sites/:id/metrics/:metricid/write', async (req, reply) => {
+    const { site } = await oneSite(req);
+    const metricId = idParam((req.params as { metricid: string }).metricid, 'metricid');
+    const metric = (await central.metrics(site)).find((m) => m.id === metricId);
+    if (!metric) throw notFound('API.METRIC_NOT_FOUND', `site ${site.id} has no metric ${metricId}`);
+    const data = dataOf(req.body);
+    if (!data || typeof data !== 'object' || Array.isArray(data)) throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"value":...}}', 'data');
+    const sent = await sendCommand(ctx.audit, central, principalOf(req), site, metric, data as Record<string, unknown>);
+    reply.code(202);
+    return sent;
   });
 
   app.get('/api/central/sites/:id/metrics/:metricid/history', async (req) => {

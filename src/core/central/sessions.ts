@@ -25,6 +25,8 @@ export interface NodeSession {
   aliases: Map<number, number>;
   names: Map<string, number>;
   devices: Map<string, DeviceState>;
+  /** metric ids the current births mark Writable (commands from the central server are sent only for these) */
+  writable?: Set<number>;
   lastRebirth: number;
 }
 
@@ -55,7 +57,7 @@ export class Sessions {
       if (s.host_config_id !== this.hostConfigId) continue;
       const { id, group_id, edge_node_id, host_config_id: _h, devices: _d, devices_online: _o, ...health } = s;
       // a session from before this server started is unknown to it: offline until the node is born again
-      this.nodes.set(`${group_id}/${edge_node_id}`, { siteId: id, group: group_id, node: edge_node_id, health: { ...health, online: false }, expectedSeq: null, aliases: new Map(), names: new Map(), devices: new Map(), lastRebirth: 0 });
+      this.nodes.set(`${group_id}/${edge_node_id}`, { siteId: id, group: group_id, node: edge_node_id, health: { ...health, online: false }, expectedSeq: null, aliases: new Map(), names: new Map(), devices: new Map(), writable: new Set(), lastRebirth: 0 });
     }
   }
 
@@ -64,7 +66,7 @@ export class Sessions {
     let s = this.nodes.get(key);
     if (!s) {
       const siteId = await this.store.site(this.hostConfigId, t.group, t.node);
-      s = { siteId, group: t.group, node: t.node, health: freshHealth(), expectedSeq: null, aliases: new Map(), names: new Map(), devices: new Map(), lastRebirth: 0 };
+      s = { siteId, group: t.group, node: t.node, health: freshHealth(), expectedSeq: null, aliases: new Map(), names: new Map(), devices: new Map(), writable: new Set(), lastRebirth: 0 };
       this.nodes.set(key, s);
     }
     return s;
@@ -143,6 +145,7 @@ export class Sessions {
     s.expectedSeq = p.seq === null ? null : (p.seq + 1) % 256;
     s.aliases = new Map();
     s.names = new Map();
+    s.writable = new Set();
     // a new session: its devices are offline until their own births
     for (const d of s.devices.values()) d.online = false;
     out.healthChanged = true;
@@ -160,9 +163,12 @@ export class Sessions {
 
   private async catalog(s: NodeSession, device: string, metrics: readonly Metric[]): Promise<void> {
     const defs = new Map<string, MetricDef>();
+    const writable = new Set<string>();
     for (const m of metrics) {
       if (!m.name) continue;
       defs.set(m.name, { device_id: device, name: m.name, alias: m.alias, datatype: m.datatype, unit: m.unit });
+      if (m.writable) writable.add(m.name);
+      else writable.delete(m.name);
     }
     const ids = await this.store.defineMetrics(s.siteId, [...defs.values()]);
     for (const def of defs.values()) {
@@ -170,6 +176,8 @@ export class Sessions {
       if (id === undefined) continue;
       s.names.set(metricKey(device, def.name), id);
       if (def.alias !== null) s.aliases.set(def.alias, id);
+      if (writable.has(def.name)) (s.writable ??= new Set()).add(id);
+      else s.writable?.delete(id);
     }
   }
 

@@ -38,6 +38,48 @@ export function parseTopic(topic: string): SparkplugTopic | null {
 export const stateTopic = (hostId: string) => `${NAMESPACE}/STATE/${hostId}`;
 export const groupFilter = (group: string) => `${NAMESPACE}/${group}/#`;
 export const ncmdTopic = (group: string, node: string) => `${NAMESPACE}/${group}/NCMD/${node}`;
+export const dcmdTopic = (group: string, node: string, device: string) => `${NAMESPACE}/${group}/DCMD/${node}/${device}`;
+
+/** Sparkplug datatypes whose value is a whole number, with their range; Float/Double are numbers; Boolean, String, Text. */
+const INTEGER_RANGE: Record<string, [number, number]> = {
+  Int8: [-128, 127],
+  Int16: [-32_768, 32_767],
+  Int32: [-2_147_483_648, 2_147_483_647],
+  Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UInt8: [0, 255],
+  UInt16: [0, 65_535],
+  UInt32: [0, 4_294_967_295],
+  UInt64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * The value a command carries for a metric of `datatype`, from what an API caller sent; a string naming what is
+ * wrong when it does not fit the type (numbers for numeric types, whole and in range for integers, true/false or
+ * 0/1 for Boolean, text for String/Text). Other types (DateTime, DataSet, Template, Bytes...) are not writable here.
+ */
+export function commandValueFor(datatype: string, v: unknown): { value: number | boolean | string } | { error: string } {
+  if (datatype === 'Boolean') {
+    if (typeof v === 'boolean') return { value: v };
+    if (v === 0 || v === 1) return { value: v === 1 };
+    return { error: 'value must be true or false (or 1/0) for a Boolean metric' };
+  }
+  if (datatype === 'String' || datatype === 'Text') return typeof v === 'string' ? { value: v } : { error: `value must be text for a ${datatype} metric` };
+  const n = typeof v === 'number' ? v : NaN;
+  if (datatype === 'Float' || datatype === 'Double') return Number.isFinite(n) ? { value: n } : { error: `value must be a number for a ${datatype} metric` };
+  const range = INTEGER_RANGE[datatype];
+  if (!range) return { error: `a ${datatype} metric cannot be written from the central server` };
+  if (!Number.isInteger(n) || n < range[0] || n > range[1]) return { error: `value must be a whole number from ${range[0]} to ${range[1]} for a ${datatype} metric` };
+  return { value: n };
+}
+
+/**
+ * An NCMD/DCMD writing one metric: by alias when the birth gave one (3.0: data and commands then carry the alias
+ * only), else by name; the birth's datatype; the command's time.
+ */
+export function commandPayload(metric: { name: string; alias: number | null; datatype: string }, value: number | boolean | string, now = Date.now()): Buffer {
+  const m = metric.alias !== null ? { alias: metric.alias, type: metric.datatype, value, timestamp: now } : { name: metric.name, type: metric.datatype, value, timestamp: now };
+  return Buffer.from(codec().encodePayload({ timestamp: now, metrics: [m as never] }));
+}
 
 /** Sparkplug 3.0 host STATE payload: UTF-8 JSON, the same timestamp in the birth and in the will of one session. */
 export const statePayload = (online: boolean, timestamp: number) => JSON.stringify({ online, timestamp });
@@ -61,6 +103,8 @@ export interface Metric {
   unit: string | null;
   /** the Quality property (and Switchyard's own `Switchyard Quality`); null when absent (good to a host) */
   quality: Quality | null;
+  /** the birth's `Writable` property (a host may write it); null when the birth does not say */
+  writable?: boolean | null;
 }
 
 export interface Payload {
@@ -123,6 +167,7 @@ export function decode(bytes: Uint8Array): Payload {
       isNull: m.isNull === true || (num === null && text === null),
       unit: unitOf(m),
       quality: qualityOf(m),
+      writable: typeof m.properties?.Writable?.value === 'boolean' ? (m.properties.Writable.value as boolean) : null,
     };
   });
   return { timestamp, seq: toNum(p.seq), metrics };

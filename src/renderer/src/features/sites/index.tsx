@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../app/api';
+import { canOperate } from '../../app/session';
 import { type Pen, TrendChart } from '../../ui/TrendChart';
 import { PRESETS } from '../trends';
 
@@ -33,6 +34,8 @@ interface Metric {
   unit: string | null;
   value: number | string | null;
   utc_date_time: string | null;
+  /** the edge's birth marks it Writable: a command may be sent */
+  writable: boolean;
 }
 
 interface History {
@@ -41,6 +44,67 @@ interface History {
 
 const REFRESH_MS = 2_000;
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+/** what the command carries: a number for numeric metrics (text that is not one goes as is: the server names the problem) */
+function commandValue(datatype: string, text: string): number | boolean | string {
+  if (datatype === 'Boolean') return text === 'true';
+  if (datatype === 'String' || datatype === 'Text') return text;
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+}
+
+/**
+ * Writes a writable metric of an online site: the central server sends the command (DCMD/NCMD) and the edge applies it
+ * through its control arbiter; the new value comes back as data, in the table above.
+ */
+function CommandPanel({ site, metric }: { site: Site; metric: Metric }) {
+  const [text, setText] = useState(metric.datatype === 'Boolean' ? 'true' : '');
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const label = metric.device_id ? `${metric.device_id} / ${metric.name}` : metric.name;
+  const send = async () => {
+    setBusy(true);
+    try {
+      await api.put(`/central/sites/${site.id}/metrics/${metric.id}/write`, { value: commandValue(metric.datatype, text) });
+      setResult({ ok: true, message: `Sent to ${site.edge_node_id}: ${label} = ${text}. The edge applies it through its control arbiter; the new value appears above.` });
+    } catch (e) {
+      setResult({ ok: false, message: (e as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="toolbar command"
+      aria-label={`Write ${label}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <label>
+        Write {label}{' '}
+        {metric.datatype === 'Boolean' ? (
+          <select aria-label={`New value of ${label}`} value={text} onChange={(e) => setText(e.target.value)}>
+            <option value="true">true</option>
+            <option value="false">false</option>
+          </select>
+        ) : (
+          <input aria-label={`New value of ${label}`} value={text} onChange={(e) => setText(e.target.value)} inputMode={metric.datatype === 'String' || metric.datatype === 'Text' ? 'text' : 'decimal'} />
+        )}
+        {metric.unit ? ` ${metric.unit}` : ''}
+      </label>
+      <button type="submit" disabled={busy || text === ''}>
+        Send
+      </button>
+      {result && (
+        <span role={result.ok ? 'status' : 'alert'} className={result.ok ? undefined : 'error'}>
+          {result.message}
+        </span>
+      )}
+    </form>
+  );
+}
+
 const shown = (v: number | string | null) => (v === null ? '—' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : v);
 
 export default function SitesScreen() {
@@ -172,6 +236,7 @@ export default function SitesScreen() {
                   <th>Value</th>
                   <th>Unit</th>
                   <th>Time</th>
+                  <th>Writable</th>
                 </tr>
               </thead>
               <tbody>
@@ -182,10 +247,12 @@ export default function SitesScreen() {
                     <td className="pv">{shown(m.value)}</td>
                     <td>{m.unit ?? ''}</td>
                     <td>{when(m.utc_date_time)}</td>
+                    <td>{m.writable ? 'Yes' : ''}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            {chosen && chosen.writable && site.online && canOperate() && <CommandPanel key={chosen.id} site={site} metric={chosen} />}
           </div>
           <div>
             <h2>Trend</h2>
