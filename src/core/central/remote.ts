@@ -282,6 +282,14 @@ export class RemotePoints {
       if (historian) {
         historian.flush();
         historian.storage.write(late, []);
+        // as after a history import: the energy of the hours they cover is recomputed (meters on remote points)
+        const energy = this.ctx.services.get('energyPipeline') as { imported(pointId: number, first: number, last: number): void } | undefined;
+        const spans = new Map<number, [number, number]>();
+        for (const v of late) {
+          const s = spans.get(v.point_id);
+          spans.set(v.point_id, s ? [Math.min(s[0], v.ts), Math.max(s[1], v.ts)] : [v.ts, v.ts]);
+        }
+        for (const [id, [first, last]] of spans) energy?.imported(id, first, last);
       }
     }
     this.ctx.values.publish(live);
