@@ -112,7 +112,13 @@ export function startCheckpointer(store: Store, log: (line: string) => void, eve
       stopped ??= new Promise<void>((resolve) => {
         const w = worker;
         if (!w) return resolve();
-        w.once('exit', () => resolve());
+        // a worker that does not end within a few seconds (it never should: PASSIVE does not wait) is ended, so a
+        // stop never hangs; nothing is lost, the main connection checkpoints when it closes
+        const force = setTimeout(() => void w.terminate(), 5000);
+        w.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
         w.postMessage('stop');
       });
       return stopped;
