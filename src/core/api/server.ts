@@ -1,4 +1,5 @@
-import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyServerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, forbidden } from './errors';
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './limits';
 import { registerOriginChecks, type OriginOptions } from './origin';
@@ -55,6 +56,20 @@ export interface ApiServerOptions {
 }
 
 /**
+ * fastify's schema compilers (ajv and fast-json-stringify), loaded when a route first declares a schema, not when the
+ * server is made: fastify would require them at once, a tenth of the headless start-up, and no route declares one.
+ */
+let fromFastify: NodeJS.Require | undefined;
+const fastifyDependency = (id: string) => (fromFastify ??= createRequire(createRequire(import.meta.url).resolve('fastify')))(id);
+type Build = (schemas: unknown, options: unknown) => unknown;
+let validators: Build | undefined;
+let serializers: Build | undefined;
+const lazyCompilers = {
+  buildValidator: (schemas: unknown, options: unknown) => (validators ??= (fastifyDependency('@fastify/ajv-compiler') as () => Build)())(schemas, options),
+  buildSerializer: (schemas: unknown, options: unknown) => (serializers ??= (fastifyDependency('@fastify/fast-json-stringify-compiler') as () => Build)())(schemas, options),
+} as unknown as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
+
+/**
  * The HTTP server: MyEMS-style errors for everything under /api, JSON bodies (also when sent as
  * text/plain, as MyEMS's own API-key examples do), credentials required on every route unless the
  * route says otherwise.
@@ -76,6 +91,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     forceCloseConnections: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    schemaController: { compilersFactory: lazyCompilers },
   });
 
   registerBodyLimits(app);
