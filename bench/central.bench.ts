@@ -27,7 +27,7 @@ const WRITERS = Number(process.env.CENTRAL_WRITERS ?? 4);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (Linux default)
 
-/** CPU seconds used so far by a process and its children (PostgreSQL's backends are children of the postmaster). */
+/** CPU seconds used so far by a process and its children, live and ended (PostgreSQL's backends are children of the postmaster). */
 function treeCpu(root: number): number {
   let ticks = 0;
   for (const d of fs.readdirSync('/proc')) {
@@ -38,6 +38,8 @@ function treeCpu(root: number): number {
       const pid = Number(d);
       const ppid = Number(f[1]);
       if (pid === root || ppid === root) ticks += Number(f[11]) + Number(f[12]);
+      // children that ended (a pool's backends closing) are counted in the postmaster's cutime/cstime once reaped
+      if (pid === root) ticks += Number(f[13]) + Number(f[14]);
     } catch {
       // the process ended meanwhile
     }
