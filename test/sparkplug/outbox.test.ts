@@ -29,9 +29,9 @@ describe('Sparkplug outbox', () => {
     for (let k = 0; k < 5; k++) box.append(1, [{ dataSourceId: 3, values: values(k * 10, 10) }], 1e9);
     box.append(2, [{ dataSourceId: 3, values: values(500, 1) }], 1e9);
     const rows = box.peek(1, 3);
-    expect(rows.map((r) => (JSON.parse(r.body) as StoredPointValue[])[0][1])).toEqual([0, 10, 20]);
+    expect(rows.map((r) => (JSON.parse(r.body as string) as StoredPointValue[])[0][1])).toEqual([0, 10, 20]);
     box.remove(1, rows.slice(0, 2).map((r) => r.id));
-    expect(box.peek(1, 10).map((r) => (JSON.parse(r.body) as StoredPointValue[])[0][1])).toEqual([20, 30, 40]);
+    expect(box.peek(1, 10).map((r) => (JSON.parse(r.body as string) as StoredPointValue[])[0][1])).toEqual([20, 30, 40]);
     expect(box.stats(1)).toMatchObject({ rows: 3, values: 30, dropped: 0 });
     expect(box.stats(2)).toMatchObject({ rows: 1, values: 1 });
   });
@@ -44,7 +44,7 @@ describe('Sparkplug outbox', () => {
     expect(s.rows).toBe(4);
     expect(s.bytes).toBeLessThanOrEqual(one * 4 + 5);
     expect(s.dropped).toBe(60);
-    expect((JSON.parse(box.peek(1, 1)[0].body) as StoredPointValue[])[0][1]).toBe(160);
+    expect((JSON.parse(box.peek(1, 1)[0].body as string) as StoredPointValue[])[0][1]).toBe(160);
     // the size survives a restart of the process (recomputed from the table)
     expect(new Outbox(store).stats(1).bytes).toBe(s.bytes);
   });

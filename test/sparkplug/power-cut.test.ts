@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as sparkplug from 'sparkplug-payload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary, hasPymodbus, startPymodbus, type Peer } from '../peers/peers';
 import { freePort, login, serve, type Served } from '../support/process';
@@ -19,6 +20,18 @@ hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 hasBinary('/usr/bin/mbpoll', 'mbpoll');
 
 const PASSWORD = 'Spb-Power-Cut-1';
+const tahu = sparkplug.get('spBv1.0')!;
+const num = (v: unknown) => Number(String(v));
+
+interface Row {
+  data_source_id: number | null;
+  body: string | Buffer;
+}
+/** A committed outbox row's values as [alias or name, value, ts]: device rows are encoded Sparkplug metrics (decoded by Tahu), node events JSON. */
+function rowValues(r: Row): [string | number, unknown, number][] {
+  if (typeof r.body !== 'string') return (tahu.decodePayload(r.body).metrics ?? []).map((m) => [num(m.alias), m.value, num(m.timestamp)]);
+  return (JSON.parse(r.body) as unknown[][]).map((v) => (r.data_source_id === null ? [v[0] as string, v[2], v[3] as number] : [v[0] as number, v[1], v[2] as number]));
+}
 
 describe('Sparkplug store-and-forward across a SIGKILL', { timeout: 300_000 }, () => {
   let mb: Broker;
@@ -41,7 +54,7 @@ describe('Sparkplug store-and-forward across a SIGKILL', { timeout: 300_000 }, (
   const committed = () => {
     const db = new Database(path.join(dataDir, 'switchyard.db'), { readonly: true, fileMustExist: true });
     try {
-      return db.prepare('SELECT data_source_id, body FROM sparkplug_outbox ORDER BY id').all() as { data_source_id: number | null; body: string }[];
+      return db.prepare('SELECT data_source_id, body FROM sparkplug_outbox ORDER BY id').all() as Row[];
     } finally {
       db.close();
     }
@@ -85,15 +98,15 @@ describe('Sparkplug store-and-forward across a SIGKILL', { timeout: 300_000 }, (
     // wait for the written values themselves in the outbox's rows: the status's outbox count also counts event metrics
     // (an OFFLINE alarm of the meter raised or cleared during the outage), and counting them let the kill come before
     // the last written value was committed
-    const heldPoints = () => committed().filter((r) => r.data_source_id === ds).flatMap((r) => JSON.parse(r.body) as [number, number, number, string][]);
+    const heldPoints = () => committed().filter((r) => r.data_source_id === ds).flatMap(rowValues);
     await waitFor(() => written.every((v) => heldPoints().some(([alias, value]) => alias === point && value === v)), 'every written value committed to the outbox', 30_000, 100);
     const killedAt = Date.now();
     await served!.stop('SIGKILL');
     served = null;
     // what the killed process had committed: every one of these values must reach the host
-    const held = committed().flatMap((r) =>
-      (JSON.parse(r.body) as unknown[][]).map((v) => (r.data_source_id === null ? { key: `${String(v[0])}@${String(v[3])}`, value: v[2] } : { key: `${String(v[0])}@${String(v[2])}`, value: v[1] })),
-    );
+    const held = committed()
+      .flatMap(rowValues)
+      .map(([k, value, ts]) => ({ key: `${k}@${ts}`, value }));
 
     // the broker and a persistent subscriber come back first; then the server, on the same data directory
     await mb.start();

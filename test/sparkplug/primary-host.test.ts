@@ -59,17 +59,25 @@ describe('Sparkplug edge node with a primary host', { timeout: 180_000 }, () => 
     await state(false);
     await waitFor(async () => (await status()).state === 'waiting_for_host', 'the node waiting again', 30_000, 50);
     const before = sub.messages.length;
+    // a second point of the same device joins (a rebirth), and both change while the host is away
+    const flow = (await rt.api<{ id: number }>('POST', '/points', { name: 'Flow', data_source_id: ds, object_type: 'ANALOG_VALUE', address: '{}' })).body.id;
+    await waitFor(async () => (await rt.api<{ metrics: number }>('GET', `/sparkplugnodes/${node}/status`)).body.metrics === 2, 'the new point published', 30_000, 50);
     expect((await rt.api('PUT', `/points/${point}/write`, { value: 4 })).status).toBe(200);
-    await waitFor(async () => (await status()).outbox.values >= 1, 'value 4 held', 30_000, 50);
+    expect((await rt.api('PUT', `/points/${flow}/write`, { value: 7 })).status).toBe(200);
+    await waitFor(async () => (await status()).outbox.values >= 2, 'values 4 and 7 held', 30_000, 50);
     expect(sub.messages.slice(before).filter((m) => m.type === 'DDATA')).toEqual([]);
 
-    // the point is no longer selected when the host returns: its held value cannot be sent, and is counted as dropped
-    expect((await rt.api('PUT', `/sparkplugnodes/${node}`, { point_selection: 'list', point_ids: [] })).status).toBe(200);
+    // Level is no longer selected when the host returns: its held value cannot be sent, and is counted as dropped;
+    // Flow's, held in the same encoded row of the device, still is
+    expect((await rt.api('PUT', `/sparkplugnodes/${node}`, { point_selection: 'list', point_ids: [flow] })).status).toBe(200);
     await state(true);
     const dropped = async () => (await rt.api<{ state: string; outbox: { values: number; dropped: number } }>('GET', `/sparkplugnodes/${node}/status`)).body;
     await waitFor(async () => {
       const s = await dropped();
       return s.state === 'online' && s.outbox.values === 0 && s.outbox.dropped === 1;
     }, 'the held value of the unselected point dropped and counted', 30_000, 50);
+    await sub.wait('the held Flow value', () => sub.of('DDATA', 'Manual').some((m) => m.metrics.some((x) => x.alias === flow && x.isHistorical && x.value === 7)));
+    expect(sub.messages.slice(before).some((m) => m.type === 'DDATA' && m.metrics.some((x) => x.alias === point))).toBe(false);
+    expect(checkSequence(sub.messages.filter((m) => m.topic.startsWith('spBv1.0/H/')))).toBeNull();
   });
 });

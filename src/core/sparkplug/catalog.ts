@@ -4,6 +4,7 @@
  * source's name; a dead data source is one place where every metric turns bad), one metric per point, named by
  * the point's name, with the point id as its alias (unique within the edge node).
  */
+import { createHash } from 'node:crypto';
 import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { Store } from '../store/store';
 import { deviceId, pointType } from './wire';
@@ -90,6 +91,8 @@ export interface Device {
   /** the Sparkplug device id */
   id: string;
   metrics: PointMetric[];
+  /** its metrics' aliases and types: values held encoded against another signature are checked when sent */
+  sig: string;
 }
 
 export interface Catalog {
@@ -142,7 +145,7 @@ export function buildCatalog(store: Store, cfg: NodeConfig): Catalog {
     if (!d) {
       let id = deviceId(r.ds_name);
       if (byDevice.has(id)) id = `${id}-${r.ds_id}`;
-      d = { dataSourceId: r.ds_id, id, metrics: [] };
+      d = { dataSourceId: r.ds_id, id, metrics: [], sig: '' };
       devices.push(d);
       byDataSource.set(r.ds_id, d);
       byDevice.set(id, d);
@@ -161,5 +164,6 @@ export function buildCatalog(store: Store, cfg: NodeConfig): Catalog {
     d.metrics.push(metric);
     byPoint.set(r.id, { device: d, metric });
   }
+  for (const d of devices) d.sig = createHash('sha1').update(d.metrics.map((m) => `${m.pointId}:${m.type}`).join(',')).digest('base64').slice(0, 16);
   return { devices, byPoint, byDevice, byDataSource };
 }

@@ -14,8 +14,8 @@ import type { Store } from '../store/store';
 import { buildCatalog, type Catalog, type Device, type NodeConfig } from './catalog';
 import { deviceBirthMetrics, offlineDevices } from './devices';
 import { EVENT_METRICS, EventSource } from './events';
-import type { Outbox, StoredNodeValue, StoredPointValue } from './outbox';
-import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, encodeDeviceDeath, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
+import type { HeldEntry, Outbox, OutboxRow, StoredNodeValue, StoredPointValue } from './outbox';
+import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, encodeDeviceDeath, encodeHeld, encodeMetrics, withHeader, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
 import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { Quality } from '../values/bus';
 import type { EdgeState, EdgeStatus } from '../../shared/sparkplug';
@@ -264,7 +264,7 @@ export class EdgeNode {
    */
   private deviceSessions(): Device[] {
     const offline = this.offline(this.catalog);
-    const held: { dataSourceId: number; values: StoredPointValue[] }[] = [];
+    const held: HeldEntry[] = [];
     for (const ds of this.dead) {
       let values = this.pending.get(ds);
       if (!values) continue;
@@ -272,7 +272,7 @@ export class EdgeNode {
       if (!offline.has(ds)) {
         values = values.filter(([id, , ts]) => this.deps.values.latest(id)?.ts !== ts);
       }
-      if (values.length) held.push({ dataSourceId: ds, values });
+      if (values.length) held.push(this.heldEntry(ds, values));
     }
     if (held.length) this.deps.outbox.append(this.cfg.id, held, this.cfg.outboxMaxBytes);
     const now = Date.now();
@@ -353,10 +353,33 @@ export class EdgeNode {
   /** The gathered point values go to the outbox (committed at once). */
   private spill(events: ReturnType<EventSource['gather']> | null = null): void {
     if (!this.pending.size && !events) return;
-    const entries: { dataSourceId: number | null; values: (StoredPointValue | StoredNodeValue)[] }[] = [...this.pending].map(([ds, values]) => ({ dataSourceId: ds, values }));
+    const entries: HeldEntry[] = [...this.pending].map(([ds, values]) => this.heldEntry(ds, values));
     if (events?.values.length) entries.push({ dataSourceId: null, values: events.values });
     this.pending = new Map();
     this.deps.outbox.append(this.cfg.id, entries, this.cfg.outboxMaxBytes, events?.commit);
+  }
+
+  /**
+   * A device's values as held: encoded once as historical Sparkplug metrics (about half the bytes of JSON, and
+   * sending them after an outage is a copy, not a decode and an encode); a historical value carries a Quality only
+   * when it is not good (absent means good to a host; the property costs 15 times the encoding of the value itself).
+   */
+  private heldEntry(ds: number, values: StoredPointValue[]): HeldEntry {
+    const d = this.catalog.byDataSource.get(ds);
+    if (!d) return { dataSourceId: ds, values };
+    return { dataSourceId: ds, values, encoded: { body: encodeHeld(this.pointMetrics(values, false)), sig: d.sig } };
+  }
+
+  /** A held encoded device row as a DDATA payload; metrics of points no longer published (or retyped) are left out. */
+  private heldPayload(r: OutboxRow, body: Buffer): { payload: Uint8Array | null; sent: number } {
+    const d = this.catalog.byDataSource.get(r.data_source_id!);
+    if (!d) return { payload: null, sent: 0 };
+    if (r.sig === d.sig) return { payload: withHeader(this.nextSeq(), body), sent: r.n };
+    const kept = (decode(body).metrics ?? []).filter((m) => {
+      const e = this.catalog.byPoint.get(Number(m.alias?.toString()));
+      return e?.device === d && e.metric.type === m.type;
+    });
+    return kept.length ? { payload: encodeMetrics(this.nextSeq(), kept), sent: kept.length } : { payload: null, sent: 0 };
   }
 
   private gatherEvents(now: number): ReturnType<EventSource['gather']> | null {
@@ -454,6 +477,17 @@ export class EdgeNode {
     const done: number[] = [];
     let gone = 0;
     for (const r of rows) {
+      if (typeof r.body !== 'string') {
+        const { payload, sent } = this.heldPayload(r, r.body);
+        if (payload) {
+          this.counts.historical_values += sent;
+          sends.push(this.send(topic(this.cfg.groupId, 'DDATA', this.cfg.edgeNodeId, this.catalog.byDataSource.get(r.data_source_id!)!.id), payload));
+        }
+        gone += r.n - sent;
+        done.push(r.id);
+        continue;
+      }
+      // JSON rows: node events, and device rows held before the encoded form
       const values = JSON.parse(r.body) as (StoredPointValue | StoredNodeValue)[];
       if (r.data_source_id === null) {
         const metrics = this.nodeMetrics(values as StoredNodeValue[]);

@@ -37,6 +37,13 @@ export const sparkplugMigrations: FeatureMigrations = {
             value REAL NOT NULL,
             PRIMARY KEY (node_id, meter_id, hour)) WITHOUT ROWID;`),
     },
+    {
+      version: 2,
+      name: 'device rows held as encoded Sparkplug metrics, with the catalog signature they were encoded against',
+      // body: a device row is a BLOB (the protobuf metrics, wire.ts encodeHeld) since this version; JSON text rows
+      // (node events, and device rows held before) are still read
+      up: (db: Db) => db.exec('ALTER TABLE sparkplug_outbox ADD COLUMN sig TEXT'),
+    },
   ],
 };
 
@@ -51,7 +58,17 @@ export interface OutboxRow {
   data_source_id: number | null;
   created_at: number;
   n: number;
-  body: string;
+  /** JSON text of stored values, or (device rows) the encoded historical metrics */
+  body: string | Buffer;
+  /** for encoded rows: the signature of the device's metrics they were encoded against (catalog.ts) */
+  sig: string | null;
+}
+
+export interface HeldEntry {
+  dataSourceId: number | null;
+  values: (StoredPointValue | StoredNodeValue)[];
+  /** a device's values already encoded as historical Sparkplug metrics, and the device's signature */
+  encoded?: { body: Uint8Array; sig: string };
 }
 
 export interface OutboxStats {
@@ -85,18 +102,18 @@ export class Outbox {
   }
 
   /** Appends, in one transaction with `also` (e.g. advancing event cursors), then enforces the size bound. */
-  append(nodeId: number, entries: { dataSourceId: number | null; values: (StoredPointValue | StoredNodeValue)[] }[], maxBytes: number, also?: () => void): void {
+  append(nodeId: number, entries: HeldEntry[], maxBytes: number, also?: () => void): void {
     if (!entries.length && !also) return;
     const now = Date.now();
-    const ins = this.store.db.prepare('INSERT INTO sparkplug_outbox (node_id, data_source_id, created_at, n, bytes, body) VALUES (?, ?, ?, ?, ?, ?)');
+    const ins = this.store.db.prepare('INSERT INTO sparkplug_outbox (node_id, data_source_id, created_at, n, bytes, body, sig) VALUES (?, ?, ?, ?, ?, ?, ?)');
     let added = 0;
     this.store.tx(() => {
       // the size before this append (read from the table when not known yet: before the new rows are in it)
       const before = this.bytes(nodeId);
       for (const e of entries) {
         if (!e.values.length) continue;
-        const body = JSON.stringify(e.values);
-        ins.run(nodeId, e.dataSourceId, now, e.values.length, body.length, body);
+        const body = e.encoded ? Buffer.from(e.encoded.body.buffer, e.encoded.body.byteOffset, e.encoded.body.byteLength) : JSON.stringify(e.values);
+        ins.run(nodeId, e.dataSourceId, now, e.values.length, body.length, body, e.encoded?.sig ?? null);
         added += body.length;
       }
       also?.();
@@ -143,7 +160,7 @@ export class Outbox {
   /** The oldest messages, in the order they were stored; those of the data sources in `held` (devices without a birth) stay. */
   peek(nodeId: number, limit: number, held: readonly number[] = []): OutboxRow[] {
     const skip = held.length ? ` AND (data_source_id IS NULL OR data_source_id NOT IN (${held.map(() => '?').join(',')}))` : '';
-    return this.store.db.prepare(`SELECT id, data_source_id, created_at, n, body FROM sparkplug_outbox WHERE node_id = ?${skip} ORDER BY id LIMIT ?`).all(nodeId, ...held, limit) as OutboxRow[];
+    return this.store.db.prepare(`SELECT id, data_source_id, created_at, n, body, sig FROM sparkplug_outbox WHERE node_id = ?${skip} ORDER BY id LIMIT ?`).all(nodeId, ...held, limit) as OutboxRow[];
   }
 
   /** Removes messages once they are sent. */

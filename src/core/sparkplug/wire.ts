@@ -138,6 +138,24 @@ export function encodeDeath(bdSeq: number, now = Date.now()): Uint8Array {
   return codec().encodePayload({ timestamp: now, metrics: [{ name: 'bdSeq', type: 'Int64', value: bdSeq }] } as UPayload);
 }
 
+/**
+ * Historical device metrics encoded once, when they are held in the outbox: a Payload of only its metrics
+ * (is_historical, Quality only when not good). `withHeader` appends the timestamp and seq when it is sent: protobuf
+ * merges concatenated messages into one (repeated metrics append, the scalars come from the header).
+ */
+export function encodeHeld(metrics: MetricValue[]): Uint8Array {
+  return codec().encodePayload({ metrics: metrics.map((m) => dataMetric(m, true)) } as UPayload);
+}
+
+export function withHeader(seq: number, held: Uint8Array, now = Date.now()): Uint8Array {
+  return Buffer.concat([held, codec().encodePayload({ timestamp: now, seq } as UPayload)]);
+}
+
+/** Metrics as decoded (e.g. from a held payload), encoded again with a header. */
+export function encodeMetrics(seq: number, metrics: UMetric[], now = Date.now()): Uint8Array {
+  return codec().encodePayload({ timestamp: now, seq, metrics } as UPayload);
+}
+
 /** A DDEATH: a device lost by its edge node; seq continues the node's sequence, no metrics (Sparkplug 3.0). */
 export function encodeDeviceDeath(seq: number, now = Date.now()): Uint8Array {
   return codec().encodePayload({ timestamp: now, seq, metrics: [] } as UPayload);
