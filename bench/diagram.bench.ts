@@ -88,6 +88,8 @@ export async function run(): Promise<void> {
     const lastId = ids[ids.length - 1];
     // DIAGRAM_PROFILE=file.cpuprofile: the page's JavaScript CPU profile over the updates (open it in DevTools)
     const profile = process.env.DIAGRAM_PROFILE;
+    // DIAGRAM_TRACE=file.json: a Chromium trace of the updates (every thread), for where the time goes
+    if (process.env.DIAGRAM_TRACE) await browser.startTracing(page, { path: process.env.DIAGRAM_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8'] });
     if (profile) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -116,6 +118,7 @@ export async function run(): Promise<void> {
       windows.push(Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])));
       await new Promise((r) => setTimeout(r, Math.max(100, 1000 - windows[windows.length - 1].Timestamp * 1000)));
     }
+    if (process.env.DIAGRAM_TRACE) await browser.stopTracing();
     if (profile) fs.writeFileSync(profile, JSON.stringify(((await cdp.send('Profiler.stop')) as { profile: unknown }).profile));
     const perUpdate = (name: string) => windows.slice(2).map((w) => w[name] * 1000 - idle(name) * w.Timestamp);
     const { frames, latencies, script } = await page.evaluate(() => {

@@ -89,9 +89,22 @@ export class GlyphCache {
     ctx.textAlign = 'left';
     ctx.fillText(ch, left, ascent);
     const rgba = ctx.getImageData(0, 0, w, h).data;
-    const alpha = new Uint8Array(w * h);
-    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[i * 4 + 3];
-    return { advance: m.width, left: -left, top: -ascent, w, h, alpha };
+    // trimmed to the pixels the glyph covers: every pixel copied per value counts
+    let [x0, y0, x1, y1] = [w, h, -1, -1];
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (rgba[(y * w + x) * 4 + 3]) {
+          x0 = Math.min(x0, x);
+          x1 = Math.max(x1, x);
+          y0 = Math.min(y0, y);
+          y1 = Math.max(y1, y);
+        }
+    if (x1 < 0) return { advance: m.width, left: 0, top: 0, w: 0, h: 0, alpha: new Uint8Array(0) };
+    const tw = x1 - x0 + 1;
+    const th = y1 - y0 + 1;
+    const alpha = new Uint8Array(tw * th);
+    for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) alpha[y * tw + x] = rgba[((y + y0) * w + x + x0) * 4 + 3];
+    return { advance: m.width, left: x0 - left, top: y0 - ascent, w: tw, h: th, alpha };
   }
 }
 

@@ -84,7 +84,7 @@ export class TextOverlay {
   private hovered: Item | null = null;
   private focused: Item | null = null;
   /** for tests and diagnostics: drawings and style reads so far, texts in the last drawing */
-  readonly stats = { draws: 0, refreshes: 0, drawn: 0 };
+  readonly stats = { draws: 0, refreshes: 0, drawn: 0, drawMs: 0 };
 
   /** An overlay for the diagram in `host`, or null when it has too few live texts to be worth one. */
   static attach(host: HTMLElement, svg: SVGSVGElement, elements: BoundElement[], min = OVERLAY_MIN_TEXTS): TextOverlay | null {
@@ -377,6 +377,7 @@ export class TextOverlay {
   }
 
   private draw(): void {
+    const t0 = performance.now();
     const { width, height, left, top } = this.region;
     let drawn = 0;
     if (width && height) {
@@ -410,6 +411,7 @@ export class TextOverlay {
       this.ctx.putImageData(this.image, 0, 0);
     }
     this.stats.draws++;
+    this.stats.drawMs += performance.now() - t0;
     this.stats.drawn = drawn;
   }
 }
