@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
     {
       const seconds = Math.min(SECONDS, 6);
       let base = Date.now() - 4 * seconds * 1000;
-      let ids: number[] = [];
+      const ids: number[] = [];
       for (const [writers, withLatest] of [[1, false], [WRITERS, false], [WRITERS, true]] as const) {
         const store = new PgCentralStore({ url: db.url, writers });
         await store.open();
