@@ -7,12 +7,12 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEdge } from '../central/edge';
-import { hasBinary, startMosquitto, type Peer } from '../peers/peers';
-import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
-import { freePort } from '../support/process';
+import type { TestEdge } from '../central/edge';
+import { hasBinary } from '../peers/peers';
+import { hasPostgres } from '../peers/postgres';
 import { waitFor } from '../support/wait';
-import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
+import { type E2eServer, haveChromium, loginInBrowser } from './support/browser';
+import { type CentralE2e, startCentralE2e } from './support/central';
 
 const PASSWORD = 'E2e-Remote-Pass-1';
 const LABEL = 'Yard/substation-9 / feeder / Active power';
@@ -21,29 +21,16 @@ hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 hasPostgres();
 
 describe.skipIf(!haveChromium())('remote site data on the central screens in Chromium', { timeout: 300_000 }, () => {
-  let broker: Peer;
-  let db: PostgresPeer;
+  let central: CentralE2e;
   let e2e: E2eServer;
   let page: Page;
   let edge: TestEdge;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
   const api = async <T>(route: string): Promise<T> => (await (await fetch(`${e2e.server.url}/api${route}`, { headers: e2e.headers })).json()) as T;
 
   beforeAll(async () => {
-    const port = await freePort();
-    broker = await startMosquitto(port);
-    db = await startPostgres();
-    e2e = await startE2e('--empty', PASSWORD, { width: 1366, height: 900 }, ['--database', db.url]);
-    page = e2e.page;
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    const r = await fetch(`${e2e.server.url}/api/sparkplughosts`, {
-      method: 'POST',
-      headers: e2e.headers,
-      body: JSON.stringify({ data: { name: 'Control room', broker_url: `mqtt://127.0.0.1:${port}`, host_id: 'central-remote-e2e', group_ids: 'Yard' } }),
-    });
-    expect(r.status).toBe(201);
-    edge = new TestEdge(`mqtt://127.0.0.1:${port}`, 'Yard', 'substation-9');
-    await edge.connect();
+    central = await startCentralE2e(PASSWORD, 'central-remote-e2e', 'Yard', 'substation-9');
+    ({ e2e, page, edge, consoleErrors } = central);
     // the host subscribes right after it starts: publish the births until the site's points exist
     await waitFor(async () => {
       const points = await api<{ name: string }[]>('/points');
@@ -59,10 +46,7 @@ describe.skipIf(!haveChromium())('remote site data on the central screens in Chr
     await loginInBrowser(page, PASSWORD);
   }, 300_000);
   afterAll(async () => {
-    await edge?.end();
-    await e2e?.stop();
-    await broker?.stop();
-    await db?.stop();
+    await central?.stop();
   });
 
   it('lists the remote metric as site / device / metric in Trends and draws its live values and replayed history', async () => {

@@ -6,11 +6,11 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEdge } from '../central/edge';
-import { hasBinary, startMosquitto, type Peer } from '../peers/peers';
-import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
-import { freePort } from '../support/process';
-import { type E2eServer, haveChromium, loginInBrowser, startE2e } from './support/browser';
+import type { TestEdge } from '../central/edge';
+import { hasBinary } from '../peers/peers';
+import { hasPostgres } from '../peers/postgres';
+import { type E2eServer, haveChromium, loginInBrowser } from './support/browser';
+import { type CentralE2e, startCentralE2e } from './support/central';
 
 const PASSWORD = 'E2e-Sites-Pass-1';
 
@@ -18,36 +18,20 @@ hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 hasPostgres();
 
 describe.skipIf(!haveChromium())('Sites screen end to end in Chromium', { timeout: 240_000 }, () => {
-  let broker: Peer;
-  let db: PostgresPeer;
+  let central: CentralE2e;
   let e2e: E2eServer;
   let page: Page;
   let edge: TestEdge;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    const port = await freePort();
-    broker = await startMosquitto(port);
-    db = await startPostgres();
-    e2e = await startE2e('--empty', PASSWORD, { width: 1366, height: 900 }, ['--database', db.url]);
-    page = e2e.page;
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${m.text()} ${m.location().url}`));
-    const r = await fetch(`${e2e.server.url}/api/sparkplughosts`, {
-      method: 'POST',
-      headers: e2e.headers,
-      body: JSON.stringify({ data: { name: 'Control room', broker_url: `mqtt://127.0.0.1:${port}`, host_id: 'central-e2e', group_ids: 'Yard' } }),
-    });
-    expect(r.status).toBe(201);
-    edge = new TestEdge(`mqtt://127.0.0.1:${port}`, 'Yard', 'substation-7');
-    await edge.connect();
+    central = await startCentralE2e(PASSWORD, 'central-e2e', 'Yard', 'substation-7');
+    ({ e2e, page, edge, consoleErrors } = central);
     await page.goto(`${e2e.server.url}/#/sites`);
     await loginInBrowser(page, PASSWORD);
   }, 240_000);
   afterAll(async () => {
-    await edge?.end();
-    await e2e?.stop();
-    await broker?.stop();
-    await db?.stop();
+    await central?.stop();
   });
 
   it('shows an empty state until a site is seen', async () => {
