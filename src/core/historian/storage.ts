@@ -8,7 +8,8 @@
  * appends its values, encoded, to `sample_log` (the write-ahead log that makes them durable at once), and the
  * log rows are deleted once every minute they hold is stored. After a crash the log is replayed at open.
  */
-import type { Store } from '../store/store';
+import type { PgDatabase } from '../store/pg/db';
+import { isPostgres, type Store } from '../store/store';
 import type { PointValue } from '../values/bus';
 import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
 import { SEGMENT_MS, segmentStart } from './segments';
@@ -356,6 +357,11 @@ export function sqliteStorage(store: Store): SampleStorage {
           }
         })();
         yield 0;
+      }
+      // on PostgreSQL whole months older than the bound go as partitions, with no row-by-row delete
+      if (isPostgres(db)) {
+        const n = (db as unknown as PgDatabase).dropPartitionsBefore('sample_segments', before - B, 'n');
+        if (n) yield n;
       }
       // whole segments older than the bound, a few thousand samples a step
       for (;;) {

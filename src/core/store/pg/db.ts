@@ -253,6 +253,29 @@ export class PgDatabase {
     known.add(from);
   }
 
+  /**
+   * Retention on a range-partitioned table: drops (detaches, then drops) every partition whose whole range ends at
+   * or before `before`, which costs no row-by-row delete and gives the space back at once. Returns how many rows
+   * they held, or the sum of `sumColumn` when given (e.g. the samples of the historian's segments).
+   */
+  dropPartitionsBefore(table: string, before: number, sumColumn?: string): number {
+    const r = this.conn.query(
+      `SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
+      [table],
+    );
+    let total = 0;
+    for (const [name, bound] of r.rows) {
+      const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(String(bound));
+      if (!m || Number(m[2]) > before) continue;
+      const held = this.conn.query(`SELECT ${sumColumn ? `COALESCE(SUM(${sumColumn}), 0)` : 'COUNT(*)'} FROM ${name}`, []);
+      total += Number(held.rows[0]?.[0] ?? 0);
+      this.raw(`ALTER TABLE ${table} DETACH PARTITION ${name}`);
+      this.raw(`DROP TABLE ${name}`);
+      this.partitions.get(table)?.delete(Number(m[1]));
+    }
+    return total;
+  }
+
   private table(name: string): TableInfo | undefined {
     let t = this.tables.get(name);
     if (t) return t;
