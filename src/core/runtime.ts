@@ -4,6 +4,8 @@ import path from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import { AuditLog, auditMigrations } from './audit/audit';
 import { registerAuditRoutes } from './audit/routes';
+import { AuditRetention } from './audit/retention';
+import { registerAuditRetentionRoutes } from './audit/retention-routes';
 import { AuthService, authMigrations, type Principal } from './auth/service';
 import { Access } from './auth/access';
 import { redactText } from './audit/redact';
@@ -169,9 +171,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         app.get('/api/status', async (req) => ({ version: VERSION, server_time: new Date().toISOString(), ...statusFields(runtime.status(principalOf(req))) }));
         registerAuthRoutes(app, auth, audit);
         registerAuditRoutes(app, audit);
+        const auditRetention = new AuditRetention(store, settings, log);
+        registerAuditRetentionRoutes(app, { store, settings, audit, retention: auditRetention });
         registerModelRoutes(app, { store, registry, audit, access });
 
-        services = features.flatMap((f) => f.compose?.(ctx!) ?? []);
+        services = [auditRetention, ...features.flatMap((f) => f.compose?.(ctx!) ?? [])];
         if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, 'index.html'))) {
           registerRenderer(app, opts.rendererDir);
         }
