@@ -19,6 +19,11 @@ export interface RuntimeStatus {
 /** A part of the runtime with a lifecycle; started in order, stopped in reverse order. */
 export interface Service {
   name: string;
+  /**
+   * Started once the server listens, in the background and in declared order (the demo's simulated devices and
+   * the acquisition against them): health answers meanwhile. Stopped in reverse declared order like the others.
+   */
+  afterListen?: boolean;
   start(): Promise<void> | void;
   stop(): Promise<void> | void;
 }

@@ -115,6 +115,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let ctx: RuntimeContext | null = null;
   let services: Service[] = [];
   let started: Service[] = [];
+  /** the services started after listen (Service.afterListen), still starting or done */
+  let deferred: Promise<void> | null = null;
+  let stopping = false;
   /** WAL checkpoints in a worker thread, off the event loop (store/checkpointer.ts) */
   let checkpointer: Checkpointer | null = null;
 
@@ -179,11 +182,27 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, 'index.html'))) {
           registerRenderer(app, opts.rendererDir);
         }
-        for (const s of services) {
+        for (const s of services.filter((x) => !x.afterListen)) {
           await s.start();
           started.push(s);
         }
+        stopping = false;
         const address = await app.listen({ host, port });
+        const later = services.filter((x) => x.afterListen);
+        if (later.length) {
+          deferred = (async () => {
+            for (const s of later) {
+              if (stopping) return;
+              try {
+                await s.start();
+                started.push(s);
+              } catch (e) {
+                // the server already answers: a service that cannot start is logged, the next ones still start
+                log(`starting ${s.name}: ${(e as Error).message}`);
+              }
+            }
+          })();
+        }
         if (shownOnce) log(shownOnce);
         const url = address.replace('[::1]', 'localhost');
         return { url };
@@ -199,7 +218,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const current = ctx;
       // stop accepting requests first (in-flight ones finish), then the services in reverse order, then the store
       if (current) await current.app.close().catch((e: Error) => log(`http close: ${e.message}`));
-      for (const s of started.reverse()) {
+      // services still starting after listen: no further one starts, the one starting finishes first
+      stopping = true;
+      await deferred;
+      deferred = null;
+      // reverse declared order, whether a service started before or after listen
+      const order = services.filter((s) => started.includes(s)).reverse();
+      for (const s of order) {
         try {
           await s.stop();
         } catch (e) {

@@ -1,6 +1,7 @@
 import type { Feature, RuntimeContext, Service } from '../feature';
 import { registerCommissioningRoutes } from '../commissioning/routes';
 import type { Store } from '../store/store';
+import { DEVICE_PROTOCOLS } from '../../shared/protocols';
 import { createAcquisitionService, type AcquisitionService, type DataSourceConfig, type PointConfig } from './contracts';
 
 /** How often a data source's last_seen_datetime is written while its status stays the same. */
@@ -184,9 +185,16 @@ export const acquisitionFeature: Feature = {
       if (dirtyPoints.size || dirtySources.size) schedule();
     });
 
+    // every device data source is 'connecting' from the start of the process until its first scan (neither online
+    // nor offline, no OFFLINE alarm), not what the last run left (offline) or nothing (a fresh store): set here, before
+    // any service starts (alarms reads it), since with the demo acquisition starts only after listen, once the demo's
+    // devices run (demo/feature.ts)
+    store.db.prepare(`UPDATE data_sources SET status = 'connecting' WHERE protocol IN (${DEVICE_PROTOCOLS.map(() => '?').join(', ')})`).run(...DEVICE_PROTOCOLS);
+    const afterListen = ctx.seed === 'demo';
     return [
       {
         name: 'acquisition',
+        afterListen,
         async start() {
           const cfg = loadAcquisitionConfig(store);
           dirtySources.clear();

@@ -3,7 +3,9 @@ import { startDemoDevices, type DemoDevices } from './devices/devices';
 import { DEMO_EV_BROKER, DEMO_HVAC, DEMO_PLC, demoConnection } from './plant';
 
 /**
- * The demo plant's simulated devices, started before acquisition so its data sources find them. A port the
+ * The demo plant's simulated devices, started after the server listens (loading modbus-serial, aedes and
+ * @bacnet-js/client and starting them takes about a second) and before acquisition, which then also starts after
+ * listen, so its data sources find them; meanwhile they are 'connecting' (acquisition/feature.ts). A port the
  * devices cannot have (another program holds it) is replaced by a free one, written back to the data source.
  */
 export const demoFeature: Feature = {
@@ -14,6 +16,7 @@ export const demoFeature: Feature = {
     return [
       {
         name: 'demo devices',
+        afterListen: true,
         async start() {
           const plc = demoConnection(ctx.store, DEMO_PLC);
           const ev = demoConnection(ctx.store, DEMO_EV_BROKER);
