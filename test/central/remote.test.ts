@@ -57,6 +57,7 @@ const NODE = [
 
 describe('remote site data on every screen of the central server', { timeout: 300_000 }, () => {
   let broker: Peer;
+  let brokerPort: number;
   let db: PostgresPeer;
   let server: ApiServer;
   let edge: TestEdge;
@@ -69,6 +70,7 @@ describe('remote site data on every screen of the central server', { timeout: 30
 
   beforeAll(async () => {
     const port = await freePort();
+    brokerPort = port;
     broker = await startMosquitto(port);
     db = await startPostgres();
     server = await startServer('--empty', ['--database', db.url]);
@@ -206,6 +208,52 @@ describe('remote site data on every screen of the central server', { timeout: 30
     await server.waitLatest(point['meter-1/Mode'].id, (x) => x.quality === 'comm_fail', 'the device point comm_fail', 15_000);
     expect((await server.latest(point.Uptime.id)).quality).toBe('good');
     expect((await sources()).find((s) => s.id === source.id)?.status).toBe('online');
+  });
+
+  it('shows the sites of a host that lost its broker as not online, their points stale and the data source offline; births after the restart bring them back', async () => {
+    interface CentralSite { edge_node_id: string; online: boolean; status: string }
+    const site = async () => (await server.api<CentralSite[]>('GET', '/central/sites')).body.find((x) => x.edge_node_id === 'edge-r');
+    const id = point['meter-1/Active power'].id;
+    // a living site first (the device died in the test before)
+    edge.bdSeq++;
+    await edge.nbirth(NODE);
+    await edge.dbirth('meter-1', [{ ...METER[0], value: 6.5 }, METER[1], METER[2]]);
+    await server.waitLatest(id, (x) => x.value === 6.5 && x.quality === 'good', 'good after the birth', 15_000);
+    expect((await site())?.status).toBe('online');
+
+    await edge.end();
+    await broker.stop();
+    // without a broker the host cannot know the edge: the site is not online, its values are not current
+    await waitFor(async () => {
+      const s = await site();
+      return s && !s.online && s.status === 'unknown';
+    }, 'the site not online (unknown) while the broker is down', 30_000, 100);
+    const l = await server.waitLatest(id, (x) => x.quality === 'stale', 'the remote point stale while the broker is down', 30_000);
+    expect(l.value).toBe(6.5); // the last value, no longer "good"
+    await server.waitLatest(point.Uptime.id, (x) => x.quality === 'stale', 'the node metric stale too', 15_000);
+    await waitFor(async () => (await sources()).find((s) => s.id === source.id)?.status === 'offline', 'the data source offline', 15_000, 100);
+    const offline = await waitFor(async () => (await alarms()).find((x) => x.source === 'datasource' && x.source_id === source.id && x.active), 'the data source OFFLINE alarm', 30_000, 100);
+    expect(offline.name).toBe('Plants/edge-r OFFLINE');
+
+    // the broker is back; the host reconnects by itself and the edge is born again
+    broker = await startMosquitto(brokerPort);
+    await waitFor(async () => (await server.api<{ hosts: { connected: boolean }[] }>('GET', '/central/status')).body.hosts[0]?.connected, 'the host connected again', 30_000, 100);
+    // nothing comes back good before a birth
+    expect((await server.latest(id)).quality).toBe('stale');
+    expect((await site())?.online).toBe(false);
+    edge = new TestEdge(`mqtt://127.0.0.1:${brokerPort}`, 'Plants', 'edge-r');
+    edge.bdSeq = 10;
+    await edge.connect();
+    await edge.nbirth(NODE);
+    await edge.dbirth('meter-1', [{ ...METER[0], value: 7.5 }, METER[1], METER[2]]);
+    await server.waitLatest(id, (x) => x.value === 7.5 && x.quality === 'good', 'good again after the birth', 15_000);
+    await server.waitLatest(point.Uptime.id, (x) => x.quality === 'good', 'the node metric good again', 15_000);
+    await waitFor(async () => {
+      const s = await site();
+      return s?.online && s.status === 'online';
+    }, 'the site online again', 15_000, 100);
+    await waitFor(async () => (await sources()).find((s) => s.id === source.id)?.status === 'online', 'the data source online again', 15_000, 100);
+    await waitFor(async () => (await alarms()).find((x) => x.id === offline.id && !x.active), 'the OFFLINE alarm cleared', 30_000, 100);
   });
 
   it('leaves a host with remote_points off to the Sites screen: its values no longer reach the points', async () => {

@@ -25,6 +25,7 @@ export const centralFeature: Feature = {
     // every screen shows remote sites: their metrics are points, their alarms alarms (remote.ts, remote-alarms.ts)
     const remote = new RemotePoints(ctx, new EdgeAlarmMirror(() => ctx.services.get('alarms') as AlarmService | undefined, ctx.log));
     central.observer = remote.take;
+    central.brokerLost = remote.brokerLost;
     ctx.services.set('remotePoints', remote);
     let unwatch: (() => void) | null = null;
     return [

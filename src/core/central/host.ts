@@ -14,6 +14,8 @@ import { commandPayload, dcmdTopic, decode, groupFilter, ncmdTopic, parseTopic, 
 
 /** Told every message the host has taken (after its session is updated): remote points, edge alarms (remote.ts) */
 export type HostObserver = (hostConfigId: number, t: SparkplugTopic, p: Payload, session: NodeSession) => void;
+/** Told when the host loses its broker (once per outage, after its sessions were ended): remote points go stale */
+export type BrokerLostObserver = (hostConfigId: number) => void;
 
 export const FLUSH_MS = 250;
 const FLUSH_ROWS = 20_000;
@@ -78,6 +80,9 @@ export class SparkplugHost {
   dropped = 0;
   written = 0;
   observer: HostObserver | null = null;
+  brokerLost: BrokerLostObserver | null = null;
+  /** a broker loss was handled and no connection came since (the loss is handled once per outage) */
+  private lost = false;
 
   constructor(
     readonly config: HostConfig,
@@ -110,6 +115,11 @@ export class SparkplugHost {
     client.on('connect', () => void this.online(client));
     client.on('close', () => {
       this.connected = false;
+      if (!this.stopped && !this.lost) {
+        this.lost = true;
+        // in order with the messages taken before the loss
+        this.chain = this.chain.then(() => this.linkLost()).catch((e: Error) => this.log(`sparkplug host ${c.name}: ${e.message}`));
+      }
       // the next connection is a new host session: its will and birth carry a new timestamp (3.0)
       this.sessionTs = Date.now();
       if (client.options.will) client.options.will.payload = Buffer.from(statePayload(false, this.sessionTs));
@@ -132,6 +142,15 @@ export class SparkplugHost {
       await client.publishAsync(stateTopic(c.host_id), statePayload(true, this.sessionTs), { qos: 1, retain: true });
       this.connected = true;
       this.lastError = null;
+      if (this.lost) {
+        this.lost = false;
+        // back after an outage: every node known to this host is asked for its birth (an edge that follows our STATE
+        // births again on its own; one that does not is asked here, and again by its first data, see sessions.ts)
+        for (const s of this.sessions.nodes.values()) {
+          s.lastRebirth = Date.now();
+          await client.publishAsync(ncmdTopic(s.group, s.node), rebirthPayload(), { qos: 0 }).catch((e: Error) => this.log(`rebirth request to ${s.group}/${s.node}: ${e.message}`));
+        }
+      }
     } catch (e) {
       this.lastError = (e as Error).message;
     }
@@ -174,6 +193,31 @@ export class SparkplugHost {
       await this.client.publishAsync(ncmdTopic(t.group, t.node), rebirthPayload(), { qos: 0 }).catch((e: Error) => this.log(`rebirth request to ${t.group}/${t.node}: ${e.message}`));
     }
     if (this.pending.length >= FLUSH_ROWS) void this.flush();
+  }
+
+  /**
+   * The broker is lost: this host can no longer know any edge's state (Sparkplug 3.0 host rules), so every session
+   * ends (offline, no seq expected) until the node's next birth; the loss is not the edge's death (last_death stays).
+   */
+  private async linkLost(): Promise<void> {
+    this.log(`sparkplug host ${this.config.name}: broker connection lost, its sites are unknown until they are born again`);
+    for (const s of this.sessions.nodes.values()) {
+      if (!s.health.online) continue;
+      s.health.online = false;
+      s.expectedSeq = null;
+      for (const d of s.devices.values()) d.online = false;
+      await this.store.saveHealth(s.siteId, s.health).catch((e: Error) => this.log(`sparkplug host ${this.config.name}: ${e.message}`));
+    }
+    try {
+      this.brokerLost?.(this.config.id);
+    } catch (e) {
+      this.log(`sparkplug host ${this.config.name}: broker lost: ${(e as Error).message}`);
+    }
+  }
+
+  /** the broker connection is lost and not yet back: the sites' state is unknown */
+  get linkDown(): boolean {
+    return this.lost;
   }
 
   private remember(samples: readonly CentralSample[]): void {

@@ -174,6 +174,21 @@ export class RemotePoints {
     }
   };
 
+  /**
+   * The host lost its broker: it cannot know any of its edges' state (Sparkplug 3.0), so each of its sites' data
+   * sources turns offline (the OFFLINE alarm follows) and its points stale, keeping their last value (docs/central.md:
+   * stale, not comm_fail: the edge may be running; only nothing current reaches us). The next birth brings them back.
+   */
+  readonly brokerLost = (hostId: number): void => {
+    if (!this.enabledFor(hostId)) return;
+    const prefix = `${hostId}\0`;
+    for (const [key, site] of this.sites) {
+      if (!key.startsWith(prefix)) continue;
+      this.setStatus(site, 'offline', null);
+      this.mark(site, null, 'stale');
+    }
+  };
+
   /** the data source of a site seen for the first time, under its host's gateway */
   private createSite(key: string, hostId: number, group: string, node: string): Site {
     const { registry, store } = this.ctx;
@@ -302,14 +317,19 @@ export class RemotePoints {
 
   /** a lost edge node (device null or '') or device: its points comm_fail at once, keeping their last value */
   private commFail(site: Site, device: string | null): void {
+    this.mark(site, device, 'comm_fail');
+  }
+
+  /** the points of a site (or of one device) get `quality` now, keeping their last value; a point already not good keeps its quality when `quality` is stale */
+  private mark(site: Site, device: string | null, quality: 'comm_fail' | 'stale'): void {
     const now = Date.now();
     const batch: PointValue[] = [];
     const historian = this.ctx.services.get('historian') as Historian | undefined;
     for (const p of site.points.values()) {
       if (device && p.device !== device) continue;
       const last = this.ctx.values.latest(p.id) ?? historian?.storage.latest(p.id);
-      if (last?.quality === 'comm_fail' && this.ctx.values.latest(p.id)) continue;
-      batch.push({ point_id: p.id, value: last?.value ?? null, quality: 'comm_fail', ts: now });
+      if (last && this.ctx.values.latest(p.id) && (last.quality === quality || (quality === 'stale' && last.quality === 'comm_fail'))) continue;
+      batch.push({ point_id: p.id, value: last?.value ?? null, quality, ts: now });
       p.lastTs = Math.max(p.lastTs, now);
     }
     this.ctx.values.publish(batch);

@@ -25,6 +25,7 @@ function siteOut(s: SiteRow, hosts: Map<number, { name: string }>) {
     edge_node_id: s.edge_node_id,
     host: hosts.has(s.host_config_id) ? { id: s.host_config_id, name: hosts.get(s.host_config_id)!.name } : null,
     online: s.online,
+    status: s.status ?? (s.online ? 'online' : 'offline'),
     bd_seq: s.bd_seq,
     last_birth: iso(s.last_birth),
     last_death: iso(s.last_death),

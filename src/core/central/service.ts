@@ -5,7 +5,7 @@
  * the store (latest values are written every few seconds, counters with the batches), so it wins when present.
  */
 import type { Store } from '../store/store';
-import { SparkplugHost, type HostConfig, type HostObserver, type HostStatus } from './host';
+import { SparkplugHost, type BrokerLostObserver, type HostConfig, type HostObserver, type HostStatus } from './host';
 import type { PgCentralStore } from './pg';
 import type { CentralStore, HistoryRow, MetricRow, SiteRow } from './storage';
 
@@ -32,6 +32,8 @@ export class CentralService {
   private running = false;
   /** told every message of every host (remote points and alarms, remote.ts) */
   observer: HostObserver | null = null;
+  /** told when a host loses its broker (remote.ts: its sites' points go stale) */
+  brokerLost: BrokerLostObserver | null = null;
 
   constructor(
     readonly store: CentralStore,
@@ -84,6 +86,7 @@ export class CentralService {
   private async startHost(c: HostConfig): Promise<void> {
     const host = new SparkplugHost(c, this.store, this.log);
     host.observer = this.observer;
+    host.brokerLost = this.brokerLost;
     this.hosts.set(c.id, host);
     try {
       await host.start();
@@ -123,8 +126,10 @@ export class CentralService {
   async sites(): Promise<SiteRow[]> {
     const rows = await this.store.sites();
     for (const r of rows) {
-      const live = this.hosts.get(r.host_config_id)?.healthOf(r.id);
+      const host = this.hosts.get(r.host_config_id);
+      const live = host?.healthOf(r.id);
       if (live) Object.assign(r, live);
+      r.status = r.online ? 'online' : host?.linkDown ? 'unknown' : 'offline';
     }
     return rows;
   }

@@ -25,6 +25,8 @@ export interface SiteRow extends SiteHealth {
   edge_node_id: string;
   devices: number;
   devices_online: number;
+  /** online, offline (dead or not born since the server started), unknown (its host has lost the broker); set by the service */
+  status?: 'online' | 'offline' | 'unknown';
 }
 
 export interface DeviceState {
