@@ -26,6 +26,12 @@ const specificity = (a: Entry, b: Entry) => {
   return 0;
 };
 
+/** The dispatching routes' entity segment: a parameter that matches only the given entity paths. */
+export function entityParam(names: readonly string[]): string {
+  const alternatives = [...new Set(names)].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return `:entity(^(?:${alternatives.join('|')})$)`;
+}
+
 /**
  * The generated entity routes (about a thousand: every entity's list, get, create, update, delete, export, import,
  * clone, relations and children) behind a few parametric fastify routes, `/api/:entity`, `/api/:entity/:p1`, ...,
@@ -75,10 +81,13 @@ export class EntityRoutes {
       const segs = e.segs.map((s, i) => (i === 0 ? 'api' : i === e.segs.length - 1 && s === 'import' ? 'import' : i === 1 ? ':entity' : `:p${i}`));
       shapes.set(`${e.method} ${segs.join('/')}`, { method: e.method, segs });
     }
+    // the entity segment matches only the entity paths declared, so a URL under a hand-written prefix (the OpenADR VTN's
+    // /api/openadr/3/..., with its own problem+json not-found answer) never lands on a dispatching route
+    const entity = entityParam(this.entries.map((e) => e.segs[1]));
     for (const { method, segs } of shapes.values()) {
       this.app.route({
         method,
-        url: `/${segs.join('/')}`,
+        url: `/${segs.map((s) => (s === ':entity' ? entity : s)).join('/')}`,
         config: { dispatch: (req) => this.resolve(req, segs)?.target ?? null },
         handler: async (req, reply) => {
           const hit = this.resolve(req, segs);
