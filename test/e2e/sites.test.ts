@@ -106,6 +106,23 @@ describe.skipIf(!haveChromium())('Sites screen end to end in Chromium', { timeou
     await page.screenshot({ path: 'artifacts/sites.png' }).catch(() => undefined);
   });
 
+  it('shows a site as unknown, not offline, while its host has no broker', async () => {
+    const row = page.getByRole('table', { name: 'Sites' }).getByRole('row', { name: /substation-7/ });
+    await expect
+      .poll(
+        async () => {
+          if (await row.getByRole('cell', { name: 'Online' }).count()) return true;
+          await edge.nbirth([{ name: 'Uptime', alias: 1, type: 'Int32', value: 2 }]);
+          return false;
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe(true);
+    await central.broker(false);
+    await row.getByRole('cell', { name: '? Unknown (no broker)' }).waitFor({ timeout: 30_000 });
+    await central.broker(true);
+  });
+
   it('had no console or page error', () => {
     expect(e2e.pageErrors).toEqual([]);
     // the one refused command above (Chromium logs any 4xx answer); nothing else

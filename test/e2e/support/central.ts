@@ -16,6 +16,8 @@ export interface CentralE2e {
   edge: TestEdge;
   /** console errors of the page, each with the URL it came from */
   consoleErrors: string[];
+  /** stops the broker, or starts it again on the same port */
+  broker(up: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,8 +28,12 @@ export async function startCentralE2e(password: string, hostId: string, group: s
   };
   try {
     const port = await freePort();
-    const broker: Peer = await startMosquitto(port);
-    stops.push(() => broker.stop());
+    let broker: Peer | null = await startMosquitto(port);
+    stops.push(async () => broker?.stop());
+    const setBroker = async (up: boolean) => {
+      if (!up) await broker?.stop();
+      broker = up ? (broker ?? (await startMosquitto(port))) : null;
+    };
     const db: PostgresPeer = await startPostgres();
     stops.push(() => db.stop());
     const e2e = await startE2e('--empty', password, { width: 1366, height: 900 }, ['--database', db.url]);
@@ -43,7 +49,7 @@ export async function startCentralE2e(password: string, hostId: string, group: s
     const edge = new TestEdge(`mqtt://127.0.0.1:${port}`, group, node);
     stops.push(() => edge.end());
     await edge.connect();
-    return { e2e, page: e2e.page, edge, consoleErrors, stop };
+    return { e2e, page: e2e.page, edge, consoleErrors, broker: setBroker, stop };
   } catch (e) {
     await stop();
     throw e;

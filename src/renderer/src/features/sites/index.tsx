@@ -15,6 +15,8 @@ export interface Site {
   edge_node_id: string;
   host: { id: number; name: string } | null;
   online: boolean;
+  /** 'unknown' while the site's host has no broker: it cannot know the edge's state */
+  status?: 'online' | 'offline' | 'unknown';
   bd_seq: number | null;
   last_birth: string | null;
   last_death: string | null;
@@ -210,7 +212,7 @@ export default function SitesScreen() {
               <tr key={s.id} tabIndex={0} className={s.id === selected ? 'selected' : undefined} aria-selected={s.id === selected} onClick={() => setSelected(s.id)} onKeyDown={(e) => e.key === 'Enter' && setSelected(s.id)}>
                 <td>{s.edge_node_id}</td>
                 <td>{s.group_id}</td>
-                <td className={s.online ? undefined : 'abnormal'}>{s.online ? 'Online' : '✖ Offline'}</td>
+                <td className={s.online ? undefined : 'abnormal'}>{s.online ? 'Online' : s.status === 'unknown' ? '? Unknown (no broker)' : '✖ Offline'}</td>
                 <td>
                   {s.devices_online} / {s.devices}
                 </td>
