@@ -4,8 +4,8 @@ import path from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import { AuditLog, auditMigrations } from './audit/audit';
 import { registerAuditRoutes } from './audit/routes';
-import { AuditRetention } from './audit/retention';
-import { registerAuditRetentionRoutes } from './audit/retention-routes';
+import { AUDIT_RETENTION_KEY, AuditRetention } from './audit/retention';
+import { registerRetentionSetting } from './api/retention-setting';
 import { AuthService, authMigrations, type Principal } from './auth/service';
 import { Access } from './auth/access';
 import { redactText } from './audit/redact';
@@ -175,7 +175,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         registerAuthRoutes(app, auth, audit);
         registerAuditRoutes(app, audit);
         const auditRetention = new AuditRetention(store, settings, log);
-        registerAuditRetentionRoutes(app, { store, settings, audit, retention: auditRetention });
+        registerRetentionSetting(app, { store, settings, audit }, { name: 'audit', key: AUDIT_RETENTION_KEY, days: () => auditRetention.days(), read: 'admin', purge: () => auditRetention.purge() });
         registerModelRoutes(app, { store, registry, audit, access });
 
         services = [auditRetention, ...features.flatMap((f) => f.compose?.(ctx!) ?? [])];

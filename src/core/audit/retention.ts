@@ -1,3 +1,4 @@
+import { MAX_RETENTION_DAYS } from '../api/retention-setting';
 import type { Service } from '../feature';
 import type { Settings } from '../store/settings';
 import type { Store } from '../store/store';
@@ -6,7 +7,6 @@ import type { Store } from '../store/store';
 export const AUDIT_RETENTION_KEY = 'audit.retention_days';
 /** three years unless an administrator sets otherwise */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 1095;
-export const MAX_AUDIT_RETENTION_DAYS = 36_500;
 /** rows deleted per step; the event loop gets a turn between steps so a large purge never holds up scans */
 const PURGE_STEP = 2000;
 const PURGE_EVERY_MS = 3_600_000;
@@ -33,7 +33,7 @@ export class AuditRetention implements Service {
   /** the retention in days: the setting, or the default when it is missing or not a whole number of days */
   days(): number {
     const n = Number(this.settings.get(AUDIT_RETENTION_KEY));
-    return Number.isInteger(n) && n >= 1 && n <= MAX_AUDIT_RETENTION_DAYS ? n : DEFAULT_AUDIT_RETENTION_DAYS;
+    return Number.isInteger(n) && n >= 1 && n <= MAX_RETENTION_DAYS ? n : DEFAULT_AUDIT_RETENTION_DAYS;
   }
 
   /** Deletes entries older than the retention; resolves to how many. One purge at a time (a second waits). */

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../api/errors';
-import { idParam, principalOf, requireAdmin } from '../api/server';
-import { dataObject } from '../api/limits';
+import { idParam, principalOf } from '../api/server';
+import { registerRetentionSetting } from '../api/retention-setting';
 import type { Feature, RuntimeContext } from '../feature';
 import type { PointValue } from '../values/bus';
 import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
@@ -268,24 +268,12 @@ function registerHistorianRoutes(app: FastifyInstance, ctx: RuntimeContext, hist
     return { point_id: id, downsampled, values: samples.map((s) => ({ utc_date_time: iso(s.ts), value: s.value, quality: s.quality })) };
   });
 
-  app.get('/api/settings/historian', async (req) => {
-    principalOf(req);
-    return { retention_days: Number(settings.get(RETENTION_KEY) ?? DEFAULT_RETENTION_DAYS) };
-  });
-
-  app.put('/api/settings/historian', async (req) => {
-    const p = requireAdmin(req);
-    const days = dataObject(req.body).retention_days;
-    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 36_500) {
-      throw badRequest('API.INVALID_RETENTION_DAYS', 'retention_days must be an integer from 1 to 36500', 'retention_days');
-    }
-    ctx.store.tx(() => {
-      const old = settings.get(RETENTION_KEY);
-      settings.set(RETENTION_KEY, String(days));
-      ctx.audit.record({ userId: p.userId, userName: p.userName, action: 'config.update', target: 'settings:historian', oldValue: old, newValue: days, result: 'ok' });
-    });
-    const purged = await historian.purge();
-    return { retention_days: days, purged };
+  registerRetentionSetting(app, ctx, {
+    name: 'historian',
+    key: RETENTION_KEY,
+    days: () => Number(settings.get(RETENTION_KEY) ?? DEFAULT_RETENTION_DAYS),
+    read: 'signed-in',
+    purge: () => historian.purge(),
   });
 }
 
