@@ -7,6 +7,7 @@
  * reads completed against the reads due (dropped or late reads), over the measured minutes after a warm-up.
  */
 import os from 'node:os';
+import type { DataSourceDiagnostics as Diagnostics } from '../../src/core/acquisition/contracts';
 import { startPymodbus, type Peer } from '../../test/peers/peers';
 import { freePort } from '../../test/support/process';
 import { startServer, type ApiServer } from '../../test/support/server';
@@ -57,15 +58,6 @@ export function sideBySideOptions(argv = process.argv.slice(2), env = process.en
     apart: argv.includes('--apart') || env.ACQ_APART === '1',
     noderedClients: Math.round(num('nodered-clients', 'ACQ_NODERED_CLIENTS', 1)),
   };
-}
-
-interface Diagnostics {
-  status: string;
-  requests_per_scan: number;
-  requests_total: number;
-  responses_total: number;
-  errors: Record<string, number>;
-  scan_duration_ms: number | null;
 }
 
 const MB = 1024 * 1024;

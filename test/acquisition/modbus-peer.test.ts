@@ -4,6 +4,7 @@
  * and points created, values, diagnostics, read-now and writes through the HTTP API only.
  */
 import { execFileSync } from 'node:child_process';
+import type { DataSourceDiagnostics as Diagnostics } from '../../src/core/acquisition/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary, hasPymodbus, startPymodbus, type Peer, type PymodbusConfig } from '../peers/peers';
 import { freePort } from '../support/process';
@@ -23,15 +24,6 @@ const slave = (): PymodbusConfig['slaves'] => ({
     ir: { 0: 1234 },
   },
 });
-
-interface Diagnostics {
-  status: string;
-  requests_per_scan: number;
-  requests_total: number;
-  responses_total: number;
-  errors: Record<string, number>;
-  last_response?: string;
-}
 
 describe('Modbus TCP against pymodbus', { timeout: 180_000 }, () => {
   let peer: Peer;
