@@ -107,11 +107,11 @@ export type Json = Record<string, any>;
 /**
  * The report API as the report tests call it, on the runtime that rt() returns once beforeAll has started it:
  * get (status and body), ok (the body of a 200, failing with the answer otherwise) and must (a configuration
- * call that has to succeed).
+ * call that has to succeed). Paths are under `/api/<base>` (default the reports; '' for the whole API).
  */
-export function reportClient(rt: () => TestRuntime) {
+export function reportClient(rt: () => TestRuntime, base = 'reports/') {
   const get = async (path: string, headers = rt().headers) => {
-    const r = await fetch(`${rt().url}/api/reports/${path}`, { headers });
+    const r = await fetch(`${rt().url}/api/${base}${path}`, { headers });
     return { status: r.status, body: (await r.json()) as Json };
   };
   const ok = async (path: string) => {

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyService } from '../../src/core/energy/contract';
 import { login } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { reportClient, type Json } from './fixture';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const START_UTC = Date.parse('2026-02-28T23:00:00Z'); // 2026-03-01T00:00 in Berlin (UTC+1, no DST change in March before the 29th)
 const DAYS = 14;
@@ -39,20 +39,8 @@ let mb = 0;
 let chiller = 0;
 let elec: { id: number; kgce: number; kgco2e: number };
 
-const get = async (path: string, headers = rt.headers) => {
-  const r = await fetch(`${rt.url}/api/${path}`, { headers });
-  return { status: r.status, body: (await r.json()) as Json };
-};
-const ok = async (path: string) => {
-  const r = await get(path);
-  expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
-  return r.body;
-};
-const must = async <T = Json>(method: string, route: string, data?: unknown): Promise<T> => {
-  const r = await rt.api<T>(method, route, data);
-  if (r.status >= 300) throw new Error(`${method} ${route} -> ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-};
+// the whole API: reports and the energy plans they read
+const { get, ok, must } = reportClient(() => rt, '');
 
 beforeAll(async () => {
   rt = await startTestRuntime();
