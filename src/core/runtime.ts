@@ -207,8 +207,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         const url = address.replace('[::1]', 'localhost');
         return { url };
       } catch (err) {
+        // stop() also ends the checkpoint worker
         await runtime.stop().catch(() => undefined);
-        await checkpointer?.stop();
         store.close();
         throw err;
       }
