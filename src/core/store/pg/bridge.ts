@@ -80,6 +80,13 @@ port.on('message', async (req) => {
 });
 `;
 
+/**
+ * Round trips made by every SyncPg of this process, and (with SWITCHYARD_PG_PROFILE set) by statement text: what
+ * `test/peers/with-postgres.ts --profile` prints after each test to find the paths that make one round trip per row.
+ */
+export const pgRoundTrips = { count: 0, bySql: null as Map<string, number> | null };
+if (process.env.SWITCHYARD_PG_PROFILE) pgRoundTrips.bySql = new Map();
+
 export class SyncPg {
   private readonly worker: Worker;
   private readonly port: MessagePort;
@@ -117,7 +124,9 @@ export class SyncPg {
     }
   }
 
-  private call(req: object): PgResult | PgResult[] {
+  private call(req: { op: string; sql?: string; params?: unknown[] }): PgResult | PgResult[] {
+    pgRoundTrips.count++;
+    if (pgRoundTrips.bySql && req.sql) pgRoundTrips.bySql.set(req.sql, (pgRoundTrips.bySql.get(req.sql) ?? 0) + 1);
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(req);
     const deadline = Date.now() + this.timeoutMs;
