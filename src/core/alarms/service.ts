@@ -99,6 +99,14 @@ export class AlarmService {
   /** data source id -> points whose COMM alarm is suppressed because the data source is offline */
   private dsSuppressed = new Map<number, Set<number>>();
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Data source statuses are judged from start() on, not when the service is made: until every feature is composed
+   * a status is what the last run left ('offline' at its stop, or the column's default in a fresh store), which
+   * acquisition replaces with 'connecting' in its own compose. Judged at construction, that stale 'offline' started
+   * the OFFLINE on-delay, and a start-up slower than one scan interval (a fresh --demo seeding its history, a loaded
+   * machine) raised a false "OFFLINE" alarm at the first tick.
+   */
+  private started = false;
   private dataSourcesQuery: Statement | null = null;
   private unsubscribe: (() => void) | null = null;
   private changed = new Map<number, AlarmRow>();
@@ -116,6 +124,9 @@ export class AlarmService {
   }
 
   start(): void {
+    this.started = true;
+    this.opts.store.tx(() => this.refreshDataSources(this.now()));
+    this.flush();
     this.unsubscribe = this.opts.bus.subscribe((batch) => this.onValues(batch));
     const ms = this.opts.tickMs ?? 250;
     if (ms > 0) {
@@ -131,6 +142,7 @@ export class AlarmService {
   }
 
   stop(): void {
+    this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
@@ -153,7 +165,7 @@ export class AlarmService {
     const at = this.now();
     this.opts.store.tx(() => {
       this.dropUnplanned([...this.tracked.keys()].filter((k) => k.startsWith('point:')), at);
-      this.refreshDataSources(at);
+      if (this.started) this.refreshDataSources(at);
     });
     this.flush();
   }
@@ -377,6 +389,9 @@ export class AlarmService {
 
   tick(now = this.now()): void {
     this.opts.store.tx(() => {
+      // data sources first: a delay ends on the status as it is now (a source back online, or 'connecting' again
+      // after a change, since the last tick withdraws its pending OFFLINE before that could activate)
+      this.refreshDataSources(now);
       for (const t of [...this.pending]) {
         const r = tickCondition(t.cfg, t.state, now);
         t.state = r.state;
@@ -388,7 +403,6 @@ export class AlarmService {
         const step = expireShelve(rowState(row), now);
         if (step) this.commit(row, step, null);
       }
-      this.refreshDataSources(now);
     });
     this.flush();
   }
