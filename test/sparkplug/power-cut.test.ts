@@ -11,9 +11,9 @@ import path from 'node:path';
 import * as sparkplug from 'sparkplug-payload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary, hasPymodbus, startPymodbus, type Peer } from '../peers/peers';
-import { freePort, login, serve, type Served } from '../support/process';
+import { freePort, type Served } from '../support/process';
 import { waitFor } from '../support/wait';
-import { broker, type Broker, checkSequence, collector, type Collector } from './support';
+import { broker, type Broker, checkSequence, collector, type Collector, type DirServer, serveOn } from './support';
 
 hasPymodbus();
 hasBinary('/usr/sbin/mosquitto', 'mosquitto');
@@ -40,16 +40,13 @@ describe('Sparkplug store-and-forward across a SIGKILL', { timeout: 300_000 }, (
   let served: Served | null = null;
   let sub: Collector | null = null;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-spb-cut-'));
-  let headers: Record<string, string> = {};
+  let server: DirServer | null = null;
 
   const start = async () => {
-    served = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty'], { SWITCHYARD_ADMIN_PASSWORD: PASSWORD });
-    ({ headers } = await login(served.url, 'administrator', PASSWORD));
+    server = await serveOn(dataDir, PASSWORD);
+    served = server.served;
   };
-  const api = async <T>(method: string, route: string, data?: unknown) => {
-    const r = await fetch(`${served!.url}/api${route}`, { method, headers, body: data === undefined ? undefined : JSON.stringify({ data }) });
-    return { status: r.status, body: (await r.json()) as T };
-  };
+  const api = <T>(method: string, route: string, data?: unknown) => server!.api<T>(method, route, data);
   /** The outbox rows as committed in the server's SQLite file (read-only, beside the running or killed server). */
   const committed = () => {
     const db = new Database(path.join(dataDir, 'switchyard.db'), { readonly: true, fileMustExist: true });

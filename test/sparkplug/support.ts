@@ -11,6 +11,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import * as sparkplug from 'sparkplug-payload';
 import type { UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import { freePort, login, serve, type Served } from '../support/process';
 import { waitFor } from '../support/wait';
 
 const tahu = sparkplug.get('spBv1.0')!;
@@ -148,19 +149,38 @@ export async function collector(port: number, id: string): Promise<Collector> {
   };
 }
 
-/** Checks the Sparkplug 3.0 sequence rules over what one edge node sent: seq 0 on NBIRTH, +1 mod 256 after. */
+/** The bdSeq metric of an NBIRTH or NDEATH (Int64 or UInt64), or null when it has none. */
+export function bdSeqOf(m: SpbMessage): number | null {
+  const b = m.metrics.find((x) => x.name === 'bdSeq');
+  return b && (b.type === 'Int64' || b.type === 'UInt64') && typeof b.value === 'number' ? b.value : null;
+}
+
+/**
+ * Checks the Sparkplug 3.0 session rules over what one edge node sent: seq 0 on NBIRTH, +1 mod 256 after; NBIRTH and
+ * NDEATH carry a bdSeq (0..255), NDEATH no seq; an NDEATH ends the session only when its bdSeq is the current
+ * NBIRTH's (a death of an earlier connection, e.g. a will the broker delivers late, is ignored, as a host does).
+ */
 export function checkSequence(msgs: SpbMessage[]): string | null {
   let expected: number | null = null;
+  let session: number | null = null;
   for (const m of msgs) {
     // commands come from hosts: they carry no edge sequence
     if (m.type === 'NCMD' || m.type === 'DCMD') continue;
     if (m.type === 'NDEATH') {
       if (m.seq !== null) return `NDEATH carries a seq (${m.seq})`;
-      expected = null;
+      const bd = bdSeqOf(m);
+      if (bd === null || bd < 0 || bd > 255) return `NDEATH without a bdSeq of 0..255 (${JSON.stringify(m.metrics)})`;
+      if (bd === session) {
+        expected = null;
+        session = null;
+      }
       continue;
     }
     if (m.type === 'NBIRTH') {
       if (m.seq !== 0) return `NBIRTH with seq ${m.seq}`;
+      const bd = bdSeqOf(m);
+      if (bd === null || bd < 0 || bd > 255) return `NBIRTH without a bdSeq of 0..255 (${JSON.stringify(m.metrics.find((x) => x.name === 'bdSeq'))})`;
+      session = bd;
       expected = 1;
       continue;
     }
@@ -169,4 +189,31 @@ export function checkSequence(msgs: SpbMessage[]): string | null {
     expected = (expected + 1) % 256;
   }
   return null;
+}
+
+export interface DirServer {
+  served: Served;
+  url: string;
+  api<T = unknown>(method: string, route: string, data?: unknown): Promise<{ status: number; body: T }>;
+}
+
+/**
+ * The server as users start it (child process) on a data directory that outlives it, logged in as the administrator:
+ * killed (`served.stop('SIGKILL')`), it is started again on the same store. The caller removes the directory.
+ */
+export async function serveOn(dataDir: string, password: string, extraArgs: string[] = []): Promise<DirServer> {
+  const served = await serve(['--port', String(await freePort()), '--data-dir', dataDir, '--empty', ...extraArgs], { SWITCHYARD_ADMIN_PASSWORD: password });
+  let headers: Record<string, string>;
+  try {
+    ({ headers } = await login(served.url, 'administrator', password));
+  } catch (e) {
+    await served.stop('SIGKILL');
+    throw e;
+  }
+  const api = async <T>(method: string, route: string, data?: unknown) => {
+    const r = await fetch(`${served.url}/api${route}`, { method, headers, body: data === undefined ? undefined : JSON.stringify({ data }) });
+    const text = await r.text();
+    return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+  return { served, url: served.url, api };
 }
