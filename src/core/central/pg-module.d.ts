@@ -1,4 +1,4 @@
-/** The part of node-postgres (`pg`, which ships no types) the central store uses. */
+/** The part of node-postgres (`pg`, which ships no types) the central store and store/pg/partitions.ts use. */
 declare module 'pg' {
   export interface QueryResult<R = Record<string, unknown>> {
     rows: R[];
@@ -11,7 +11,14 @@ declare module 'pg' {
     idleTimeoutMillis?: number;
     application_name?: string;
   }
+  /** a query whose rows come back as arrays */
+  export interface ArrayQuery {
+    text: string;
+    values?: unknown[];
+    rowMode: 'array';
+  }
   export interface PoolClient {
+    query(config: ArrayQuery): Promise<QueryResult<unknown[]>>;
     /** a pg-copy-streams COPY stream is submitted as a query and answered as itself */
     query<S extends NodeJS.WritableStream>(stream: S): S;
     query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
@@ -19,6 +26,7 @@ declare module 'pg' {
   }
   export class Pool {
     constructor(config?: PoolConfig);
+    query(config: ArrayQuery): Promise<QueryResult<unknown[]>>;
     query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
     connect(): Promise<PoolClient>;
     end(): Promise<void>;

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Pool, PoolClient } from 'pg';
+import { createPartition, dropPartitionsBefore, KnownPartitions, listPartitions, partitionName as nameOf, rangeOf, runAsync, type PartitionScheme } from '../store/pg/partitions';
 import { StoreVersionError } from '../store/store';
 import { shardsOf, writeShard } from './pg-copy';
 import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type PruneResult, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
@@ -78,16 +79,12 @@ export const centralPgMigrations: PgMigration[] = [
   },
 ];
 
-/** The start (ms, UTC) of the partition holding ts: midnight UTC, or Monday midnight UTC for weeks. */
-export function partitionStart(ts: number, width: PartitionWidth): number {
-  const day = Math.floor(ts / DAY) * DAY;
-  if (width === 'day') return day;
-  const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
-  return day - weekday * DAY;
-}
+const scheme = (width: PartitionWidth): PartitionScheme => ({ table: 'central_history', width, key: 'timestamptz' });
 
-const span = (width: PartitionWidth) => (width === 'day' ? DAY : 7 * DAY);
-export const partitionName = (start: number) => `central_history_p${new Date(start).toISOString().slice(0, 10).replace(/-/g, '')}`;
+/** The start (ms, UTC) of the partition holding ts: midnight UTC, or Monday midnight UTC for weeks. */
+export const partitionStart = (ts: number, width: PartitionWidth): number => rangeOf(ts, width).from;
+/** central_history_pYYYYMMDD (the day, or the Monday of the week) */
+export const partitionName = (start: number) => nameOf(scheme('day'), start);
 
 /** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -107,7 +104,9 @@ export class PgCentralStore implements CentralStore {
   readonly kind = 'postgresql' as const;
   private readonly pool: Pool;
   private width: PartitionWidth;
-  private readonly partitions = new Set<number>();
+  /** the history's partitions known to exist (store/pg/partitions.ts) */
+  private partitions = new KnownPartitions(scheme('day'));
+  /** this process's partition work (creations, retention), one at a time; across servers partitions.ts locks */
   private creating: Promise<void> = Promise.resolve();
   private readonly writers: number;
   /** shards written straight by COPY, and those that met an already stored (metric, ts) and went through staging */
@@ -165,7 +164,7 @@ export class PgCentralStore implements CentralStore {
     });
     const meta = await this.pool.query<{ value: string }>("SELECT value FROM central_meta WHERE key = 'partition_width'");
     this.width = meta.rows[0]?.value === 'week' ? 'week' : 'day';
-    await this.loadPartitions();
+    this.partitions = new KnownPartitions(scheme(this.width));
     await this.ensureAhead();
   }
 
@@ -174,52 +173,40 @@ export class PgCentralStore implements CentralStore {
     await this.pool.end();
   }
 
-  /** The partitions that exist (their lower bounds), as the catalog says. */
-  private async loadPartitions(): Promise<void> {
-    const { rows } = await this.pool.query<{ name: string }>(
-      "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'central_history'",
-    );
-    for (const r of rows) {
-      const m = /_p(\d{4})(\d{2})(\d{2})$/.exec(r.name);
-      if (m) this.partitions.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    }
-  }
-
   /** The partitions from one before now to AHEAD after it; called at open and by the host's hourly tick. */
   async ensureAhead(now = Date.now()): Promise<void> {
-    const start = partitionStart(now, this.width);
-    const step = span(this.width);
-    const want: number[] = [];
-    for (let i = -1; i <= AHEAD; i++) want.push(start + i * step);
-    await this.ensure(want);
+    const step = this.width === 'day' ? DAY : 7 * DAY;
+    const times: number[] = [];
+    for (let i = -1; i <= AHEAD; i++) times.push(now + i * step);
+    await this.ensure(times);
   }
 
-  /** Partition lower bounds that exist now (for tests and the documentation's claims). */
+  /** Partition lower bounds that exist now, as the catalog says (for tests and the documentation's claims). */
   async partitionStarts(): Promise<number[]> {
-    this.partitions.clear();
-    await this.loadPartitions();
-    return [...this.partitions].sort((a, b) => a - b);
+    this.partitions.load(await runAsync(listPartitions(this.partitions.scheme), this.pool));
+    return this.partitions.starts();
   }
 
-  private ensure(starts: number[]): Promise<void> {
-    const missing = [...new Set(starts)].filter((s) => !this.partitions.has(s));
-    if (!missing.length) return this.creating;
-    // one creation at a time, so two batches never race for the same partition in this process
-    this.creating = this.creating.then(async () => {
-      for (const s of missing) {
-        if (this.partitions.has(s)) continue;
-        const from = new Date(s).toISOString();
-        const to = new Date(s + span(this.width)).toISOString();
-        try {
-          await this.pool.query(`CREATE TABLE IF NOT EXISTS ${partitionName(s)} PARTITION OF central_history FOR VALUES FROM ('${from}') TO ('${to}')`);
-        } catch (e) {
-          // another server created it between our look and our create: fine; anything else is an error
-          if (!/already exists/.test((e as Error).message)) throw e;
-        }
-        this.partitions.add(s);
+  /** Runs fn after this process's partition work so far; a failure of one does not stop the next. */
+  private queued<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.creating.catch(() => undefined).then(fn);
+    this.creating = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Makes the partitions the times fall in that do not exist yet (another server making them too is fine). */
+  private ensure(times: number[]): Promise<void> {
+    if (this.partitions.loaded && !this.partitions.missing(times).length) return Promise.resolve();
+    return this.queued(async () => {
+      if (!this.partitions.loaded) this.partitions.load(await runAsync(listPartitions(this.partitions.scheme), this.pool));
+      for (const from of this.partitions.missing(times)) {
+        await runAsync(createPartition(this.partitions.scheme, from), this.pool);
+        this.partitions.add(from);
       }
     });
-    return this.creating;
   }
 
   async site(hostConfigId: number, group: string, node: string): Promise<number> {
@@ -269,7 +256,7 @@ export class PgCentralStore implements CentralStore {
     if (!samples.length && !latest.length) return;
     if (this.keepFrom > -Infinity) samples = samples.filter((s) => s.ts >= this.keepFrom);
     if (!samples.length && !latest.length) return;
-    if (samples.length) await this.ensure(samples.map((s) => partitionStart(s.ts, this.width)));
+    if (samples.length) await this.ensure(samples.map((s) => s.ts));
     const n = Math.min(this.writers, Math.max(1, Math.ceil((samples.length + latest.length) / MIN_SHARD_ROWS)));
     const sampleShards = shardsOf(samples, n);
     const latestShards = shardsOf(latest, n);
@@ -288,36 +275,23 @@ export class PgCentralStore implements CentralStore {
   }
 
   /**
-   * Retention: each partition lying wholly before `before` is detached and dropped (one short transaction each, in
-   * this process's partition queue so it never races a creation); a partition that straddles `before` is kept until
-   * it is wholly past (history is kept up to one partition width beyond the retention). Values older than `before`
-   * are no longer written, so a late replay does not bring a dropped partition back.
+   * Retention: each partition lying wholly before `before` is detached and dropped (store/pg/partitions.ts: one
+   * short transaction each, after this process's pending creations; another server dropping them at the same time
+   * is no error); a partition that straddles `before` is kept until it is wholly past (history is kept up to one
+   * partition width beyond the retention). Values older than `before` are no longer written, so a late replay does
+   * not bring a dropped partition back.
    */
   async prune(before: number): Promise<PruneResult> {
     this.keepFrom = Math.max(this.keepFrom, before);
-    const dropped: string[] = [];
-    this.creating = this.creating.then(async () => {
-      this.partitions.clear();
-      await this.loadPartitions();
-      for (const start of [...this.partitions].sort((a, b) => a - b)) {
-        if (start + span(this.width) > before) break;
-        const name = partitionName(start);
-        const c = await this.pool.connect();
-        try {
-          await this.transaction(c, async () => {
-            await c.query(`ALTER TABLE central_history DETACH PARTITION ${name}`);
-            await c.query(`DROP TABLE ${name}`);
-          });
-          dropped.push(name);
-        } catch (e) {
-          // another server dropped it first: fine; anything else is an error
-          if (!/does not exist|is not a partition/.test((e as Error).message)) throw e;
-        }
-        this.partitions.delete(start);
+    const { dropped } = await this.queued(async () => {
+      try {
+        return await runAsync(dropPartitionsBefore(this.partitions.scheme, before), this.pool);
+      } finally {
+        // looked up again before the next write (another server may have dropped some too)
+        this.partitions.forget();
       }
     });
-    await this.creating;
-    return { rows: 0, partitions: dropped };
+    return { rows: 0, partitions: dropped.map((p) => p.name) };
   }
 
   async sites() {

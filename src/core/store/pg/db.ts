@@ -6,6 +6,7 @@
  * `SQLITE_CONSTRAINT_*` code, so the routes answer the same 400 as on SQLite.
  */
 import { PgFailure, SyncPg, type PgResult } from './bridge';
+import { createPartition, dropPartitionsBefore, KnownPartitions, listPartitions, runSync, type PartitionWidth, type SyncRunner } from './partitions';
 import { translate, type Translated } from './translate';
 
 const CONSTRAINT: Record<string, [string, string]> = {
@@ -22,11 +23,11 @@ interface TableInfo {
   pk: string[];
   identity: boolean;
   /** a table partitioned by range on a millisecond-time column, its partitions made on demand (see ensurePartition) */
-  partition?: { column: string; width: 'day' | 'month' };
+  partition?: { column: string; width: PartitionWidth };
 }
 
 /** what a migration writes on a range-partitioned table for PgDatabase to make its partitions on demand */
-export const partitionComment = (width: 'day' | 'month') => `switchyard: partitions by ${width}`;
+export const partitionComment = (width: PartitionWidth) => `switchyard: partitions by ${width}`;
 
 export class PgStatement {
   private pluckMode = false;
@@ -93,8 +94,13 @@ export class PgDatabase {
   private readonly tables = new Map<string, TableInfo>();
   /** foreign keys to tables not created yet: added when their target appears */
   private readonly pendingFks: { table: string; target: string; sql: string }[] = [];
-  /** partitions known to exist, per partitioned table (start of each range) */
-  private readonly partitions = new Map<string, Set<number>>();
+  /** partitions known to exist, per partitioned table (partitions.ts) */
+  private readonly partitions = new Map<string, KnownPartitions>();
+  /** how partitions.ts runs its statements here */
+  private readonly runner: SyncRunner = {
+    rows: (sql, params) => this.conn.query(sql, params).rows,
+    inTransaction: (fn) => this.transaction(fn)(),
+  };
   private depth = 0;
   readonly name: string;
   readonly dialect = 'postgres';
@@ -157,7 +163,7 @@ export class PgDatabase {
       } catch (e) {
         this.depth--;
         // partitions made inside the transaction were undone with it
-        this.partitions.clear();
+        for (const k of this.partitions.values()) k.forget();
         try {
           this.raw(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
           if (!outer) this.raw(`RELEASE SAVEPOINT ${sp}`);
@@ -225,55 +231,33 @@ export class PgDatabase {
   }
 
   /**
-   * The partition of a range-partitioned table that holds time t (UTC day or calendar month), made if missing. Rows
-   * go only to a partition of their own range (no default partition), so a new range never has to be split out.
+   * The partition of a range-partitioned table that holds time t (UTC day, ISO week or calendar month), made if
+   * missing (partitions.ts: safe against another server making it at the same time).
    */
-  private ensurePartition(table: string, width: 'day' | 'month', t: number): void {
-    const d = new Date(t);
-    if (!Number.isFinite(t) || Number.isNaN(d.getTime())) return;
-    const from = width === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  private ensurePartition(table: string, width: PartitionWidth, t: number): void {
+    if (!Number.isFinite(t)) return;
     let known = this.partitions.get(table);
-    if (!known) {
-      known = new Set<number>();
-      const r = this.conn.query(
-        `SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
-        [table],
-      );
-      for (const [bound] of r.rows) {
-        const m = /FROM \('?(-?\d+)'?\)/.exec(String(bound));
-        if (m) known.add(Number(m[1]));
-      }
-      this.partitions.set(table, known);
+    if (!known || known.scheme.width !== width) this.partitions.set(table, (known = new KnownPartitions({ table, width, key: 'ms' })));
+    if (!known.loaded) known.load(runSync(listPartitions(known.scheme), this.runner));
+    for (const from of known.missing([t])) {
+      runSync(createPartition(known.scheme, from), this.runner);
+      known.add(from);
     }
-    if (known.has(from)) return;
-    const to = width === 'day' ? from + 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    const iso = new Date(from).toISOString();
-    const suffix = width === 'day' ? iso.slice(0, 10).replace(/-/g, '') : iso.slice(0, 7).replace('-', '');
-    this.raw(`CREATE TABLE IF NOT EXISTS ${table}_p${from < 0 ? 'm' : ''}${suffix} PARTITION OF ${table} FOR VALUES FROM (${from}) TO (${to})`);
-    known.add(from);
   }
 
   /**
-   * Retention on a range-partitioned table: drops (detaches, then drops) every partition whose whole range ends at
-   * or before `before`, which costs no row-by-row delete and gives the space back at once. Returns how many rows
-   * they held, or the sum of `sumColumn` when given (e.g. the samples of the historian's segments).
+   * Retention on a range-partitioned table (partitions.ts): drops (detaches, then drops) every partition whose whole
+   * range ends at or before `before`, which costs no row-by-row delete and gives the space back at once; another
+   * server dropping the same partitions at the same time is no error. Returns how many rows those this call dropped
+   * held, or the sum of `sumColumn` when given (e.g. the samples of the historian's segments).
    */
   dropPartitionsBefore(table: string, before: number, sumColumn?: string): number {
-    const r = this.conn.query(
-      `SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
-      [table],
-    );
-    let total = 0;
-    for (const [name, bound] of r.rows) {
-      const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(String(bound));
-      if (!m || Number(m[2]) > before) continue;
-      const held = this.conn.query(`SELECT ${sumColumn ? `COALESCE(SUM(${sumColumn}), 0)` : 'COUNT(*)'} FROM ${name}`, []);
-      total += Number(held.rows[0]?.[0] ?? 0);
-      this.raw(`ALTER TABLE ${table} DETACH PARTITION ${name}`);
-      this.raw(`DROP TABLE ${name}`);
-      this.partitions.get(table)?.delete(Number(m[1]));
-    }
-    return total;
+    const width = this.table(table)?.partition?.width;
+    if (!width) throw new Error(`${table} is not a table partitioned by time`);
+    const { rows } = runSync(dropPartitionsBefore({ table, width, key: 'ms' }, before, sumColumn ? `SUM(${sumColumn})` : 'COUNT(*)'), this.runner);
+    // looked up again before the next row (another server may have dropped some meanwhile)
+    this.partitions.get(table)?.forget();
+    return rows;
   }
 
   private table(name: string): TableInfo | undefined {
@@ -295,7 +279,7 @@ export class PgDatabase {
         WHERE p.partrelid = $1::regclass AND p.partstrat = 'r' AND p.partnatts = 1`,
       [name],
     ).rows[0];
-    const width = /partitions by (day|month)/.exec(String(part?.[1] ?? ''))?.[1] as 'day' | 'month' | undefined;
+    const width = /partitions by (day|week|month)/.exec(String(part?.[1] ?? ''))?.[1] as PartitionWidth | undefined;
     if (part && width) t.partition = { column: part[0] as string, width };
     this.tables.set(name, t);
     return t;
