@@ -130,6 +130,23 @@ for (const backend of ['postgresql', 'sqlite'] as const) {
       expect((await site())!.seq_gaps).toBe(0);
     });
 
+    it('takes the groups it is given, and only those', async () => {
+      const spare = new TestEdge(brokerUrl, 'Spare', 'edge-s');
+      const outsider = new TestEdge(brokerUrl, 'Elsewhere', 'edge-x');
+      await spare.connect();
+      await outsider.connect();
+      try {
+        await outsider.nbirth([{ name: 'Uptime', alias: 1, type: 'Int32', value: 1 }]);
+        await spare.nbirth([{ name: 'Uptime', alias: 1, type: 'Int32', value: 2 }]);
+        // published after the outsider's birth (each acknowledged by the broker): once it is seen, so would that be
+        await waitFor(async () => (await site('edge-s'))?.online, 'the edge of the second group online', 30_000, 50);
+        expect((await sites()).map((x) => `${x.group_id}/${x.edge_node_id}`).sort()).toEqual(['Plants/edge-1', 'Spare/edge-s']);
+      } finally {
+        await spare.end();
+        await outsider.end();
+      }
+    });
+
     it('asks for a rebirth on a sequence gap and on data from a node that was never born', async () => {
       const before = seen.length;
       await edge.data('meter-1', [{ alias: 10, type: 'Double', value: 43 }], (edge.seq + 5) % 256);
