@@ -1,7 +1,8 @@
 /**
  * End to end in Chromium: the Sites screen of a central server on PostgreSQL (`--database`), fed by a Sparkplug
  * edge node (sparkplug-payload + mqtt) through mosquitto: the site appears online with its health, its metrics show
- * their latest values, a metric's trend draws the central history, and the site turns offline on NDEATH. Any
+ * their latest values, a metric's trend draws the central history, a second workstation (another operator in another
+ * browser) sees the same site and values at the same time, and the site turns offline on NDEATH. Any
  * console error or page error fails the test.
  */
 import type { Page } from 'playwright-core';
@@ -70,11 +71,37 @@ describe.skipIf(!haveChromium())('Sites screen end to end in Chromium', { timeou
     await expect.poll(async () => Number(await chart.getAttribute('data-last-sample')), { timeout: 20_000 }).toBeGreaterThan(Date.now() - 120_000);
   });
 
+  it('serves a second workstation at once: another operator in another browser sees the site, and a new value reaches both screens', async () => {
+    const u = await fetch(`${e2e.server.url}/api/users`, { method: 'POST', headers: e2e.headers, body: JSON.stringify({ data: { name: 'otto', display_name: 'Otto', email: 'otto@site.test', password: 'Otto-Pass-2026' } }) });
+    expect(u.status).toBe(201);
+    const context = await e2e.browser.newContext({ viewport: { width: 1366, height: 900 } });
+    try {
+      const other = await context.newPage();
+      const errors: string[] = [];
+      other.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url}`));
+      other.on('pageerror', (e) => errors.push(e.message));
+      await other.goto(`${e2e.server.url}/#/sites`);
+      await other.getByLabel('User name or e-mail').fill('otto');
+      await other.getByLabel('Password').fill('Otto-Pass-2026');
+      await other.getByRole('button', { name: 'Log in' }).click();
+      await other.getByRole('table', { name: 'Sites' }).getByRole('row', { name: /substation-7/ }).getByRole('cell', { name: 'Online' }).waitFor({ timeout: 30_000 });
+      await other.getByRole('table', { name: 'Sites' }).getByRole('row', { name: /substation-7/ }).click();
+      const power = (p: Page) => p.getByRole('table', { name: 'Metrics of substation-7' }).getByRole('row', { name: /Active power/ });
+      await power(other).getByRole('cell', { name: '123.5' }).waitFor({ timeout: 30_000 });
+      await edge.data('feeder', [{ alias: 10, type: 'Double', value: 124.75 }]);
+      await power(other).getByRole('cell', { name: '124.75' }).waitFor({ timeout: 30_000 });
+      await power(page).getByRole('cell', { name: '124.75' }).waitFor({ timeout: 30_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('sends a command to a writable metric from the Sites screen, and offers none for the others', async () => {
     const metrics = page.getByRole('table', { name: 'Metrics of substation-7' });
     // the device is born again with a setpoint its edge lets a host write
     await edge.dbirth('feeder', [
-      { name: 'Active power', alias: 10, type: 'Double', value: 123.5, unit: 'kW', writable: false },
+      { name: 'Active power', alias: 10, type: 'Double', value: 124.75, unit: 'kW', writable: false },
       { name: 'Mode', alias: 11, type: 'String', value: 'remote' },
       { name: 'Setpoint', alias: 12, type: 'Double', value: 10, unit: 'kW', writable: true },
     ]);
