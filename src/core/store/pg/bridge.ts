@@ -24,6 +24,8 @@ export interface PgError {
   table?: string;
   column?: string;
   constraint?: string;
+  /** in a batch: the statement that failed (those before it ran, those after it did not) */
+  index?: number;
 }
 
 type Reply = { ok: true; result: PgResult | PgResult[] } | { ok: false; error: PgError };
@@ -70,6 +72,17 @@ port.on('message', async (req) => {
     if (req.op === 'simple') {
       const r = await client.query(req.sql);
       answer({ ok: true, result: (Array.isArray(r) ? r : [r]).map(shape) });
+    } else if (req.op === 'batch') {
+      const out = [];
+      for (let i = 0; i < req.items.length; i++) {
+        const it = req.items[i];
+        try {
+          out.push(shape(await client.query({ text: it.sql, values: it.params.map(param), rowMode: 'array' })));
+        } catch (e) {
+          return answer({ ok: false, error: { ...errorOf(e), index: i } });
+        }
+      }
+      answer({ ok: true, result: out });
     } else {
       const r = await client.query({ text: req.sql, values: req.params.map(param), rowMode: 'array' });
       answer({ ok: true, result: shape(r) });
@@ -109,6 +122,15 @@ export class SyncPg {
     return this.call({ op: 'query', sql, params }) as PgResult;
   }
 
+  /**
+   * Several statements with parameters, run in order by the worker in one round trip from this thread: the first to
+   * fail stops the batch (its error carries its `index`); the statements before it have run.
+   */
+  batch(items: { sql: string; params: unknown[] }[]): PgResult[] {
+    if (!items.length) return [];
+    return this.call({ op: 'batch', sql: `[batch] ${items[0].sql}`, items }) as PgResult[];
+  }
+
   /** Several statements in one simple-protocol round trip (no parameters). */
   simple(sql: string): PgResult[] {
     return this.call({ op: 'simple', sql }) as PgResult[];
@@ -124,7 +146,7 @@ export class SyncPg {
     }
   }
 
-  private call(req: { op: string; sql?: string; params?: unknown[] }): PgResult | PgResult[] {
+  private call(req: { op: string; sql?: string; params?: unknown[]; items?: unknown[] }): PgResult | PgResult[] {
     pgRoundTrips.count++;
     if (pgRoundTrips.bySql && req.sql) pgRoundTrips.bySql.set(req.sql, (pgRoundTrips.bySql.get(req.sql) ?? 0) + 1);
     Atomics.store(this.flag, 0, 0);
@@ -149,9 +171,11 @@ export class PgFailure extends Error {
   readonly detail?: string;
   readonly table?: string;
   readonly constraint?: string;
+  readonly index?: number;
   code?: string;
   constructor(e: PgError) {
     super(e.message);
+    this.index = e.index;
     this.sqlstate = e.code;
     this.code = e.code;
     this.detail = e.detail;

@@ -7,6 +7,7 @@
  */
 import { PgFailure, SyncPg, type PgResult } from './bridge';
 import { createPartition, dropPartitionsBefore, KnownPartitions, listPartitions, runSync, type PartitionWidth, type SyncRunner } from './partitions';
+import { changesOf, planRows } from './rows';
 import { translate, type Translated } from './translate';
 
 const CONSTRAINT: Record<string, [string, string]> = {
@@ -37,7 +38,7 @@ export class PgStatement {
   constructor(
     private readonly db: PgDatabase,
     readonly source: string,
-    private readonly tr: Translated,
+    readonly tr: Translated,
   ) {
     this.reader = /^\s*(SELECT|WITH|VALUES|PRAGMA)\b/i.test(source) || !!tr.insert?.returning || /\bRETURNING\b/i.test(source);
   }
@@ -71,6 +72,16 @@ export class PgStatement {
 
   iterate(...args: unknown[]): IterableIterator<unknown> {
     return this.all(...args)[Symbol.iterator]();
+  }
+
+  /** run() once per row of arguments, in order, in one round trip (src/core/store/batch.ts); each run's changes */
+  runMany(rows: readonly unknown[][]): number[] {
+    return this.db.runMany(this.tr, rows);
+  }
+
+  /** what all() answers, from a result of a batch */
+  rowsOf(result: PgResult): unknown[] {
+    return result.rows.map((row) => this.shape(result, row));
   }
 
   private shape(result: PgResult, row: unknown[]): unknown {
@@ -186,8 +197,8 @@ export class PgDatabase {
     this.conn.query(sql, []);
   }
 
-  /** Runs one translated statement with better-sqlite3's arguments (positional values and/or one object of named). */
-  execute(tr: Translated, args: unknown[]): { result: PgResult; rows: unknown[][]; rowCount: number; lastInsertRowid: number } {
+  /** A translated statement with better-sqlite3's arguments (positional values and/or one object of named) bound. */
+  private bind(tr: Translated, args: unknown[], returnId: boolean): { sql: string; values: unknown[]; returnsId: boolean } {
     const named = args.length && isBindObject(args[0]) ? (args[0] as Record<string, unknown>) : null;
     const positional = named ? args.slice(1) : args;
     const values = tr.params.map((p) => bindValue('pos' in p ? positional[p.pos] : named?.[p.name]));
@@ -195,21 +206,39 @@ export class PgDatabase {
     let returnsId = false;
     if (tr.insert) {
       const info = this.table(tr.insert.table);
-      if (tr.insert.orReplace && info) {
-        const update = tr.insert.columns.filter((c) => !info.pk.includes(c));
-        sql += ` ON CONFLICT (${info.pk.join(', ')}) DO ${update.length ? `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'NOTHING'}`;
-      }
-      if (!tr.insert.returning && info?.columns.includes('id')) {
+      if (tr.insert.orReplace && info) sql += this.replaceClause(tr, info);
+      if (returnId && !tr.insert.returning && info?.columns.includes('id')) {
         sql += ' RETURNING id';
         returnsId = true;
       }
     }
     if (tr.createTable) sql = this.deferForeignKeys(tr.createTable, sql);
-    if (tr.insert) {
-      const part = this.table(tr.insert.table)?.partition;
-      const at = part ? tr.insert.valueParams[tr.insert.columns.indexOf(part.column)] : undefined;
-      if (part && at !== undefined && at !== null && typeof values[at] === 'number') this.ensurePartition(tr.insert.table, part.width, values[at] as number);
-    }
+    if (tr.insert) this.partitionFor(tr, values);
+    return { sql, values, returnsId };
+  }
+
+  /** INSERT OR REPLACE: on a conflict on the primary key, every inserted column but the key updated */
+  private replaceClause(tr: Translated, info: TableInfo): string {
+    const update = tr.insert!.columns.filter((c) => !info.pk.includes(c));
+    return ` ON CONFLICT (${info.pk.join(', ')}) DO ${update.length ? `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'NOTHING'}`;
+  }
+
+  /** the partition an insert's row goes to, made if missing (its partition column a plain parameter) */
+  private partitionFor(tr: Translated, values: unknown[]): void {
+    const part = this.table(tr.insert!.table)?.partition;
+    const at = part ? tr.insert!.valueParams[tr.insert!.columns.indexOf(part.column)] : undefined;
+    if (part && at !== undefined && at !== null && typeof values[at] === 'number') this.ensurePartition(tr.insert!.table, part.width, values[at] as number);
+  }
+
+  /** after an insert that chose its own ids into a table with an identity: the identity moved past them */
+  private identityCatchUp(tr: Translated): string | null {
+    if (!tr.insert!.columns.includes('id') || !this.table(tr.insert!.table)?.identity) return null;
+    return `SELECT setval(pg_get_serial_sequence('${tr.insert!.table}', 'id'), GREATEST((SELECT MAX(id) FROM ${tr.insert!.table}), 1))`;
+  }
+
+  /** Runs one translated statement with better-sqlite3's arguments (positional values and/or one object of named). */
+  execute(tr: Translated, args: unknown[]): { result: PgResult; rows: unknown[][]; rowCount: number; lastInsertRowid: number } {
+    const { sql, values, returnsId } = this.bind(tr, args, true);
     let result: PgResult;
     try {
       result = this.conn.query(sql, values);
@@ -222,12 +251,58 @@ export class PgDatabase {
       const last = result.rows[result.rows.length - 1];
       if (last) lastInsertRowid = Number(last[0]);
       // an insert that chose its own ids leaves the identity behind: move it past them
-      if (tr.insert!.columns.includes('id') && this.table(tr.insert!.table)?.identity) {
-        this.raw(`SELECT setval(pg_get_serial_sequence('${tr.insert!.table}', 'id'), GREATEST((SELECT MAX(id) FROM ${tr.insert!.table}), 1))`);
-      }
+      const catchUp = this.identityCatchUp(tr);
+      if (catchUp) this.raw(catchUp);
       return { result: { ...result, rows: [], fields: [] }, rows: [], rowCount: result.rowCount, lastInsertRowid };
     }
     return { result, rows: result.rows, rowCount: result.rowCount, lastInsertRowid };
+  }
+
+  /**
+   * One statement once per row of arguments, in order, in one round trip: an INSERT of one VALUES tuple as
+   * multi-row INSERTs (rows.ts), anything else one statement per row sent together. Answers each row's changes
+   * (lastInsertRowid is not available). Like run() in a loop, the rows before a failing one have run: call it in a
+   * transaction for all or nothing.
+   */
+  runMany(tr: Translated, rows: readonly unknown[][]): number[] {
+    if (!rows.length) return [];
+    const bound = rows.map((args) => this.bind(tr, args, false));
+    const info = tr.insert ? this.table(tr.insert.table) : undefined;
+    const plan = info ? planRows(tr, bound.map((b) => b.values), info.pk, tr.insert!.orReplace ? this.replaceClause(tr, info) : '') : null;
+    const items = plan ? plan.chunks.map((c) => ({ sql: c.sql, params: c.params })) : bound.map((b) => ({ sql: b.sql, params: b.values }));
+    const catchUp = tr.insert ? this.identityCatchUp(tr) : null;
+    if (catchUp) items.push({ sql: catchUp, params: [] });
+    const results = this.batchItems(items);
+    if (tr.ddl) this.afterDdl(tr);
+    if (!plan) return results.slice(0, bound.length).map((r) => r.rowCount);
+    return changesOf(
+      plan,
+      bound.map((b) => b.values),
+      results.map((r) => r.rows),
+    );
+  }
+
+  /**
+   * Several prepared statements, each with its arguments, run in order in one round trip: each answers what all()
+   * would (a statement that returns rows) or its changes. Statements before a failing one have run.
+   */
+  batch(items: readonly { stmt: PgStatement; args: unknown[] }[]): (unknown[] | number)[] {
+    const bound = items.map((it) => this.bind(it.stmt.tr, it.args, false));
+    const results = this.batchItems(bound.map((b) => ({ sql: b.sql, params: b.values })));
+    items.forEach((it) => {
+      if (it.stmt.tr.ddl) this.afterDdl(it.stmt.tr);
+      const catchUp = it.stmt.tr.insert ? this.identityCatchUp(it.stmt.tr) : null;
+      if (catchUp) this.raw(catchUp);
+    });
+    return results.map((r, i) => (items[i].stmt.reader ? items[i].stmt.rowsOf(r) : r.rowCount));
+  }
+
+  private batchItems(items: { sql: string; params: unknown[] }[]): PgResult[] {
+    try {
+      return this.conn.batch(items);
+    } catch (e) {
+      throw sqliteShaped(e, items[(e as PgFailure).index ?? 0]?.sql ?? '');
+    }
   }
 
   /**

@@ -11,7 +11,18 @@ export interface Translated {
   /** where each $n's value comes from: a positional argument or a named property */
   params: ParamRef[];
   /** INSERT: the table and its column list (lastInsertRowid, INSERT OR REPLACE, explicit ids) */
-  insert?: { table: string; columns: string[]; orReplace: boolean; returning: boolean; valueParams: (number | null)[] };
+  insert?: {
+    table: string;
+    columns: string[];
+    orReplace: boolean;
+    returning: boolean;
+    valueParams: (number | null)[];
+    /**
+     * A one-row `VALUES (...)` holding every parameter of the statement, split around that tuple (the tuple's
+     * parameters as indices into `params`): what lets db.ts send many rows as one multi-row INSERT (runMany).
+     */
+    rows?: { head: string; tuple: (string | number)[]; tail: string };
+  };
   /** CREATE TABLE: the table created (foreign keys to tables created later are deferred by db.ts) */
   createTable?: string;
   ddl: boolean;
@@ -91,6 +102,8 @@ export function translate(sqlite: string): Translated {
   const first = up(toks.find((t) => t.t === 'id'));
   const ddl = ['CREATE', 'ALTER', 'DROP'].includes(first);
   const res: Translated = { sql: '', params, ddl };
+  /** an INSERT's one VALUES tuple, first and last token, when it holds every parameter */
+  let tupleAt: [number, number] | null = null;
 
   // significant-token navigation
   const next = (i: number) => {
@@ -157,6 +170,9 @@ export function translate(sqlite: string): Translated {
     const vi = toks.findIndex((t) => up(t) === 'VALUES');
     const vo = vi >= 0 ? next(vi) : -1;
     if (vo >= 0 && toks[vo]?.v === '(') {
+      const ve = close(vo);
+      const outside = toks.filter((t, m) => t.t === 'param' && (m < vo || m > ve)).length;
+      if (!outside && toks[next(ve)]?.v !== ',') tupleAt = [vo, ve];
       const paramsBefore = toks.slice(0, vo).filter((t) => t.t === 'param').length;
       let p = paramsBefore;
       for (const [a, b] of args(vo, close(vo))) {
@@ -283,6 +299,13 @@ export function translate(sqlite: string): Translated {
   }
   if (res.insert) qualifyUpsert(toks, res.insert.table, res.insert.columns);
   res.sql = toks.map((t) => t.v).join('');
+  if (res.insert && tupleAt) {
+    const [a, b] = tupleAt;
+    const tuple = toks.slice(a, b + 1).map((t) => (/^\$\d+$/.test(t.v) ? Number(t.v.slice(1)) - 1 : t.v));
+    if (!tuple.some((x) => typeof x === 'string' && x.includes('::__T'))) {
+      res.insert.rows = { head: toks.slice(0, a).map((t) => t.v).join(''), tuple, tail: toks.slice(b + 1).map((t) => t.v).join('') };
+    }
+  }
   return res;
 }
 
