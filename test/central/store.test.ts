@@ -2,7 +2,8 @@
  * The central store's one interface on both backends: SQLite (the installation's store) and PostgreSQL (a
  * throw-away cluster started by the test). Sites, devices, the metric catalog, history (a repeated metric+time kept
  * once, read in time order), latest values never moved back by an older one; on PostgreSQL also the partitions
- * (created ahead, and on demand for old values), versioned migrations and a newer database refused.
+ * (created ahead, and on demand for old values), a metric's range read from its partitions only through their index,
+ * versioned migrations and a newer database refused.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -205,6 +206,45 @@ describe('PostgreSQL specifics', { timeout: 120_000 }, () => {
     const h = await store.history(base + 7, t0, t0 + 10_000, 100);
     expect(h).toEqual([7, 2007, 4007, 6007, 8007, 10_007].map((i) => ({ ts: row(i).ts, num: row(i).num, text: row(i).text, historical: row(i).historical })));
     expect(h[0].text).toBe(`${odd} 7`);
+  });
+
+  it('reads a metric\'s time range from the partitions of that range only, through their primary-key index', async () => {
+    const store = pgStores[0];
+    const base = 8_000_000; // metric ids of their own
+    const day0 = Date.UTC(2026, 10, 10);
+    // 500 metrics, a value every 10 minutes for 3 days: 216,000 rows over 3 day partitions
+    const rows = [];
+    for (let t = day0; t < day0 + 3 * DAY; t += 600_000) for (let m = 0; m < 500; m++) rows.push({ metric_id: base + m, ts: t, num: m + (t - day0) / 1e6, text: null, historical: true });
+    for (let i = 0; i < rows.length; i += 50_000) await store.write(rows.slice(i, i + 50_000), []);
+    const from = day0 + DAY + 6 * 3_600_000;
+    const to = from + 2 * 3_600_000;
+    const want = rows.filter((r) => r.metric_id === base + 7 && r.ts >= from && r.ts <= to);
+    expect(want).toHaveLength(13);
+    expect((await store.history(base + 7, from, to, 100)).map((h) => h.ts)).toEqual(want.map((r) => r.ts));
+    const client = new pg.Pool({ connectionString: peer!.url, max: 1 });
+    try {
+      await client.query('ANALYZE central_history');
+      // the statement history() runs, as PostgreSQL executes it
+      const plan = await client.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) SELECT round(extract(epoch FROM ts) * 1000)::bigint AS ms, num, text, historical FROM central_history
+         WHERE metric_id = $1 AND ts BETWEEN to_timestamp($2 / 1000.0) AND to_timestamp($3 / 1000.0) ORDER BY ts LIMIT $4`,
+        [base + 7, from, to, 100],
+      );
+      const nodes: Record<string, unknown>[] = [];
+      const walk = (n: Record<string, unknown>) => {
+        nodes.push(n);
+        for (const c of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c);
+      };
+      walk((plan.rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0].Plan);
+      const scanned = nodes.filter((n) => n['Relation Name']);
+      const part = partitionName(day0 + DAY);
+      // only the day that holds the range is read (the others pruned), by its index: no sequential scan of anything
+      expect([...new Set(scanned.map((n) => n['Relation Name']))]).toEqual([part]);
+      expect(nodes.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+      expect(nodes.some((n) => /Index/.test(String(n['Node Type'])) && n['Index Name'] === `${part}_pkey`)).toBe(true);
+    } finally {
+      await client.end();
+    }
   });
 
   it('partitions a new database by ISO week when asked', async () => {
