@@ -1,6 +1,6 @@
 /**
  * End to end in Chromium: an engineer configures a Sparkplug edge node from the generated form (a wrong broker URL
- * is shown at its field), sees its live status come online, and asks for a rebirth, which mosquitto delivers to
+ * is shown at its field; credentials, TLS options, a list of points and deadbands are stored as entered), sees its live status come online, and asks for a rebirth, which mosquitto delivers to
  * a host (decoded with Eclipse Tahu's sparkplug-payload). No console error and no page error on the way.
  */
 import type { Page } from 'playwright-core';
@@ -19,6 +19,7 @@ describe.skipIf(!haveChromium())('Sparkplug edge node screen in Chromium', () =>
   let mb: Broker;
   let sub: Collector;
   const consoleErrors: string[] = [];
+  let kept = 0;
 
   beforeAll(async () => {
     mb = broker(await freePort());
@@ -27,6 +28,11 @@ describe.skipIf(!haveChromium())('Sparkplug edge node screen in Chromium', () =>
     e2e = await startE2e('--empty', PASSWORD, { width: 1600, height: 1000 });
     page = e2e.page;
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${m.text()} ${m.location().url}`));
+    const create = async (route: string, data: Record<string, unknown>) => ((await (await fetch(`${e2e.server.url}/api${route}`, { method: 'POST', headers: e2e.headers, body: JSON.stringify({ data }) })).json()) as { id: number }).id;
+    const gw = await create('/gateways', { name: 'gw' });
+    const ds = await create('/datasources', { name: 'Panel', gateway_id: gw, protocol: 'manual', connection: '{}' });
+    kept = await create('/points', { name: 'Kept', data_source_id: ds, object_type: 'ANALOG_VALUE', address: '{}' });
+    await create('/points', { name: 'Skipped', data_source_id: ds, object_type: 'ANALOG_VALUE', address: '{}' });
     await page.goto(`${e2e.server.url}/#/configuration/sparkplugnodes`);
     await loginInBrowser(page, PASSWORD);
   }, 360_000);
@@ -45,6 +51,14 @@ describe.skipIf(!haveChromium())('Sparkplug edge node screen in Chromium', () =>
     await form.getByLabel('Broker url *').fill('http://127.0.0.1');
     await form.getByLabel('Group ID *').fill('Sites');
     await form.getByLabel('Edge node ID *').fill('North');
+    // credentials, TLS options, which points and deadbands: the issue's configuration, on the screen
+    await form.getByLabel('Username', { exact: true }).fill('edge-user');
+    await form.getByLabel('Password', { exact: true }).fill('Edge-Form-Secret-1');
+    await form.getByLabel(/^tls$/i).fill('{"reject_unauthorized": true}');
+    await form.getByLabel('Point selection', { exact: true }).selectOption('list');
+    await form.getByLabel('Point ids', { exact: true }).fill(`[${kept}]`);
+    await form.getByLabel('Deadband', { exact: true }).fill('0.5');
+    await form.getByLabel('Deadbands', { exact: true }).fill(`{"${kept}": 2}`);
     await form.getByRole('button', { name: 'Create' }).click();
     const fieldError = form.locator('[data-field="broker_url"]');
     await fieldError.waitFor();
@@ -57,6 +71,15 @@ describe.skipIf(!haveChromium())('Sparkplug edge node screen in Chromium', () =>
     await expect.poll(() => status.getByTestId('spb-state').textContent(), { timeout: 30_000 }).toBe('Online');
     expect(await status.getByTestId('spb-outbox').textContent()).toContain('0 values in 0 messages');
     await sub.wait('the first NBIRTH', () => sub.of('NBIRTH').some((m) => m.topic === 'spBv1.0/Sites/NBIRTH/North'));
+    // what the form stored, as the API answers it (the password never), and the listed point alone born
+    const rows = (await (await fetch(`${e2e.server.url}/api/sparkplugnodes`, { headers: e2e.headers })).json()) as Record<string, unknown>[];
+    expect(rows[0]).toMatchObject({ username: 'edge-user', point_selection: 'list', deadband: 0.5 });
+    expect(JSON.parse(String(rows[0].point_ids))).toEqual([kept]);
+    expect(JSON.parse(String(rows[0].deadbands))).toEqual({ [kept]: 2 });
+    expect(JSON.parse(String(rows[0].tls))).toEqual({ reject_unauthorized: true });
+    expect(JSON.stringify(rows[0])).not.toContain('Edge-Form-Secret-1');
+    await sub.wait('the DBIRTH of the listed point', () => sub.of('DBIRTH', 'Panel').length > 0);
+    expect(sub.of('DBIRTH', 'Panel')[0].metrics.map((m) => m.name)).toEqual(['Kept']);
     await status.getByRole('button', { name: 'Rebirth' }).click();
     await status.getByText('Rebirth requested.').waitFor();
     await sub.wait('a second NBIRTH', () => sub.of('NBIRTH').filter((m) => m.topic === 'spBv1.0/Sites/NBIRTH/North').length >= 2);
