@@ -1,0 +1,135 @@
+/**
+ * A long-task logger for benchmarks: says what held the event loop, not only how long.
+ *
+ * A timer ticks every TICK_MS; a tick that comes more than `thresholdMs` late closes a "hold". For each hold it
+ * records, from the main thread's /proc/self/task/<pid>/schedstat, how much of it the thread ran on a CPU and how much
+ * it waited for a core (runnable but not running: other processes' turns); the rest it was blocked (I/O, locks).
+ * GC pauses (PerformanceObserver 'gc') and named sections (`wrap`, e.g. the historian's transaction or a bus
+ * listener) that overlap the hold are added when the window is reported, so a hold reads as
+ * "180 ms: ran 14, waited for a core 160, blocked 6; GC 3; historian transaction 175".
+ */
+import fs from 'node:fs';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+
+const TICK_MS = 5;
+
+interface Span {
+  name: string;
+  start: number;
+  end: number;
+}
+interface Hold {
+  start: number;
+  end: number;
+  ranMs: number;
+  waitedMs: number;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+/** run and runqueue-wait time of the main thread, ms (0, 0 where /proc has no schedstat) */
+function schedstat(fd: number | null, buf: Buffer): [number, number] {
+  if (fd === null) return [0, 0];
+  const n = fs.readSync(fd, buf, 0, buf.length, 0);
+  const [run, wait] = buf.toString('latin1', 0, n).split(' ');
+  return [Number(run) / 1e6, Number(wait) / 1e6];
+}
+
+export class LongTasks {
+  private timer: NodeJS.Timeout | null = null;
+  private holds: Hold[] = [];
+  private spans: Span[] = [];
+  private gcs: Span[] = [];
+  private fd: number | null;
+  private readonly buf = Buffer.alloc(128);
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      this.gcs.push({ name: `GC ${GC_KINDS[kind ?? -1] ?? 'other'}`, start: e.startTime, end: e.startTime + e.duration });
+    }
+  });
+
+  constructor(readonly thresholdMs = 20) {
+    let fd: number | null;
+    try {
+      fd = fs.openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+    } catch {
+      fd = null;
+    }
+    this.fd = fd;
+  }
+
+  start(): void {
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+    let last = performance.now();
+    let [ran, waited] = schedstat(this.fd, this.buf);
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const [r, w] = schedstat(this.fd, this.buf);
+      if (now - last - TICK_MS > this.thresholdMs) this.holds.push({ start: last, end: now, ranMs: r - ran, waitedMs: w - waited });
+      last = now;
+      ran = r;
+      waited = w;
+    }, TICK_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.gcObserver.disconnect();
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** `fn` timed as a section named `name` (its time is attributed to the holds it overlaps) */
+  wrap<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R {
+    return (...args: A) => {
+      const start = performance.now();
+      try {
+        return fn(...args);
+      } finally {
+        this.spans.push({ name, start, end: performance.now() });
+      }
+    };
+  }
+
+  /**
+   * The holds since the last report: how many, how many the thread itself ran more than the threshold in, and the
+   * `top` longest by wall time and by running time, each with its split and what overlapped it. Sections and GC
+   * pauses are kept only as long as a report may still need them.
+   */
+  report(top = 3): { count: number; ranOver: number; longest: number; longestRan: number; lines: string[] } {
+    const holds = this.holds;
+    this.holds = [];
+    const cut = performance.now();
+    const overlap = (s: Span, h: Hold) => Math.max(0, Math.min(s.end, h.end) - Math.max(s.start, h.start));
+    const describe = (h: Hold) => {
+      const wall = h.end - h.start;
+      const blocked = Math.max(0, wall - h.ranMs - h.waitedMs);
+      const byName = new Map<string, number>();
+      for (const s of [...this.spans, ...this.gcs]) {
+        const o = overlap(s, h);
+        if (o >= 1) byName.set(s.name, (byName.get(s.name) ?? 0) + o);
+      }
+      const parts = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
+      return `${wall.toFixed(0)} ms: ran ${h.ranMs.toFixed(0)}, waited for a core ${h.waitedMs.toFixed(0)}, blocked ${blocked.toFixed(0)}` + (parts.length ? `; in ${parts.join(', ')}` : '');
+    };
+    const byWall = [...holds].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, top);
+    const byRan = [...holds].sort((a, b) => b.ranMs - a.ranMs).filter((h) => !byWall.includes(h)).slice(0, top);
+    const lines = [...byWall.map((h) => `longest: ${describe(h)}`), ...byRan.map((h) => `most run: ${describe(h)}`)];
+    this.spans = this.spans.filter((s) => s.end > cut - 1000);
+    this.gcs = this.gcs.filter((s) => s.end > cut - 1000);
+    return {
+      count: holds.length,
+      ranOver: holds.filter((h) => h.ranMs > this.thresholdMs).length,
+      longest: holds.reduce((m, h) => Math.max(m, h.end - h.start), 0),
+      longestRan: holds.reduce((m, h) => Math.max(m, h.ranMs), 0),
+      lines,
+    };
+  }
+}
