@@ -10,6 +10,7 @@ import { idParam, principalOf } from '../api/server';
 import { registerRetentionSetting } from '../api/retention-setting';
 import type { Feature, RuntimeContext } from '../feature';
 import type { PointValue } from '../values/bus';
+import { SampleQueue } from './queue';
 import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
 
 /** Flush the queue this often... */
@@ -37,7 +38,7 @@ const RETENTION_KEY = 'historian.retention_days';
 const BULK_TREND_LOOKUP = 200;
 
 export class Historian {
-  private samples: PointValue[] = [];
+  private readonly samples = new SampleQueue();
   private latest = new Map<number, PointValue>();
   private trended = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
@@ -117,7 +118,7 @@ export class Historian {
   /** Writes up to `limit` of the oldest queued samples and all queued latest values in one transaction; false when that failed. */
   private writeSome(limit: number): boolean {
     if (!this.samples.length && !this.latest.size) return true;
-    const samples = limit >= this.samples.length ? this.samples : this.samples.slice(0, limit);
+    const samples = this.samples.peek(limit);
     const latest = this.latest;
     this.latest = new Map();
     try {
@@ -127,13 +128,13 @@ export class Historian {
       for (const [id, v] of latest) if (!this.latest.has(id)) this.latest.set(id, v);
       const drop = Math.max(0, this.samples.length - MAX_QUEUED_ON_FAILURE);
       if (drop) {
-        this.samples = this.samples.slice(drop);
+        this.samples.consume(drop);
         this.dropped += drop;
       }
       this.log(`historian: ${samples.length} samples could not be written (${(e as Error).message}); ${drop ? `${drop} dropped, ` : ''}retrying`);
       return false;
     }
-    this.samples = samples === this.samples ? [] : this.samples.slice(samples.length);
+    this.samples.consume(samples.length);
     this.written += samples.length;
     return true;
   }
@@ -141,7 +142,7 @@ export class Historian {
   /** a deleted point: its queued values, samples and latest value go */
   forget(pointId: number): void {
     this.trended.delete(pointId);
-    this.samples = this.samples.filter((v) => v.point_id !== pointId);
+    this.samples.filter((v) => v.point_id !== pointId);
     this.latest.delete(pointId);
     this.storage.forget(pointId);
   }
