@@ -110,7 +110,10 @@ export async function run(): Promise<void> {
         `${txs} historian transactions, longest ${longest.toFixed(0)} ms` +
         (checkpointer ? `; checkpoints in the worker ${checkpointer.stats().count - cps}, longest so far ${checkpointer.stats().longestMs.toFixed(0)} ms, WAL ${checkpointer.stats().lastLog} pages at the last` : '');
       const held = tasks.report(3);
-      const line2 = `  event loop held > 20 ms ${held.count} times, of which the thread ran > 20 ms in ${held.ranOver} (at most ${held.longestRan.toFixed(0)} ms)` + held.lines.map((l) => `\n    ${l}`).join('');
+      const line2 =
+        `  event loop held > 20 ms ${held.count} times, of which the thread ran > 20 ms in ${held.ranOver} (at most ${held.longestRan.toFixed(0)} ms)` +
+        held.lines.map((l) => `\n    ${l}`).join('') +
+        `\n  sections: ${tasks.sectionReport()}`;
       cps = checkpointer?.stats().count ?? 0;
       txs = 0;
       longest = 0;

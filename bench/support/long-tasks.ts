@@ -45,6 +45,8 @@ export class LongTasks {
   private holds: Hold[] = [];
   private spans: Span[] = [];
   private gcs: Span[] = [];
+  /** per section name since the last report: calls, the longest wall time, the longest time the thread ran in one */
+  private sections = new Map<string, { calls: number; wall: number; ran: number }>();
   private fd: number | null;
   private readonly buf = Buffer.alloc(128);
   private readonly gcObserver = new PerformanceObserver((list) => {
@@ -86,16 +88,34 @@ export class LongTasks {
     this.fd = null;
   }
 
-  /** `fn` timed as a section named `name` (its time is attributed to the holds it overlaps) */
+  /**
+   * `fn` timed as a section named `name`: its time is attributed to the holds it overlaps, and its own running time
+   * (schedstat, to the scheduler's accounting: a few ms) is kept per name
+   */
   wrap<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R {
     return (...args: A) => {
       const start = performance.now();
+      const [ran0] = schedstat(this.fd, this.buf);
       try {
         return fn(...args);
       } finally {
-        this.spans.push({ name, start, end: performance.now() });
+        const end = performance.now();
+        const ran = schedstat(this.fd, this.buf)[0] - ran0;
+        this.spans.push({ name, start, end });
+        const s = this.sections.get(name) ?? { calls: 0, wall: 0, ran: 0 };
+        s.calls++;
+        s.wall = Math.max(s.wall, end - start);
+        s.ran = Math.max(s.ran, ran);
+        this.sections.set(name, s);
       }
     };
+  }
+
+  /** per section since the last call: calls, the longest wall time and the longest running time of one call */
+  sectionReport(): string {
+    const list = [...this.sections].sort((a, b) => b[1].ran - a[1].ran);
+    this.sections = new Map();
+    return list.map(([n, s]) => `${n} x${s.calls} longest ${s.wall.toFixed(0)} ms (ran ${s.ran.toFixed(0)})`).join('; ');
   }
 
   /**
