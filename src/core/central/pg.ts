@@ -178,7 +178,7 @@ export class PgCentralStore implements CentralStore {
     const step = this.width === 'day' ? DAY : 7 * DAY;
     const times: number[] = [];
     for (let i = -1; i <= AHEAD; i++) times.push(now + i * step);
-    await this.ensure(times);
+    await this.ensure(times, (t) => t);
   }
 
   /** Partition lower bounds that exist now, as the catalog says (for tests and the documentation's claims). */
@@ -198,11 +198,11 @@ export class PgCentralStore implements CentralStore {
   }
 
   /** Makes the partitions the times fall in that do not exist yet (another server making them too is fine). */
-  private ensure(times: number[]): Promise<void> {
-    if (this.partitions.loaded && !this.partitions.missing(times).length) return Promise.resolve();
+  private ensure<T>(items: readonly T[], timeOf: (x: T) => number): Promise<void> {
+    if (this.partitions.loaded && !this.partitions.missing(items, timeOf).length) return Promise.resolve();
     return this.queued(async () => {
       if (!this.partitions.loaded) this.partitions.load(await runAsync(listPartitions(this.partitions.scheme), this.pool));
-      for (const from of this.partitions.missing(times)) {
+      for (const from of this.partitions.missing(items, timeOf)) {
         await runAsync(createPartition(this.partitions.scheme, from), this.pool);
         this.partitions.add(from);
       }
@@ -256,7 +256,7 @@ export class PgCentralStore implements CentralStore {
     if (!samples.length && !latest.length) return;
     if (this.keepFrom > -Infinity) samples = samples.filter((s) => s.ts >= this.keepFrom);
     if (!samples.length && !latest.length) return;
-    if (samples.length) await this.ensure(samples.map((s) => s.ts));
+    if (samples.length) await this.ensure(samples, (s) => s.ts);
     const n = Math.min(this.writers, Math.max(1, Math.ceil((samples.length + latest.length) / MIN_SHARD_ROWS)));
     const sampleShards = shardsOf(samples, n);
     const latestShards = shardsOf(latest, n);

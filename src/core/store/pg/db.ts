@@ -314,7 +314,7 @@ export class PgDatabase {
     let known = this.partitions.get(table);
     if (!known || known.scheme.width !== width) this.partitions.set(table, (known = new KnownPartitions({ table, width, key: 'ms' })));
     if (!known.loaded) known.load(runSync(listPartitions(known.scheme), this.runner));
-    for (const from of known.missing([t])) {
+    for (const from of known.missing([t], (x) => x)) {
       runSync(createPartition(known.scheme, from), this.runner);
       known.add(from);
     }

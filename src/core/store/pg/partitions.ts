@@ -197,13 +197,18 @@ export class KnownPartitions {
     this.known = null;
   }
 
-  /** the range starts the times fall in that are not known to exist (call load first) */
-  missing(times: Iterable<number>): number[] {
+  /** the range starts the items' times fall in that are not known to exist (call load first) */
+  missing<T>(items: readonly T[], timeOf: (x: T) => number): number[] {
     const out = new Set<number>();
-    for (const t of times) {
-      if (!Number.isFinite(t)) continue;
-      const { from } = rangeOf(t, this.scheme.width);
-      if (!this.known?.has(from)) out.add(from);
+    // a batch's times mostly fall in one partition: two comparisons per item while they stay in the last one seen
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of items) {
+      const t = timeOf(x);
+      if ((t >= lo && t < hi) || !Number.isFinite(t)) continue;
+      const { from, to } = rangeOf(t, this.scheme.width);
+      if (this.known?.has(from)) [lo, hi] = [from, to];
+      else out.add(from);
     }
     return [...out].sort((a, b) => a - b);
   }
