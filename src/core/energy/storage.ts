@@ -5,6 +5,7 @@
  * Cost is stored with the hour (the tariff that applied then); kgce and kgCO2e are the category's factors at
  * read time.
  */
+import { runMany } from '../store/batch';
 import type { Db, FeatureMigrations, Store } from '../store/store';
 import { FLAG_ESTIMATED, FLAG_FLAGGED, type HourValue } from './normalize';
 
@@ -135,7 +136,10 @@ export class EnergyStorage {
 
   /** writes computed hours (a measured value replaces an estimate) */
   put(kind: MeterKind, meterId: number, hours: readonly HourValue[]): void {
-    for (const h of hours) this.sql.upsert.run(kind, meterId, h.hour, h.value, h.flags);
+    runMany(
+      this.sql.upsert,
+      hours.map((h) => [kind, meterId, h.hour, h.value, h.flags]),
+    );
   }
 
   /** the result of recomputing [from, to): measured rows there are replaced by `hours` */

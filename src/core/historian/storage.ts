@@ -8,6 +8,7 @@
  * appends its values, encoded, to `sample_log` (the write-ahead log that makes them durable at once), and the
  * log rows are deleted once every minute they hold is stored. After a crash the log is replayed at open.
  */
+import { runMany } from '../store/batch';
 import type { PgDatabase } from '../store/pg/db';
 import { isPostgres, type Store } from '../store/store';
 import type { PointValue } from '../values/bus';
@@ -134,26 +135,28 @@ export function sqliteStorage(store: Store): SampleStorage {
     noteRow(p, t0);
   };
 
-  const storeRow = (p: number, t0: number, n: number, firstTs: number, lastTs: number, data: Buffer) => {
-    if (insertSeg.run(t0, p, n, firstTs, lastTs, data).changes === 0) {
-      // this minute is stored already (late values, or values replayed from the log): merged, the newer wins
-      putSamples(p, t0, merge(decodeSegment(getSeg.get(t0, p) as Buffer, t0), decodeSegment(data, t0)));
-    } else noteRow(p, t0);
-  };
-  const storeSegment = (p: number, s: SegmentWriter) => {
-    if (s.n) storeRow(p, s.t0, s.n, s.firstTs, s.lastTs, s.w.view());
-  };
   /**
    * Minutes finished during a write, stored at its end in key order: appended at the end of the B-tree, where
-   * inserting them in the order of their points (whose minutes are shifted) split the last pages half-empty
+   * inserting them in the order of their points (whose minutes are shifted) split the last pages half-empty.
+   * Each is [t0, point, n, firstTs, lastTs, data], insertSeg's arguments: inserted together (one round trip on
+   * PostgreSQL), then the minutes that were stored already merged one by one (a point's minute is finished once).
    */
   let finished: [number, number, number, number, number, Buffer][] = [];
+  const finish = (p: number, s: SegmentWriter, copy: boolean) => {
+    if (s.n) finished.push([s.t0, p, s.n, s.firstTs, s.lastTs, copy ? Buffer.from(s.w.view()) : s.w.view()]);
+  };
   const storeFinished = () => {
     if (!finished.length) return;
     const list = finished;
     finished = [];
-    list.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-    for (const [p, t0, n, firstTs, lastTs, data] of list) storeRow(p, t0, n, firstTs, lastTs, data);
+    list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const inserted = runMany(insertSeg, list);
+    for (let i = 0; i < list.length; i++) {
+      const [t0, p, , , , data] = list[i];
+      // this minute is stored already (late values, or values replayed from the log): merged, the newer wins
+      if (inserted[i] === 0) putSamples(p, t0, merge(decodeSegment(getSeg.get(t0, p) as Buffer, t0), decodeSegment(data, t0)));
+      else noteRow(p, t0);
+    }
   };
 
   /** values that do not extend their point's current segment: merged into the segment of their minute */
@@ -192,7 +195,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       let s = open.get(p);
       if (!s) open.set(p, (s = new OpenSegment(t0, logId)));
       else if (t0 > s.t0) {
-        if (s.n) finished.push([p, s.t0, s.n, s.firstTs, s.lastTs, Buffer.from(s.w.view())]);
+        finish(p, s, true);
         s.restart(t0);
         s.logId = logId;
       } else if (t0 < s.t0 || ts <= s.lastTs) {
@@ -214,11 +217,12 @@ export function sqliteStorage(store: Store): SampleStorage {
     // forEach, not for-of over entries: no [key, value] array per open segment (50,000 of them, every second)
     open.forEach((s, p) => {
       if (closed < limit && s.t0 < stale) {
-        storeSegment(p, s);
+        finish(p, s, false);
         open.delete(p);
         closed++;
       } else if (s.logId < floor) floor = s.logId;
     });
+    storeFinished();
     if (floor > logFloor) {
       deleteLog.run(floor);
       logFloor = floor;
@@ -243,7 +247,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       lastLogId = Number(insertLog.run(logWriter.view()).lastInsertRowid);
       apply(samples, lastLogId);
     }
-    for (const v of latest) upsertLatest.run(v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, code(v.quality));
+    if (latest.length) runMany(upsertLatest, latest.map((v) => [v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, code(v.quality)]));
     const now = performance.now();
     if (now - lastMaintain >= MAINTAIN_MS || lastLogId - logFloor >= MAINTAIN_ROWS) {
       lastMaintain = now;
@@ -254,10 +258,13 @@ export function sqliteStorage(store: Store): SampleStorage {
   const sealTx = db.transaction(() => {
     if (replayNeeded) replay();
     replayNeeded = false;
+    const latest: unknown[][] = [];
     for (const [p, s] of open) {
-      storeSegment(p, s);
-      if (s.n) upsertLatest.run(p, s.lastTs, typeof s.lastValue === 'number' ? s.lastValue : null, typeof s.lastValue === 'string' ? s.lastValue : null, s.lastQuality);
+      finish(p, s, false);
+      if (s.n) latest.push([p, s.lastTs, typeof s.lastValue === 'number' ? s.lastValue : null, typeof s.lastValue === 'string' ? s.lastValue : null, s.lastQuality]);
     }
+    storeFinished();
+    runMany(upsertLatest, latest);
     open.clear();
     deleteLog.run(Number.MAX_SAFE_INTEGER);
   });
@@ -352,9 +359,10 @@ export function sqliteStorage(store: Store): SampleStorage {
         if (!old.length) break;
         db.transaction(() => {
           for (const [p, s] of old) {
-            storeSegment(p, s);
+            finish(p, s, false);
             open.delete(p);
           }
+          storeFinished();
         })();
         yield 0;
       }
