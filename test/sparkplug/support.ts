@@ -158,11 +158,13 @@ export function bdSeqOf(m: SpbMessage): number | null {
 /**
  * Checks the Sparkplug 3.0 session rules over what one edge node sent: seq 0 on NBIRTH, +1 mod 256 after; NBIRTH and
  * NDEATH carry a bdSeq (0..255), NDEATH no seq; an NDEATH ends the session only when its bdSeq is the current
- * NBIRTH's (a death of an earlier connection, e.g. a will the broker delivers late, is ignored, as a host does).
+ * NBIRTH's (a death of an earlier connection, e.g. a will the broker delivers late, is ignored, as a host does); a
+ * device's DDATA only while it is born in the session (after its DBIRTH, before its DDEATH or a new NBIRTH).
  */
 export function checkSequence(msgs: SpbMessage[]): string | null {
   let expected: number | null = null;
   let session: number | null = null;
+  const born = new Set<string>();
   for (const m of msgs) {
     // commands come from hosts: they carry no edge sequence
     if (m.type === 'NCMD' || m.type === 'DCMD') continue;
@@ -182,9 +184,13 @@ export function checkSequence(msgs: SpbMessage[]): string | null {
       if (bd === null || bd < 0 || bd > 255) return `NBIRTH without a bdSeq of 0..255 (${JSON.stringify(m.metrics.find((x) => x.name === 'bdSeq'))})`;
       session = bd;
       expected = 1;
+      born.clear();
       continue;
     }
     if (expected === null) return `${m.type} before any NBIRTH`;
+    if (m.type === 'DBIRTH') born.add(m.device!);
+    else if (m.type === 'DDEATH') born.delete(m.device!);
+    else if (m.type === 'DDATA' && !born.has(m.device!)) return `DDATA of ${m.device} without its DBIRTH in this session`;
     if (m.seq !== expected) return `${m.type} ${m.device ?? ''} has seq ${m.seq}, expected ${expected}`;
     expected = (expected + 1) % 256;
   }
