@@ -185,6 +185,13 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
     // once: the new birth carries it as the current value with the same source time, and the host keeps one sample
     // per metric and time (the held copy that follows is the same sample)
     expect(h.values.map((v) => v.value)).toEqual([7]);
+    // and so does the central historian, whose remote point the site's metric is (central.md)
+    const remote = await waitFor(async () => (await central!.api<{ id: number; name: string }[]>('GET', '/points')).body.find((p) => p.name === 'Tank/Level'), 'the remote point', 30_000, 200);
+    const trend = await waitFor(async () => {
+      const r = (await central!.api<{ values: { value: number; utc_date_time: string }[] }>('GET', `/points/${remote.id}/trend?startdatetime=${new Date(t0 - 1000).toISOString()}`)).body;
+      return r.values.some((v) => v.value === 7) && r;
+    }, 'the held value in the central trend', 30_000, 200);
+    expect(trend.values.filter((v) => v.value === 7)).toHaveLength(1);
     expect(checkSequence(mine())).toBeNull();
   });
 
