@@ -6,8 +6,8 @@
  * lock so that several servers starting at once migrate once; a database from a newer build is refused untouched.
  */
 import { createRequire } from 'node:module';
-import type { Pool, PoolClient } from 'pg';
-import { createPartition, dropPartitionsBefore, KnownPartitions, listPartitions, partitionName as nameOf, rangeOf, runAsync, type PartitionScheme } from '../store/pg/partitions';
+import type { Pool } from 'pg';
+import { createPartition, dropPartitionsBefore, inPoolTransaction, KnownPartitions, listPartitions, partitionName as nameOf, rangeOf, runAsync, type PartitionScheme } from '../store/pg/partitions';
 import { StoreVersionError } from '../store/store';
 import { shardsOf, writeShard } from './pg-copy';
 import { type CentralSample, type CentralStore, type DeviceState, type HistoryRow, type LatestValue, type MetricDef, type PruneResult, type SiteHealth, deviceFromRow, metricFromRow, metricKey, siteFromRow, SITES_SQL } from './storage';
@@ -128,25 +128,11 @@ export class PgCentralStore implements CentralStore {
     return this.width;
   }
 
-  /** Runs fn in one transaction on connection c, then releases c: COMMIT when fn returns, ROLLBACK when it throws. */
-  private async transaction(c: PoolClient, fn: () => Promise<void>): Promise<void> {
-    try {
-      await c.query('BEGIN');
-      await fn();
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
-  }
-
   async open(): Promise<void> {
     const c = await this.pool.connect().catch((e: Error) => {
       throw new Error(`cannot reach the central database ${redactUrl(this.opts.url)}: ${e.message}`);
     });
-    await this.transaction(c, async () => {
+    await inPoolTransaction(c, async () => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (feature, version))`);
@@ -264,7 +250,7 @@ export class PgCentralStore implements CentralStore {
       sampleShards.map(async (part, i) => {
         if (!part.length && !latestShards[i].length) return;
         const c = await this.pool.connect();
-        await this.transaction(c, async () => {
+        await inPoolTransaction(c, async () => {
           const path = await writeShard(c, part, latestShards[i]);
           if (path !== 'none') this.copies[path]++;
         });

@@ -149,6 +149,21 @@ export function runSync<T>(steps: Steps<T>, db: SyncRunner): T {
   return next.value;
 }
 
+/** Runs fn in one transaction on connection c of a pool, then releases c: COMMIT when fn returns, ROLLBACK when it throws. */
+export async function inPoolTransaction<T>(c: PoolClient, fn: () => Promise<T>): Promise<T> {
+  try {
+    await c.query('BEGIN');
+    const r = await fn();
+    await c.query('COMMIT');
+    return r;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
 /** Runs steps on a pg pool, each transaction on one connection of it (`client`: the one of the transaction running). */
 export async function runAsync<T>(steps: Steps<T>, pool: Pool, client?: PoolClient): Promise<T> {
   let next = steps.next();
@@ -158,16 +173,7 @@ export async function runAsync<T>(steps: Steps<T>, pool: Pool, client?: PoolClie
     if ('tx' in step) {
       if (client) throw new Error('partitions: a transaction inside a transaction is not used on a pool');
       const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
-        result = await runAsync(step.tx, pool, c);
-        await c.query('COMMIT');
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        c.release();
-      }
+      result = await inPoolTransaction(c, () => runAsync(step.tx, pool, c));
     } else {
       result = (await (client ?? pool).query({ text: step.sql, values: step.params ?? [], rowMode: 'array' })).rows;
     }
