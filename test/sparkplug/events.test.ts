@@ -1,7 +1,8 @@
 /**
  * The edge node's event metrics against mosquitto, decoded with Eclipse Tahu's sparkplug-payload: an alarm's raise,
- * acknowledgement and clear, the audit log, a demand-response event and a meter's hourly energy (recomputed hours
- * sent again with their new value) arrive as NDATA String metrics holding JSON, timestamped when they happened.
+ * shelving, unshelving, acknowledgement and clear, the audit log, a demand-response event and the hourly energy of a
+ * meter, an offline and a virtual meter (recomputed hours sent again with their new value) arrive as NDATA String
+ * metrics holding JSON, timestamped when they happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyService } from '../../src/core/energy/contract';
@@ -45,12 +46,18 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
     await mb?.remove();
   });
 
-  it('publishes an alarm raised, acknowledged and cleared, and the audit entries', async () => {
+  it('publishes every alarm transition (raise, shelve, unshelve, acknowledge, clear) and the audit entries', async () => {
     expect((await rt.api('PUT', `/points/${point}/write`, { value: 20 })).status).toBe(200);
     await sub.wait('the raise', () => events('Alarms/Event').some((e) => e.doc.to_state === 'UNACK'));
     const raised = events('Alarms/Event').find((e) => e.doc.to_state === 'UNACK')!;
     expect(raised.doc).toMatchObject({ source: 'point', source_id: point, priority: 'HIGH', from_state: 'NORM' });
     expect(Math.abs(raised.ts - Date.parse(String(raised.doc.utc_date_time)))).toBe(0);
+    // shelved and unshelved: every transition is published, not only raise, ack and clear
+    const alarmId = String(raised.doc.alarm_id);
+    expect((await rt.api('PUT', `/alarms/${alarmId}/shelve`, { minutes: 30, reason: 'sensor work' })).status).toBe(200);
+    expect((await rt.api('PUT', `/alarms/${alarmId}/unshelve`)).status).toBe(200);
+    await sub.wait('the shelve and unshelve', () => ['shelve', 'unshelve'].every((a) => events('Alarms/Event').some((e) => e.doc.alarm_id === raised.doc.alarm_id && e.doc.action === a)));
+    expect(events('Alarms/Event').find((e) => e.doc.action === 'shelve')!.doc).toMatchObject({ user: 'administrator', comment: 'sensor work' });
     expect((await rt.api('PUT', `/alarms/${String(raised.doc.alarm_id)}/ack`, { comment: 'seen' })).status).toBe(200);
     await sub.wait('the acknowledgement', () => events('Alarms/Event').some((e) => e.doc.to_state === 'ACKED' && e.doc.user === 'administrator'));
     expect((await rt.api('PUT', `/points/${point}/write`, { value: 5 })).status).toBe(200);
@@ -61,14 +68,15 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
     expect(ack.doc).toMatchObject({ user: 'administrator', result: 'ok' });
   });
 
-  it('publishes demand-response events and hourly meter energy, again when an hour is recomputed', async () => {
+  it('publishes demand-response events and the hourly energy of meters, offline and virtual meters, again when an hour is recomputed', async () => {
     const start = new Date(Date.now() + 3_600_000).toISOString();
     const ev = await rt.api<{ id: number; uuid: string }>('POST', '/dr/events', { name: 'Evening peak', interval_period: { start, duration: 'PT1H' }, payload: { type: 'SIMPLE', value: 1 }, status: 'scheduled' });
     expect(ev.status, JSON.stringify(ev.body)).toBe(201);
     await sub.wait('the DR event', () => events('Demand Response/Event').some((e) => e.doc.uuid === ev.body.uuid));
     expect(events('Demand Response/Event').find((e) => e.doc.uuid === ev.body.uuid)!.doc).toMatchObject({ name: 'Evening peak', status: 'scheduled' });
 
-    const meter = await (await entityMaker(rt)).make('meters');
+    const maker = await entityMaker(rt);
+    const meter = await maker.make('meters');
     // the pipeline recomputes a new meter's hours first (from no samples: none); then an hour is completed
     await (rt.ctx.services.get('energy') as EnergyService).settled();
     const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
@@ -82,6 +90,14 @@ describe('Sparkplug node metrics: alarms, audit, DR and energy', { timeout: 180_
     await sub.wait('the recomputed hour', () => events('Energy/Hourly').some((e) => e.doc.meter_id === meter && e.doc.value === 13.25), 60_000);
     // an hour is sent once per value, not on every tick
     expect(events('Energy/Hourly').filter((e) => e.doc.meter_id === meter)).toHaveLength(2);
+    // offline and virtual meters' hours too (energy_hourly kinds 1 and 2)
+    const offline = await maker.make('offlinemeters');
+    const virtual = await maker.make('virtualmeters');
+    await (rt.ctx.services.get('energy') as EnergyService).settled();
+    rt.ctx.store.db.prepare('INSERT INTO energy_hourly (kind, meter_id, hour, value, flags) VALUES (1, ?, ?, 4.5, 1), (2, ?, ?, 7.75, 2)').run(offline, hour, virtual, hour);
+    await sub.wait('the offline and virtual meters\' hours', () => events('Energy/Hourly').some((e) => e.doc.meter_type === 'offline_meters' && e.doc.meter_id === offline) && events('Energy/Hourly').some((e) => e.doc.meter_type === 'virtual_meters' && e.doc.meter_id === virtual), 60_000);
+    expect(events('Energy/Hourly').find((e) => e.doc.meter_type === 'offline_meters')!.doc).toMatchObject({ value: 4.5, estimated: true, flagged: false });
+    expect(events('Energy/Hourly').find((e) => e.doc.meter_type === 'virtual_meters')!.doc).toMatchObject({ value: 7.75, estimated: false, flagged: true });
     expect(checkSequence(sub.messages)).toBeNull();
   });
 
