@@ -11,7 +11,7 @@ import { hasBinary } from '../peers/peers';
 import { freePort } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { waitFor } from '../support/wait';
-import { broker, type Broker, collector, type Collector } from './support';
+import { broker, type Broker, creator, collector, type Collector } from './support';
 
 hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 
@@ -57,11 +57,7 @@ describe('Sparkplug DCMD in the name of the command user', { timeout: 180_000 },
     sub = await collector(mb.port, `spb-cmduser-${process.pid}`);
     host = await mqtt.connectAsync(`mqtt://127.0.0.1:${mb.port}`);
     rt = await startTestRuntime();
-    const create = async (route: string, body: Record<string, unknown>) => {
-      const r = await rt.api<{ id: number }>('POST', route, body);
-      expect(r.status, `${route} ${JSON.stringify(r.body)}`).toBe(201);
-      return r.body.id;
-    };
+    const create = creator(rt.api);
     const tz = (await rt.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
     const north = await create('/spaces', { name: 'North', area: 1, timezone_id: tz });
     const south = await create('/spaces', { name: 'South', area: 1, timezone_id: tz });

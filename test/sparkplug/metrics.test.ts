@@ -11,7 +11,7 @@ import { hasBinary } from '../peers/peers';
 import { freePort } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { waitFor } from '../support/wait';
-import { broker, type Broker, checkSequence, collector, type Collector } from './support';
+import { broker, type Broker, creator, checkSequence, collector, type Collector } from './support';
 
 hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 
@@ -30,11 +30,7 @@ describe('Sparkplug metrics: selection, data types and deadbands', { timeout: 18
     await mb.start();
     sub = await collector(mb.port, `spb-metrics-${process.pid}`);
     rt = await startTestRuntime();
-    const create = async (route: string, body: Record<string, unknown>) => {
-      const r = await rt.api<{ id: number }>('POST', route, body);
-      expect(r.status, `${route} ${JSON.stringify(r.body)}`).toBe(201);
-      return r.body.id;
-    };
+    const create = creator(rt.api);
     const tz = (await rt.api<{ id: number }[]>('GET', '/timezones')).body[0].id;
     id.north = await create('/spaces', { name: 'North', area: 1, timezone_id: tz });
     id.hall = await create('/spaces', { name: 'Hall', area: 1, timezone_id: tz, parent_space_id: id.north });

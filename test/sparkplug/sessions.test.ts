@@ -63,6 +63,14 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
   const startEdge = async () => {
     edge = await serveOn(edgeDir, PASSWORD);
   };
+  /** ends the edge server with the signal and waits for an NDEATH on the broker; answers where its messages start */
+  const stopEdge = async (signal: NodeJS.Signals) => {
+    const from = mine().length;
+    await edge!.served.stop(signal);
+    edge = null;
+    await sub.wait(`an NDEATH after ${signal}`, () => of('NDEATH', from).length >= 1, 60_000);
+    return from;
+  };
 
   beforeAll(async () => {
     mb = broker(await freePort());
@@ -121,10 +129,7 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
   });
 
   it('killed (SIGKILL), the edge dies by its will: an NDEATH of the current bdSeq, the site offline; restarted, the next bdSeq', async () => {
-    const from = mine().length;
-    await edge!.served.stop('SIGKILL');
-    edge = null;
-    await sub.wait('the will NDEATH', () => of('NDEATH', from).length >= 1, 60_000);
+    const from = await stopEdge('SIGKILL');
     expect(of('NDEATH', from).map(bdSeqOf)).toEqual([bd[1]]);
     const s = await waitFor(async () => {
       const x = await site();
@@ -196,10 +201,7 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
   });
 
   it('stopped cleanly (SIGTERM), the edge ends its session with the NDEATH of its bdSeq', async () => {
-    const from = mine().length;
-    await edge!.served.stop('SIGTERM');
-    edge = null;
-    await sub.wait('the NDEATH', () => of('NDEATH', from).length >= 1, 60_000);
+    const from = await stopEdge('SIGTERM');
     expect(new Set(of('NDEATH', from).map(bdSeqOf))).toEqual(new Set([bd[2]]));
     await waitFor(async () => (await site())?.online === false, 'the site offline at the central server', 30_000, 100);
     expect(checkSequence(mine())).toBeNull();

@@ -223,3 +223,14 @@ export async function serveOn(dataDir: string, password: string, extraArgs: stri
   };
   return { served, url: served.url, api };
 }
+
+type Api = <T = unknown>(method: string, route: string, data?: unknown) => Promise<{ status: number; body: T }>;
+
+/** POST through the API that must create the row: answers its id, or fails with the route and the answer. */
+export const creator =
+  (api: Api) =>
+  async (route: string, body: Record<string, unknown>): Promise<number> => {
+    const r = await api<{ id: number }>('POST', route, body);
+    if (r.status !== 201) throw new Error(`POST ${route}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.id;
+  };
