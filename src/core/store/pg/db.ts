@@ -112,6 +112,8 @@ export class PgDatabase {
     rows: (sql, params) => this.conn.query(sql, params).rows,
     inTransaction: (fn) => this.transaction(fn)(),
   };
+  /** tables whose identity is behind ids an insert chose (identityCatchUp) */
+  private readonly staleIdentity = new Set<string>();
   private depth = 0;
   readonly name: string;
   readonly dialect = 'postgres';
@@ -175,6 +177,8 @@ export class PgDatabase {
         this.depth--;
         // partitions made inside the transaction were undone with it
         for (const k of this.partitions.values()) k.forget();
+        // and so were its tables' changes
+        this.tables.clear();
         try {
           this.raw(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
           if (!outer) this.raw(`RELEASE SAVEPOINT ${sp}`);
@@ -198,7 +202,7 @@ export class PgDatabase {
   }
 
   /** A translated statement with better-sqlite3's arguments (positional values and/or one object of named) bound. */
-  private bind(tr: Translated, args: unknown[], returnId: boolean): { sql: string; values: unknown[]; returnsId: boolean } {
+  private bind(tr: Translated, args: unknown[], returnId: boolean): { sql: string; values: unknown[]; returnsId: boolean; before: string | null } {
     const named = args.length && isBindObject(args[0]) ? (args[0] as Record<string, unknown>) : null;
     const positional = named ? args.slice(1) : args;
     const values = tr.params.map((p) => bindValue('pos' in p ? positional[p.pos] : named?.[p.name]));
@@ -213,8 +217,9 @@ export class PgDatabase {
       }
     }
     if (tr.createTable) sql = this.deferForeignKeys(tr.createTable, sql);
+    const before = tr.insert ? this.identityCatchUp(tr) : null;
     if (tr.insert) this.partitionFor(tr, values);
-    return { sql, values, returnsId };
+    return { sql, values, returnsId, before };
   }
 
   /** INSERT OR REPLACE: on a conflict on the primary key, every inserted column but the key updated */
@@ -230,29 +235,35 @@ export class PgDatabase {
     if (part && at !== undefined && at !== null && typeof values[at] === 'number') this.ensurePartition(tr.insert!.table, part.width, values[at] as number);
   }
 
-  /** after an insert that chose its own ids into a table with an identity: the identity moved past them */
+  /**
+   * An insert that chose its own ids leaves the identity behind (SQLite's rowid moves past them by itself): the
+   * table is noted, and the identity moved past them before the next insert that lets it choose.
+   */
   private identityCatchUp(tr: Translated): string | null {
-    if (!tr.insert!.columns.includes('id') || !this.table(tr.insert!.table)?.identity) return null;
-    return `SELECT setval(pg_get_serial_sequence('${tr.insert!.table}', 'id'), GREATEST((SELECT MAX(id) FROM ${tr.insert!.table}), 1))`;
+    const table = tr.insert!.table;
+    if (tr.insert!.columns.includes('id')) {
+      if (this.table(table)?.identity) this.staleIdentity.add(table);
+    } else if (this.staleIdentity.delete(table)) {
+      return `SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT MAX(id) FROM ${table}), 1))`;
+    }
+    return null;
   }
 
   /** Runs one translated statement with better-sqlite3's arguments (positional values and/or one object of named). */
   execute(tr: Translated, args: unknown[]): { result: PgResult; rows: unknown[][]; rowCount: number; lastInsertRowid: number } {
-    const { sql, values, returnsId } = this.bind(tr, args, true);
+    const { sql, values, returnsId, before } = this.bind(tr, args, true);
+    if (before) this.raw(before);
     let result: PgResult;
     try {
       result = this.conn.query(sql, values);
     } catch (e) {
       throw sqliteShaped(e, sql);
     }
-    if (tr.ddl) this.afterDdl(tr);
+    if (tr.ddl || /^\s*COMMENT\s/i.test(tr.sql)) this.afterDdl(tr);
     let lastInsertRowid = 0;
     if (returnsId) {
       const last = result.rows[result.rows.length - 1];
       if (last) lastInsertRowid = Number(last[0]);
-      // an insert that chose its own ids leaves the identity behind: move it past them
-      const catchUp = this.identityCatchUp(tr);
-      if (catchUp) this.raw(catchUp);
       return { result: { ...result, rows: [], fields: [] }, rows: [], rowCount: result.rowCount, lastInsertRowid };
     }
     return { result, rows: result.rows, rowCount: result.rowCount, lastInsertRowid };
@@ -270,8 +281,8 @@ export class PgDatabase {
     const info = tr.insert ? this.table(tr.insert.table) : undefined;
     const plan = info ? planRows(tr, bound.map((b) => b.values), info.pk, tr.insert!.orReplace ? this.replaceClause(tr, info) : '') : null;
     const items = plan ? plan.chunks.map((c) => ({ sql: c.sql, params: c.params })) : bound.map((b) => ({ sql: b.sql, params: b.values }));
-    const catchUp = tr.insert ? this.identityCatchUp(tr) : null;
-    if (catchUp) items.push({ sql: catchUp, params: [] });
+    const before = bound.find((b) => b.before)?.before;
+    if (before) this.raw(before);
     const results = this.batchItems(items);
     if (tr.ddl) this.afterDdl(tr);
     if (!plan) return results.slice(0, bound.length).map((r) => r.rowCount);
@@ -288,12 +299,13 @@ export class PgDatabase {
    */
   batch(items: readonly { stmt: PgStatement; args: unknown[] }[]): (unknown[] | number)[] {
     const bound = items.map((it) => this.bind(it.stmt.tr, it.args, false));
-    const results = this.batchItems(bound.map((b) => ({ sql: b.sql, params: b.values })));
-    items.forEach((it) => {
-      if (it.stmt.tr.ddl) this.afterDdl(it.stmt.tr);
-      const catchUp = it.stmt.tr.insert ? this.identityCatchUp(it.stmt.tr) : null;
-      if (catchUp) this.raw(catchUp);
-    });
+    const sent: { sql: string; params: unknown[]; own?: true }[] = [];
+    for (const b of bound) {
+      if (b.before) sent.push({ sql: b.before, params: [] });
+      sent.push({ sql: b.sql, params: b.values, own: true });
+    }
+    const results = this.batchItems(sent).filter((_, i) => sent[i].own);
+    for (const it of items) if (it.stmt.tr.ddl) this.afterDdl(it.stmt.tr);
     return results.map((r, i) => (items[i].stmt.reader ? items[i].stmt.rowsOf(r) : r.rowCount));
   }
 
@@ -335,33 +347,38 @@ export class PgDatabase {
     return rows;
   }
 
+  /** a table's columns, primary key, identity and partitioning (one catalog query, cached until a DDL changes it) */
   private table(name: string): TableInfo | undefined {
     let t = this.tables.get(name);
     if (t) return t;
     const r = this.conn.query(
-      `SELECT a.attname::text, a.attidentity <> '' AS ident, COALESCE(a.attnum = ANY(i.indkey), false) AS pk
+      `SELECT a.attname::text, a.attidentity <> '' AS ident, COALESCE(a.attnum = ANY(i.indkey), false) AS pk, pa.attname::text, obj_description(p.partrelid, 'pg_class')
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
          LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+         LEFT JOIN pg_partitioned_table p ON p.partrelid = c.oid AND p.partstrat = 'r' AND p.partnatts = 1
+         LEFT JOIN pg_attribute pa ON pa.attrelid = p.partrelid AND pa.attnum = p.partattrs[0]
         WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum`,
       [name],
     );
     if (!r.rows.length) return undefined;
     t = { columns: r.rows.map((x) => x[0] as string), pk: r.rows.filter((x) => x[2]).map((x) => x[0] as string), identity: r.rows.some((x) => x[0] === 'id' && x[1]) };
-    const part = this.conn.query(
-      `SELECT a.attname::text, obj_description(p.partrelid, 'pg_class') FROM pg_partitioned_table p
-         JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-        WHERE p.partrelid = $1::regclass AND p.partstrat = 'r' AND p.partnatts = 1`,
-      [name],
-    ).rows[0];
-    const width = /partitions by (day|week|month)/.exec(String(part?.[1] ?? ''))?.[1] as PartitionWidth | undefined;
-    if (part && width) t.partition = { column: part[0] as string, width };
+    const [, , , column, comment] = r.rows[0];
+    const width = /partitions by (day|week|month)/.exec(String(comment ?? ''))?.[1] as PartitionWidth | undefined;
+    if (column && width) t.partition = { column: column as string, width };
     this.tables.set(name, t);
     return t;
   }
 
+  /** what a DDL statement (or a table's comment) changed in the cached table facts: its table's, or all for other kinds */
+  private forgetTables(sql: string): void {
+    const m = /^\s*(?:(?:CREATE|ALTER|DROP)\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?|COMMENT\s+ON\s+TABLE\s+)"?(\w+)\b/i.exec(sql);
+    if (m && !/^\s*DROP\b[^;]*,/i.test(sql)) this.tables.delete(m[1].toLowerCase());
+    else if (!/^\s*(?:CREATE|DROP)\s+(?:UNIQUE\s+)?INDEX\b/i.test(sql)) this.tables.clear();
+  }
+
   private afterDdl(tr: Translated): void {
-    this.tables.clear();
+    this.forgetTables(tr.sql);
     if (tr.createTable) {
       for (let i = this.pendingFks.length - 1; i >= 0; i--) {
         const fk = this.pendingFks[i];
