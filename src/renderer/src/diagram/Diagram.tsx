@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { applyAlarmBlink, selectUnacknowledgedPointIds, useAlarmStore } from '../features/alarms';
 import { api } from '../app/api';
-import { live, useLive } from '../live/liveStore';
+import { live, onValues, useLive } from '../live/liveStore';
 import { Faceplate } from '../ui/Faceplate';
 import { pointLabel, remoteSites, type NamedPoint } from '../ui/sites';
 import { DiagramBinder } from './bindings';
@@ -70,17 +70,21 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     overlay?.render();
     const unsubscribePoints = live.subscribe(binder.pointIds());
     // value batches are written once per animation frame: however many arrive in a frame, the DOM is written
-    // once, with the latest values, just before the frame is drawn (and never read back in between)
+    // once, with the latest values, just before the frame is drawn (and never read back in between); only the
+    // elements of the points in those batches are looked at
     let frame = 0;
+    const changed = new Set<number>();
     const flush = () => {
       frame = 0;
       const t0 = performance.now();
-      binder.update(useLive.getState().values);
+      binder.update(useLive.getState().values, changed);
+      changed.clear();
       overlay?.render();
       recordUpdate(performance.now() - t0);
     };
-    const unsubscribeValues = useLive.subscribe((s, prev) => {
-      if (s.values !== prev.values && !frame) frame = requestAnimationFrame(flush);
+    const unsubscribeValues = onValues((batch) => {
+      for (let i = 0; i < batch.length; i++) changed.add(batch[i].point_id);
+      if (!frame) frame = requestAnimationFrame(flush);
     });
     let alive = true;
     const symbols = makeSymbolsFocusable(el);

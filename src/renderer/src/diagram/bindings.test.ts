@@ -71,6 +71,20 @@ describe('binding engine', () => {
     binder.update(values);
     expect(binder.update({ ...values, 3: good(2) })).toBe(1);
   });
+
+  it('writes nothing for a new value object with the same value and quality, and looks only at the changed points', () => {
+    binder.update({ 1: good(7), 2: good(1), 3: good(1), 4: good(1), 5: good(1) });
+    const text = el('t').firstChild as Text;
+    // a second's batch repeats every point: same values in new objects
+    expect(binder.update({ 1: good(7), 2: good(1), 3: good(1), 4: good(1), 5: good(1) })).toBe(0);
+    expect(el('t').firstChild).toBe(text);
+    // with the batch's point ids, the other points are not looked at (their stale entries here stay unapplied)
+    expect(binder.update({ 1: good(8), 2: good(0), 3: good(0), 4: good(0), 5: good(0) }, [1])).toBe(2); // the text and the flow line
+    expect(el('t').textContent).toBe(`${(8).toLocaleString(undefined, { minimumFractionDigits: 1 })} kW`);
+    expect(el('b').getAttribute('fill')).toBe('#333');
+    expect(binder.update({ 2: good(0) }, [2, 99])).toBe(2); // the breaker and its group; nothing for an unknown point
+    expect(el('b').getAttribute('fill')).toBe('#e6e6e6');
+  });
 });
 
 describe('a text drawn by the text overlay', () => {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { applyValues, useLive } from './liveStore';
+import { applyValues, onValues, useLive } from './liveStore';
 
 function Probe({ id, renders }: { id: number; renders: Record<number, number> }) {
   const v = useLive((s) => s.values[id]);
@@ -25,5 +25,19 @@ describe('live store', () => {
     act(() => applyValues([{ point_id: 2, value: 7, quality: 'stale', utc_date_time: '2026-11-22T10:00:01Z' }]));
     expect(renders).toEqual({ 1: 2, 2: 2 });
     expect(getByTestId('p2').textContent).toBe('7');
+  });
+
+  it('hands each batch to the batch listeners once the store has it', () => {
+    const heard: number[][] = [];
+    const stop = onValues((batch) => heard.push(batch.map((v) => v.point_id)));
+    applyValues([
+      { point_id: 3, value: 1, quality: 'good', utc_date_time: '2026-11-22T10:00:02Z' },
+      { point_id: 4, value: 2, quality: 'good', utc_date_time: '2026-11-22T10:00:02Z' },
+    ]);
+    expect(heard).toEqual([[3, 4]]);
+    expect(useLive.getState().values[4].value).toBe(2);
+    stop();
+    applyValues([{ point_id: 3, value: 5, quality: 'good', utc_date_time: '2026-11-22T10:00:03Z' }]);
+    expect(heard).toHaveLength(1);
   });
 });

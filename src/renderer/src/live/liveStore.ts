@@ -33,13 +33,27 @@ interface LiveState {
 
 export const useLive = create<LiveState>(() => ({ values: {}, connected: false, status: null }));
 
+type BatchListener = (batch: readonly WireValue[]) => void;
+const batchListeners = new Set<BatchListener>();
+
+/**
+ * Hears every batch once the store has it (code outside React, e.g. the diagram binder): which points changed,
+ * without comparing every point's entry after each message.
+ */
+export function onValues(listener: BatchListener): () => void {
+  batchListeners.add(listener);
+  return () => batchListeners.delete(listener);
+}
+
 /** Applies a batch: one new `values` object, unchanged points keep their entry (and their subscribers stay idle). */
 export function applyValues(batch: WireValue[]): void {
   useLive.setState((s) => {
     const values = { ...s.values };
-    for (const v of batch) values[v.point_id] = { value: v.value, quality: v.quality, utc_date_time: v.utc_date_time };
+    // the parsed wire value is the entry (a LiveValue with its point id): no second object per value
+    for (const v of batch) values[v.point_id] = v;
     return { values };
   });
+  for (const l of batchListeners) l(batch);
 }
 
 type MessageListener = (msg: Record<string, unknown>) => void;

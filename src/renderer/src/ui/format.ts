@@ -3,15 +3,20 @@ import { stateLabel, type StateLabels } from '../../../shared/states';
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** Formats like "0.0" (one decimal), "0" (integer), "0.000"; one cached formatter per format (hot path). */
-export function formatNumber(v: number, format = '0.0'): string {
+/** The formatter of a format like "0.0" (one decimal), "0" (integer), "0.000"; one cached per format. */
+export function numberFormat(format = '0.0'): Intl.NumberFormat {
   let f = formatters.get(format);
   if (!f) {
     const decimals = format.includes('.') ? format.split('.')[1].length : 0;
     f = new Intl.NumberFormat(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
     formatters.set(format, f);
   }
-  return f.format(v);
+  return f;
+}
+
+/** Formats like "0.0" (one decimal), "0" (integer), "0.000" (hot path: see numberFormat). */
+export function formatNumber(v: number, format = '0.0'): string {
+  return numberFormat(format).format(v);
 }
 
 /** A value as text: its state's name for a discrete point with state labels, else the number with its units. */
