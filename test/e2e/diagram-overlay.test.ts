@@ -4,6 +4,8 @@
  * screen where the overlay drew a value and compares it with Chromium's own SVG rendering of the same text (the
  * overlay hands a text back to SVG while the pointer is over it) and of a different value. Also after the diagram
  * is scaled (a narrower window) and for a text scrolled into view; a click on a drawn value opens its faceplate.
+ * A new value alone redraws only the rectangle where its glyphs changed: the canvas then holds exactly the pixels
+ * of a whole drawing, with the text it overlaps intact.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +103,7 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
     compare = await e2e.browser.newPage();
     const gw = await api<{ id: number }>('POST', '/gateways', { name: 'Overlay' });
     const ds = await api<{ id: number }>('POST', '/datasources', { name: 'Hand values', gateway_id: gw.id, protocol: 'manual', connection: '{}' });
-    for (const name of ['Filler', 'Feeder', 'Far']) {
+    for (const name of ['Filler', 'Feeder', 'Far', 'Left', 'Right']) {
       ids[name] = (await api<{ id: number }>('POST', '/points', { name, data_source_id: ds.id, object_type: 'ANALOG_VALUE', address: {} })).id;
     }
     const fillers = Array.from(
@@ -113,11 +115,16 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
       `<rect x="0" y="0" width="1000" height="2400" fill="#f4f4f4"/>` +
       `<text x="20" y="40" fill="#222">Feeder</text>` +
       `<text x="120" y="40" font-size="20" fill="#222" data-point="${ids.Feeder}" data-role="Feeder" data-binding="text:format=0.0;units=kW">--- kW</text>` +
+      // two texts whose glyphs overlap: redrawing the first's changed glyphs must redraw the second where they meet
+      `<text x="20" y="100" font-size="16" fill="#222" data-point="${ids.Left}" data-role="Left" data-binding="text:format=0.0;units=kW">-</text>` +
+      `<text x="60" y="106" font-size="16" fill="#b00000" data-point="${ids.Right}" data-role="Right" data-binding="text:format=0.0;units=kW">-</text>` +
       fillers +
       `<text x="500" y="2300" font-size="18" text-anchor="middle" fill="#003399" data-point="${ids.Far}" data-role="Far" data-binding="text:format=0.00;units=A">--- A</text>` +
       `</svg>`;
     await api('POST', '/svgs', { name: 'Large diagram', svg });
     await write('Filler', 1);
+    await write('Left', 1);
+    await write('Right', 2);
     await page.goto(`${e2e.server.url}/#/diagrams`);
     await loginInBrowser(page, PASSWORD);
     await page.locator('canvas.sy-text-overlay').waitFor({ state: 'attached', timeout: 60_000 });
@@ -129,6 +136,72 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
     // every filler text is drawn, with its value
     await expect.poll(async () => (await page.locator(sel('Filler')).allTextContents()).every((t) => t === '1.0 kW M'), POLL).toBe(true);
     expect(await page.evaluate(() => (document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { stats: { drawn: number } } }).textOverlay?.stats.drawn)).toBeGreaterThanOrEqual(FILLERS);
+  });
+
+  it('redraws only where a new value changed the glyphs, with the pixels of a whole drawing', async () => {
+    await page.mouse.move(1, 1);
+    await expect.poll(async () => [(await shown('Left'))?.text, (await shown('Right'))?.text], POLL).toEqual(['1.0 kW M', '2.0 kW M']);
+    /** the overlay's pixels, kept in the page under `key`, and its drawing counts */
+    const keep = (key: string) =>
+      page.evaluate((k) => {
+        const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay: { stats: { draws: number; partials: number } } };
+        const c = document.querySelector('canvas.sy-text-overlay') as HTMLCanvasElement;
+        const kept = ((window as unknown as { kept_?: Record<string, Uint8ClampedArray> }).kept_ ??= {});
+        kept[k] = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        return { ...host.textOverlay.stats, width: c.width, left: c.getBoundingClientRect().left, top: c.getBoundingClientRect().top, dpr: devicePixelRatio };
+      }, key);
+    /** the pixels that differ between two kept images: how many, and their bounding box in client CSS px */
+    const differ = (a: string, b: string) =>
+      page.evaluate(
+        ([x, y]) => {
+          const kept = (window as unknown as { kept_: Record<string, Uint8ClampedArray> }).kept_;
+          const c = document.querySelector('canvas.sy-text-overlay') as HTMLCanvasElement;
+          const r = c.getBoundingClientRect();
+          const [p, q] = [kept[x], kept[y]];
+          let [n, x0, y0, x1, y1] = [0, Infinity, Infinity, -Infinity, -Infinity];
+          for (let i = 0; i < p.length; i += 4)
+            if (p[i] !== q[i] || p[i + 1] !== q[i + 1] || p[i + 2] !== q[i + 2] || p[i + 3] !== q[i + 3]) {
+              n++;
+              const px = (i / 4) % c.width;
+              const py = Math.floor(i / 4 / c.width);
+              [x0, y0, x1, y1] = [Math.min(x0, px), Math.min(y0, py), Math.max(x1, px), Math.max(y1, py)];
+            }
+          const d = devicePixelRatio;
+          return { n, box: [r.left + x0 / d, r.top + y0 / d, r.left + (x1 + 1) / d, r.top + (y1 + 1) / d] };
+        },
+        [a, b],
+      );
+    /** a whole drawing of the same values (a resize event makes the overlay draw everything again) */
+    const whole = async (key: string) => {
+      const draws = (await keep(key)).draws;
+      await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+      await expect.poll(async () => (await keep(key)).draws, POLL).toBeGreaterThan(draws);
+    };
+    const inside = (b: Box, outer: Box) => b[0] >= outer[0] - 2 && b[1] >= outer[1] - 2 && b[2] <= outer[2] + 2 && b[3] <= outer[3] + 2;
+
+    for (const [value, expected] of [
+      [12345.6, '12,345.6 kW M'],
+      [12345.9, '12,345.9 kW M'],
+      [3, '3.0 kW M'],
+    ] as const) {
+      const before = await keep('before');
+      const oldBox = (await shown('Left'))!.box;
+      await write('Left', value);
+      await expect.poll(async () => (await shown('Left'))?.text, POLL).toBe(expected);
+      const after = await keep('partial');
+      expect(after.partials, 'a new value alone is a partial drawing').toBeGreaterThan(before.partials);
+      expect(after.draws, 'no whole drawing in between').toBe(before.draws);
+      // only the changed text's pixels changed (its old or its new box)
+      const newBox = (await shown('Left'))!.box;
+      const changed = await differ('before', 'partial');
+      expect(changed.n).toBeGreaterThan(0);
+      const both: Box = [Math.min(oldBox[0], newBox[0]), Math.min(oldBox[1], newBox[1]), Math.max(oldBox[2], newBox[2]), Math.max(oldBox[3], newBox[3])];
+      expect(inside(changed.box as Box, both), `changed pixels ${changed.box} within ${both}`).toBe(true);
+      // and they are exactly those of a whole drawing: the overlapping text was redrawn where it was cleared
+      await whole('whole');
+      expect((await differ('partial', 'whole')).n).toBe(0);
+      expect((await shown('Right'))?.text).toBe('2.0 kW M');
+    }
   });
 
   it('still does once the diagram is drawn smaller (a narrower window)', async () => {

@@ -111,14 +111,18 @@ export class GlyphCache {
 /** A colour as premultiplied-free RGBA 0..255 (alpha already multiplied by the opacities in effect). */
 export type Rgba = [number, number, number, number];
 
+/** A rectangle of device pixels: x0, y0 (inclusive), x1, y1 (exclusive); empty when x1 <= x0 or y1 <= y0. */
+export type Rect = [number, number, number, number];
+
 /**
  * Draws `text` into an RGBA buffer (`words`: the same pixels as little-endian 32-bit words) `width` x `height`
- * pixels with its pen at (x, baseline y), source-over on what is there; pixels outside the buffer are skipped.
- * Returns the text's advance width.
+ * pixels with its pen at (x, baseline y), source-over on what is there; only the pixels inside `clip` (default:
+ * the whole buffer, which it must lie in) are written. Returns the text's advance width.
  */
-export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: number, height: number, glyphs: FontGlyphs, text: string, x: number, y: number, colour: Rgba): number {
+export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: number, height: number, glyphs: FontGlyphs, text: string, x: number, y: number, colour: Rgba, clip?: Readonly<Rect>): number {
   const [r, g, b, a] = colour;
   if (a <= 0) return glyphs.measure(text);
+  const [cx0, cy0, cx1, cy1] = clip ?? [0, 0, width, height];
   const tint = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
   let pen = x;
   const baseline = Math.round(y);
@@ -126,49 +130,79 @@ export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: numb
     const code = text.codePointAt(i)!;
     if (code > 0xffff) i++;
     const gl = glyphs.get(code);
-    if (gl.w) {
-      if (gl.tint !== tint || !gl.tinted) {
-        const t = (gl.tinted ??= new Uint32Array(gl.alpha.length));
-        for (let k = 0; k < t.length; k++) {
-          const cov = gl.alpha[k];
-          t[k] = cov ? ((((cov * a + 127) / 255) << 24) | (b << 16) | (g << 8) | r) >>> 0 : 0;
-        }
-        gl.tint = tint;
+    const gx = Math.round(pen) + gl.left;
+    const gy = baseline + gl.top;
+    pen += gl.advance;
+    const x0 = Math.max(0, cx0 - gx);
+    const x1 = Math.min(gl.w, cx1 - gx);
+    const y0 = Math.max(0, cy0 - gy);
+    const y1 = Math.min(gl.h, cy1 - gy);
+    if (x1 <= x0 || y1 <= y0) continue;
+    if (gl.tint !== tint || !gl.tinted) {
+      const t = (gl.tinted ??= new Uint32Array(gl.alpha.length));
+      for (let k = 0; k < t.length; k++) {
+        const cov = gl.alpha[k];
+        t[k] = cov ? ((((cov * a + 127) / 255) << 24) | (b << 16) | (g << 8) | r) >>> 0 : 0;
       }
-      const px = gl.tinted;
+      gl.tint = tint;
+    }
+    const px = gl.tinted;
+    for (let yy = y0; yy < y1; yy++) {
+      let src = yy * gl.w + x0;
+      let dst = (gy + yy) * width + gx + x0;
+      for (let xx = x0; xx < x1; xx++, src++, dst++) {
+        const p = px[src];
+        if (!p) continue;
+        const under = words[dst];
+        if (!under) {
+          words[dst] = p;
+          continue;
+        }
+        // over another text's pixel: source-over with straight (non-premultiplied) alpha
+        const o = dst * 4;
+        const sa = p >>> 24;
+        const da = buf[o + 3];
+        const oa = sa + da * (1 - sa / 255);
+        const k = sa / oa;
+        buf[o] = r * k + buf[o] * (1 - k);
+        buf[o + 1] = g * k + buf[o + 1] * (1 - k);
+        buf[o + 2] = b * k + buf[o + 2] * (1 - k);
+        buf[o + 3] = oa;
+      }
+    }
+  }
+  return pen - x;
+}
+
+/**
+ * The pixels that the characters of `text` from code unit `from` to `to` cover, drawn as drawText draws them (pen
+ * at x, baseline y), into `out` (empty when they cover none). Returns the pen position at `to`.
+ */
+export function inkOf(glyphs: FontGlyphs, text: string, x: number, y: number, from: number, to: number, out: Rect): number {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  let pen = x;
+  const baseline = Math.round(y);
+  for (let i = 0; i < to; i++) {
+    const at = i;
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    const gl = glyphs.get(code);
+    if (at >= from && gl.w) {
       const gx = Math.round(pen) + gl.left;
       const gy = baseline + gl.top;
-      const x0 = Math.max(0, -gx);
-      const x1 = Math.min(gl.w, width - gx);
-      const y0 = Math.max(0, -gy);
-      const y1 = Math.min(gl.h, height - gy);
-      for (let yy = y0; yy < y1; yy++) {
-        let src = yy * gl.w + x0;
-        let dst = (gy + yy) * width + gx + x0;
-        for (let xx = x0; xx < x1; xx++, src++, dst++) {
-          const p = px[src];
-          if (!p) continue;
-          const under = words[dst];
-          if (!under) {
-            words[dst] = p;
-            continue;
-          }
-          // over another text's pixel: source-over with straight (non-premultiplied) alpha
-          const o = dst * 4;
-          const sa = p >>> 24;
-          const da = buf[o + 3];
-          const oa = sa + da * (1 - sa / 255);
-          const k = sa / oa;
-          buf[o] = r * k + buf[o] * (1 - k);
-          buf[o + 1] = g * k + buf[o + 1] * (1 - k);
-          buf[o + 2] = b * k + buf[o + 2] * (1 - k);
-          buf[o + 3] = oa;
-        }
-      }
+      if (gx < x0) x0 = gx;
+      if (gy < y0) y0 = gy;
+      if (gx + gl.w > x1) x1 = gx + gl.w;
+      if (gy + gl.h > y1) y1 = gy + gl.h;
     }
     pen += gl.advance;
   }
-  return pen - x;
+  if (x1 < x0) [x0, y0, x1, y1] = [0, 0, 0, 0];
+  out[0] = x0;
+  out[1] = y0;
+  out[2] = x1;
+  out[3] = y1;
+  return pen;
 }
 
 /** 'rgb(1, 2, 3)' / 'rgba(1, 2, 3, 0.5)' / 'rgb(1 2 3 / 50%)' -> [r, g, b, alpha 0..1], or null (none, url(), …). */

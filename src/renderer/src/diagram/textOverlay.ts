@@ -14,9 +14,23 @@
  * See docs/diagrams.md (Large diagrams) and docs/performance.md.
  */
 import type { BoundElement } from './bindings';
-import { drawText, GlyphCache, parseColour, type FontGlyphs, type Rgba } from './glyphs';
+import { drawText, GlyphCache, inkOf, parseColour, type FontGlyphs, type Rect, type Rgba } from './glyphs';
 
 export const OVERLAY_MIN_TEXTS = 100;
+/** the side of a cell of the grid that finds the texts drawn in a rectangle (device pixels) */
+const CELL = 64;
+/** more changed rectangles than this are put on the canvas as their bounding box, in one call */
+const MAX_PUTS = 64;
+const ascending = (a: number, b: number) => a - b;
+const empty = (r: Readonly<Rect>) => r[2] <= r[0] || r[3] <= r[1];
+const meets = (a: Readonly<Rect>, b: Readonly<Rect>) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+/** `r` becomes the bounding box of `r` and `s` (both not empty) */
+function union(r: Rect, s: Readonly<Rect>): void {
+  r[0] = Math.min(r[0], s[0]);
+  r[1] = Math.min(r[1], s[1]);
+  r[2] = Math.max(r[2], s[2]);
+  r[3] = Math.max(r[3], s[3]);
+}
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 interface Item {
@@ -45,6 +59,18 @@ interface Item {
   drawn: string | null;
   /** the drawn text's box in CSS px from the SVG element's top left */
   box: [number, number, number, number] | null;
+  /** its place in the drawing order */
+  index: number;
+  /** pen and baseline of the drawn text on the canvas (device pixels), and the pixels its glyphs cover */
+  penX: number;
+  baseY: number;
+  ink: Rect;
+  /** the cells of the grid it is listed in (x0, y0, x1, y1 inclusive), or null */
+  cells: Rect | null;
+  /** its value changed since the last drawing */
+  pending: boolean;
+  /** the last search of the grid that found it */
+  seen: number;
 }
 
 interface AncestorInfo {
@@ -83,8 +109,17 @@ export class TextOverlay {
   private region = { left: 0, top: 0, width: 0, height: 0 };
   private hovered: Item | null = null;
   private focused: Item | null = null;
-  /** for tests and diagnostics: drawings and style reads so far, texts in the last drawing */
-  readonly stats = { draws: 0, refreshes: 0, drawn: 0, drawMs: 0 };
+  /** texts with a new value since the last drawing */
+  private pending: Item[] = [];
+  /** the drawn texts by the grid cells their glyphs touch (indexes into items), for redrawing a rectangle */
+  private grid: number[][] = [];
+  private gridColumns = 0;
+  private searches = 0;
+  /**
+   * for tests and diagnostics: whole drawings, partial ones (only changed texts) and the rectangles they
+   * redrew, style reads so far, texts in the last whole drawing, time spent drawing
+   */
+  readonly stats = { draws: 0, partials: 0, rects: 0, refreshes: 0, drawn: 0, drawMs: 0 };
 
   /** An overlay for the diagram in `host`, or null when it has too few live texts to be worth one. */
   static attach(host: HTMLElement, svg: SVGSVGElement, elements: BoundElement[], min = OVERLAY_MIN_TEXTS): TextOverlay | null {
@@ -107,11 +142,45 @@ export class TextOverlay {
         const live = (b.el.firstChild as Text | null) ?? document.createTextNode('');
         tspan.appendChild(live);
         b.el.appendChild(tspan);
-        item = { el: b.el, tspan, live, dirty: true, drawable: false, native: false, visible: false, colour: [0, 0, 0, 0], fontSize: 16, fontStyle: '', fontFamily: 'sans-serif', glyphs: null, anchor: 'start', x: 0, y: 0, scale: 1, drawn: null, box: null };
+        item = {
+          el: b.el,
+          tspan,
+          live,
+          dirty: true,
+          drawable: false,
+          native: false,
+          visible: false,
+          colour: [0, 0, 0, 0],
+          fontSize: 16,
+          fontStyle: '',
+          fontFamily: 'sans-serif',
+          glyphs: null,
+          anchor: 'start',
+          x: 0,
+          y: 0,
+          scale: 1,
+          drawn: null,
+          box: null,
+          index: this.items.length,
+          penX: 0,
+          baseY: 0,
+          ink: [0, 0, 0, 0],
+          cells: null,
+          pending: false,
+          seen: 0,
+        };
         this.items.push(item);
         this.byEl.set(b.el, item);
       }
-      b.textNode = item.live;
+      const it = item;
+      b.textNode = it.live;
+      // the binder wrote a new value: that text is redrawn (only where its glyphs changed) at the next render
+      b.onText = () => {
+        if (it.pending) return;
+        it.pending = true;
+        this.pending.push(it);
+        this.schedule();
+      };
     }
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'sy-text-overlay';
@@ -241,29 +310,32 @@ export class TextOverlay {
   }
 
   private flush(): void {
-    // reads first (styles, positions), then writes (which of the texts SVG draws, the canvas)
-    let changed = this.forceDraw;
+    // reads first (styles, positions), then writes (which of the texts SVG draws, the canvas); anything but new
+    // values draws everything again, new values alone redraw the rectangles where glyphs changed
+    let whole = this.forceDraw || !this.image;
     this.forceDraw = false;
     if (this.regionDirty) {
       this.layoutRegion();
-      changed = true;
+      whole = true;
     }
     const ancestors = new Map<Element, AncestorInfo>();
     for (const item of this.items)
       if (item.dirty) {
         this.refresh(item, ancestors);
-        changed = true;
+        whole = true;
       }
     for (const item of this.items) {
       const native = !item.drawable || item === this.hovered || item === this.focused;
       if (native !== item.native) {
         item.native = native;
         item.tspan.style.display = native ? '' : 'none';
-        changed = true;
+        whole = true;
       }
-      if (!changed && !native && item.visible && item.live.nodeValue !== item.drawn) changed = true;
     }
-    if (changed) this.draw();
+    // a rectangle costs about three times a text of a whole drawing (finding its neighbours, clipping): with
+    // many new values at once, one whole drawing is cheaper
+    if (whole || this.pending.length * 3 > this.stats.drawn) this.draw();
+    else if (this.pending.length) this.drawChanged();
   }
 
   /** The canvas covers the part of the SVG that can be seen (inside the viewport and every clipping ancestor). */
@@ -376,10 +448,61 @@ export class TextOverlay {
     item.glyphs = this.glyphs.font(`${item.fontStyle} ${item.fontSize * item.scale * this.dpr}px ${item.fontFamily}`);
   }
 
+  /** Puts the text's pen and ink on the canvas and its hit box; false when it lies outside the canvas. */
+  private place(item: Item, glyphs: FontGlyphs, text: string): boolean {
+    const { width, height, left, top } = this.region;
+    const dpr = this.dpr;
+    const px = item.fontSize * item.scale * dpr;
+    const w = item.anchor === 'start' ? 0 : glyphs.measure(text);
+    const shift = item.anchor === 'middle' ? w / 2 : item.anchor === 'end' ? w : 0;
+    const x = (this.svgLeft + item.x) * dpr - shift - left;
+    const y = (this.svgTop + item.y) * dpr - top;
+    item.penX = x;
+    item.baseY = y;
+    const ink = item.ink;
+    if (x > width || y - px > height || y + px < 0) {
+      item.box = null;
+      ink[0] = ink[1] = ink[2] = ink[3] = 0;
+      return false;
+    }
+    const advance = inkOf(glyphs, text, x, y, 0, text.length, ink) - x;
+    this.clamp(ink);
+    // the box SVG would hit-test: the em box (ascent ~0.9 em, descent ~0.25 em)
+    const bx = item.x - shift / dpr;
+    item.box = [bx, item.y - 0.9 * (px / dpr), bx + advance / dpr, item.y + 0.25 * (px / dpr)];
+    return true;
+  }
+
+  private clamp(r: Rect): void {
+    r[0] = Math.max(0, r[0]);
+    r[1] = Math.max(0, r[1]);
+    r[2] = Math.min(this.region.width, r[2]);
+    r[3] = Math.min(this.region.height, r[3]);
+  }
+
+  /** Lists the item in the grid cells its ink touches (cells it was listed in stay listed until the next whole drawing). */
+  private list(item: Item): void {
+    const ink = item.ink;
+    if (empty(ink)) return;
+    const cols = this.gridColumns;
+    const gx0 = Math.floor(ink[0] / CELL);
+    const gy0 = Math.floor(ink[1] / CELL);
+    const gx1 = Math.floor((ink[2] - 1) / CELL);
+    const gy1 = Math.floor((ink[3] - 1) / CELL);
+    const c = item.cells;
+    if (c && gx0 >= c[0] && gy0 >= c[1] && gx1 <= c[2] && gy1 <= c[3]) return;
+    const u: Rect = c ? [Math.min(gx0, c[0]), Math.min(gy0, c[1]), Math.max(gx1, c[2]), Math.max(gy1, c[3])] : [gx0, gy0, gx1, gy1];
+    for (let gy = u[1]; gy <= u[3]; gy++)
+      for (let gx = u[0]; gx <= u[2]; gx++) if (!c || gx < c[0] || gx > c[2] || gy < c[1] || gy > c[3]) this.grid[gy * cols + gx].push(item.index);
+    item.cells = u;
+  }
+
+  /** Everything again: clears the canvas and draws every text the overlay draws. */
   private draw(): void {
     const t0 = performance.now();
-    const { width, height, left, top } = this.region;
+    const { width, height } = this.region;
     let drawn = 0;
+    this.pending.length = 0;
     if (width && height) {
       if (!this.image) {
         this.image = new ImageData(width, height);
@@ -388,24 +511,19 @@ export class TextOverlay {
       const buf = this.image.data;
       const words = this.words!;
       words.fill(0);
-      const dpr = this.dpr;
+      this.gridColumns = Math.ceil(width / CELL);
+      const cells = this.gridColumns * Math.ceil(height / CELL);
+      if (this.grid.length !== cells) this.grid = Array.from({ length: cells }, () => []);
+      else for (const c of this.grid) c.length = 0;
       for (const item of this.items) {
         const text = item.live.nodeValue ?? '';
         item.drawn = text;
-        if (item.native || !item.visible || !item.glyphs) continue;
-        const px = item.fontSize * item.scale * dpr;
-        const w = item.anchor === 'start' ? 0 : item.glyphs.measure(text);
-        const shift = item.anchor === 'middle' ? w / 2 : item.anchor === 'end' ? w : 0;
-        const x = (this.svgLeft + item.x) * dpr - shift - left;
-        const y = (this.svgTop + item.y) * dpr - top;
-        if (x > width || y - px > height || y + px < 0) {
-          item.box = null;
-          continue;
-        }
-        const advance = drawText(buf, words, width, height, item.glyphs, text, x, y, item.colour);
-        // the box SVG would hit-test: the em box (ascent ~0.9 em, descent ~0.25 em)
-        const bx = item.x - shift / dpr;
-        item.box = [bx, item.y - 0.9 * (px / dpr), bx + advance / dpr, item.y + 0.25 * (px / dpr)];
+        item.pending = false;
+        item.cells = null;
+        item.ink[0] = item.ink[1] = item.ink[2] = item.ink[3] = 0;
+        if (item.native || !item.visible || !item.glyphs || !this.place(item, item.glyphs, text)) continue;
+        drawText(buf, words, width, height, item.glyphs, text, item.penX, item.baseY, item.colour);
+        this.list(item);
         drawn++;
       }
       this.ctx.putImageData(this.image, 0, 0);
@@ -413,5 +531,90 @@ export class TextOverlay {
     this.stats.draws++;
     this.stats.drawMs += performance.now() - t0;
     this.stats.drawn = drawn;
+  }
+
+  /**
+   * Only the new values: for each text, the rectangle where its glyphs changed (between the characters it kept
+   * at the start and, where they kept their place, at the end) is cleared and every text that reaches into it
+   * drawn again, clipped to it, in the drawing order: the same pixels as drawing everything again.
+   */
+  private drawChanged(): void {
+    const t0 = performance.now();
+    const rects: Rect[] = [];
+    const spare: Rect = [0, 0, 0, 0];
+    for (const item of this.pending) {
+      item.pending = false;
+      const text = item.live.nodeValue ?? '';
+      const old = item.drawn ?? '';
+      item.drawn = text;
+      const glyphs = item.glyphs;
+      if (old === text || item.native || !item.visible || !glyphs) continue;
+      const [oldX, wasPlaced] = [item.penX, item.box !== null];
+      const placed = this.place(item, glyphs, text);
+      // the characters kept at the start, and at the end if what is before them has the same width
+      let [start, end] = [0, 0];
+      if (wasPlaced && placed && item.penX === oldX) {
+        const n = Math.min(old.length, text.length);
+        while (start < n && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+        if (start > 0 && start < n && (old.charCodeAt(start - 1) & 0xfc00) === 0xd800) start--;
+        while (end < n - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+        if (end > 0 && (old.charCodeAt(old.length - end) & 0xfc00) === 0xdc00) end--;
+        // (the pen as drawText moves it, glyph by glyph: the same sum in the same order)
+        if (end > 0 && inkOf(glyphs, old, oldX, 0, old.length - end, old.length - end, spare) !== inkOf(glyphs, text, oldX, 0, text.length - end, text.length - end, spare)) end = 0;
+      }
+      // the old glyphs from there on and the new ones
+      const rect: Rect = [0, 0, 0, 0];
+      if (wasPlaced) inkOf(glyphs, old, oldX, item.baseY, start, old.length - end, rect);
+      if (placed) {
+        inkOf(glyphs, text, item.penX, item.baseY, start, text.length - end, spare);
+        if (empty(rect)) rect.splice(0, 4, ...spare);
+        else if (!empty(spare)) union(rect, spare);
+        this.list(item);
+      }
+      this.clamp(rect);
+      if (!empty(rect)) rects.push(rect);
+    }
+    this.pending.length = 0;
+    for (const rect of rects) this.redraw(rect);
+    if (rects.length) this.put(rects);
+    this.stats.partials++;
+    this.stats.rects += rects.length;
+    this.stats.drawMs += performance.now() - t0;
+  }
+
+  /** Clears a rectangle of the image and draws the texts that reach into it, clipped to it. */
+  private redraw(rect: Rect): void {
+    const { width, height } = this.region;
+    const buf = this.image!.data;
+    const words = this.words!;
+    for (let y = rect[1]; y < rect[3]; y++) words.fill(0, y * width + rect[0], y * width + rect[2]);
+    const search = ++this.searches;
+    const found: number[] = [];
+    const cols = this.gridColumns;
+    for (let gy = Math.floor(rect[1] / CELL); gy <= Math.floor((rect[3] - 1) / CELL); gy++)
+      for (let gx = Math.floor(rect[0] / CELL); gx <= Math.floor((rect[2] - 1) / CELL); gx++)
+        for (const i of this.grid[gy * cols + gx]) {
+          const item = this.items[i];
+          if (item.seen === search) continue;
+          item.seen = search;
+          if (meets(item.ink, rect)) found.push(i);
+        }
+    if (found.length > 1) found.sort(ascending);
+    for (const i of found) {
+      const item = this.items[i];
+      if (!item.native && item.visible && item.glyphs && item.box) drawText(buf, words, width, height, item.glyphs, item.drawn ?? '', item.penX, item.baseY, item.colour, rect);
+    }
+  }
+
+  /** Puts the changed rectangles on the canvas: each on its own, or when there are many their bounding box. */
+  private put(rects: Rect[]): void {
+    const image = this.image!;
+    if (rects.length <= MAX_PUTS) {
+      for (const r of rects) this.ctx.putImageData(image, 0, 0, r[0], r[1], r[2] - r[0], r[3] - r[1]);
+      return;
+    }
+    const u: Rect = [...rects[0]];
+    for (const r of rects) union(u, r);
+    this.ctx.putImageData(image, 0, 0, u[0], u[1], u[2] - u[0], u[3] - u[1]);
   }
 }
