@@ -115,6 +115,7 @@ export class TextOverlay {
   private grid: number[][] = [];
   private gridColumns = 0;
   private searches = 0;
+  private readonly found: number[] = [];
   /**
    * for tests and diagnostics: whole drawings, partial ones (only changed texts) and the rectangles they
    * redrew, style reads so far, texts in the last whole drawing, time spent drawing
@@ -589,7 +590,8 @@ export class TextOverlay {
     const words = this.words!;
     for (let y = rect[1]; y < rect[3]; y++) words.fill(0, y * width + rect[0], y * width + rect[2]);
     const search = ++this.searches;
-    const found: number[] = [];
+    const found = this.found;
+    found.length = 0;
     const cols = this.gridColumns;
     for (let gy = Math.floor(rect[1] / CELL); gy <= Math.floor((rect[3] - 1) / CELL); gy++)
       for (let gx = Math.floor(rect[0] / CELL); gx <= Math.floor((rect[2] - 1) / CELL); gx++)
