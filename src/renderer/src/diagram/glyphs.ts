@@ -117,12 +117,17 @@ export type Rect = [number, number, number, number];
 /**
  * Draws `text` into an RGBA buffer (`words`: the same pixels as little-endian 32-bit words) `width` x `height`
  * pixels with its pen at (x, baseline y), source-over on what is there; only the pixels inside `clip` (default:
- * the whole buffer, which it must lie in) are written. Returns the text's advance width.
+ * the whole buffer, which it must lie in) are written. Returns the text's advance width; `ink` gets the pixels its
+ * glyphs cover, clipped or not (as inkOf; empty for a transparent colour).
  */
-export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: number, height: number, glyphs: FontGlyphs, text: string, x: number, y: number, colour: Rgba, clip?: Readonly<Rect>): number {
+export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: number, height: number, glyphs: FontGlyphs, text: string, x: number, y: number, colour: Rgba, clip?: Readonly<Rect>, ink?: Rect): number {
   const [r, g, b, a] = colour;
-  if (a <= 0) return glyphs.measure(text);
+  if (a <= 0) {
+    if (ink) ink[0] = ink[1] = ink[2] = ink[3] = 0;
+    return glyphs.measure(text);
+  }
   const [cx0, cy0, cx1, cy1] = clip ?? [0, 0, width, height];
+  let [ix0, iy0, ix1, iy1] = [Infinity, Infinity, -Infinity, -Infinity];
   const tint = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
   let pen = x;
   const baseline = Math.round(y);
@@ -133,6 +138,12 @@ export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: numb
     const gx = Math.round(pen) + gl.left;
     const gy = baseline + gl.top;
     pen += gl.advance;
+    if (ink && gl.w) {
+      if (gx < ix0) ix0 = gx;
+      if (gy < iy0) iy0 = gy;
+      if (gx + gl.w > ix1) ix1 = gx + gl.w;
+      if (gy + gl.h > iy1) iy1 = gy + gl.h;
+    }
     const x0 = Math.max(0, cx0 - gx);
     const x1 = Math.min(gl.w, cx1 - gx);
     const y0 = Math.max(0, cy0 - gy);
@@ -170,6 +181,10 @@ export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: numb
         buf[o + 3] = oa;
       }
     }
+  }
+  if (ink) {
+    if (ix1 < ix0) [ix0, iy0, ix1, iy1] = [0, 0, 0, 0];
+    [ink[0], ink[1], ink[2], ink[3]] = [ix0, iy0, ix1, iy1];
   }
   return pen - x;
 }

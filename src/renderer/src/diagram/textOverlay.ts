@@ -449,8 +449,11 @@ export class TextOverlay {
     item.glyphs = this.glyphs.font(`${item.fontStyle} ${item.fontSize * item.scale * this.dpr}px ${item.fontFamily}`);
   }
 
-  /** Puts the text's pen and ink on the canvas and its hit box; false when it lies outside the canvas. */
-  private place(item: Item, glyphs: FontGlyphs, text: string): boolean {
+  /**
+   * Puts the text's pen and ink on the canvas and its hit box, and with `paint` draws it; false when it lies
+   * outside the canvas.
+   */
+  private place(item: Item, glyphs: FontGlyphs, text: string, paint: boolean): boolean {
     const { width, height, left, top } = this.region;
     const dpr = this.dpr;
     const px = item.fontSize * item.scale * dpr;
@@ -466,7 +469,7 @@ export class TextOverlay {
       ink[0] = ink[1] = ink[2] = ink[3] = 0;
       return false;
     }
-    const advance = inkOf(glyphs, text, x, y, 0, text.length, ink) - x;
+    const advance = paint ? drawText(this.image!.data, this.words!, width, height, glyphs, text, x, y, item.colour, undefined, ink) : inkOf(glyphs, text, x, y, 0, text.length, ink) - x;
     this.clamp(ink);
     // the box SVG would hit-test: the em box (ascent ~0.9 em, descent ~0.25 em)
     const bx = item.x - shift / dpr;
@@ -509,9 +512,7 @@ export class TextOverlay {
         this.image = new ImageData(width, height);
         this.words = new Uint32Array(this.image.data.buffer);
       }
-      const buf = this.image.data;
-      const words = this.words!;
-      words.fill(0);
+      this.words!.fill(0);
       this.gridColumns = Math.ceil(width / CELL);
       const cells = this.gridColumns * Math.ceil(height / CELL);
       if (this.grid.length !== cells) this.grid = Array.from({ length: cells }, () => []);
@@ -522,8 +523,7 @@ export class TextOverlay {
         item.pending = false;
         item.cells = null;
         item.ink[0] = item.ink[1] = item.ink[2] = item.ink[3] = 0;
-        if (item.native || !item.visible || !item.glyphs || !this.place(item, item.glyphs, text)) continue;
-        drawText(buf, words, width, height, item.glyphs, text, item.penX, item.baseY, item.colour);
+        if (item.native || !item.visible || !item.glyphs || !this.place(item, item.glyphs, text, true)) continue;
         this.list(item);
         drawn++;
       }
@@ -551,7 +551,7 @@ export class TextOverlay {
       const glyphs = item.glyphs;
       if (old === text || item.native || !item.visible || !glyphs) continue;
       const [oldX, wasPlaced] = [item.penX, item.box !== null];
-      const placed = this.place(item, glyphs, text);
+      const placed = this.place(item, glyphs, text, false);
       // the characters kept at the start, and at the end if what is before them has the same width
       let [start, end] = [0, 0];
       if (wasPlaced && placed && item.penX === oldX) {
