@@ -121,4 +121,24 @@ describe.runIf(hasPostgres())('bulk statements on PostgreSQL', () => {
     const parts = pg.prepare("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'psegs'::regclass ORDER BY 1").pluck().all();
     expect(parts).toEqual(['psegs_p202512', 'psegs_p202601', 'psegs_p202603']);
   });
+
+  it('answer a catalog lookup from memory until a DDL or a rollback changes the catalog', () => {
+    const has = pg.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    expect(has.get('later')).toBeUndefined();
+    const before = pgRoundTrips.count;
+    expect(has.get('later')).toBeUndefined();
+    expect(pgRoundTrips.count).toBe(before);
+    expect(() =>
+      pg.transaction(() => {
+        pg.exec('CREATE TABLE later (k INTEGER PRIMARY KEY)');
+        expect(has.get('later')).toBe(1);
+        throw new Error('undone');
+      })(),
+    ).toThrow('undone');
+    expect(has.get('later')).toBeUndefined();
+    pg.exec('CREATE TABLE later (k INTEGER PRIMARY KEY)');
+    expect(has.get('later')).toBe(1);
+    pg.exec('DROP TABLE later');
+    expect(has.get('later')).toBeUndefined();
+  });
 });

@@ -112,6 +112,8 @@ export class PgDatabase {
     rows: (sql, params) => this.conn.query(sql, params).rows,
     inTransaction: (fn) => this.transaction(fn)(),
   };
+  /** answers of SELECTs from SQLite's catalog alone (translate.ts `catalog`), until the next DDL or rollback */
+  private readonly catalog = new Map<string, PgResult>();
   /** tables whose identity is behind ids an insert chose (identityCatchUp) */
   private readonly staleIdentity = new Set<string>();
   private depth = 0;
@@ -179,6 +181,7 @@ export class PgDatabase {
         for (const k of this.partitions.values()) k.forget();
         // and so were its tables' changes
         this.tables.clear();
+        this.catalog.clear();
         try {
           this.raw(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
           if (!outer) this.raw(`RELEASE SAVEPOINT ${sp}`);
@@ -253,11 +256,18 @@ export class PgDatabase {
   execute(tr: Translated, args: unknown[]): { result: PgResult; rows: unknown[][]; rowCount: number; lastInsertRowid: number } {
     const { sql, values, returnsId, before } = this.bind(tr, args, true);
     if (before) this.raw(before);
+    const key = tr.catalog ? `${sql}\0${JSON.stringify(values)}` : '';
+    const known = key ? this.catalog.get(key) : undefined;
+    if (known) return { result: known, rows: known.rows.map((r) => r.slice()), rowCount: known.rowCount, lastInsertRowid: 0 };
     let result: PgResult;
     try {
       result = this.conn.query(sql, values);
     } catch (e) {
       throw sqliteShaped(e, sql);
+    }
+    if (key) {
+      if (this.catalog.size > 1000) this.catalog.clear();
+      this.catalog.set(key, { ...result, rows: result.rows.map((r) => r.slice()) });
     }
     if (tr.ddl || /^\s*COMMENT\s/i.test(tr.sql)) this.afterDdl(tr);
     let lastInsertRowid = 0;
@@ -329,6 +339,7 @@ export class PgDatabase {
     for (const from of known.missing([t], (x) => x)) {
       runSync(createPartition(known.scheme, from), this.runner);
       known.add(from);
+      this.catalog.clear();
     }
   }
 
@@ -344,6 +355,7 @@ export class PgDatabase {
     const { rows } = runSync(dropPartitionsBefore({ table, width, key: 'ms' }, before, sumColumn ? `SUM(${sumColumn})` : 'COUNT(*)'), this.runner);
     // looked up again before the next row (another server may have dropped some meanwhile)
     this.partitions.get(table)?.forget();
+    this.catalog.clear();
     return rows;
   }
 
@@ -372,6 +384,7 @@ export class PgDatabase {
 
   /** what a DDL statement (or a table's comment) changed in the cached table facts: its table's, or all for other kinds */
   private forgetTables(sql: string): void {
+    this.catalog.clear();
     const m = /^\s*(?:(?:CREATE|ALTER|DROP)\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?|COMMENT\s+ON\s+TABLE\s+)"?(\w+)\b/i.exec(sql);
     if (m && !/^\s*DROP\b[^;]*,/i.test(sql)) this.tables.delete(m[1].toLowerCase());
     else if (!/^\s*(?:CREATE|DROP)\s+(?:UNIQUE\s+)?INDEX\b/i.test(sql)) this.tables.clear();

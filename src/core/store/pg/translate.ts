@@ -26,6 +26,8 @@ export interface Translated {
   /** CREATE TABLE: the table created (foreign keys to tables created later are deferred by db.ts) */
   createTable?: string;
   ddl: boolean;
+  /** a SELECT from SQLite's catalog alone (its answers change only with DDL: db.ts caches them until the next) */
+  catalog?: boolean;
 }
 
 type Tok = { t: 'ws' | 'str' | 'qid' | 'num' | 'id' | 'param' | 'op'; v: string };
@@ -102,6 +104,7 @@ export function translate(sqlite: string): Translated {
   const first = up(toks.find((t) => t.t === 'id'));
   const ddl = ['CREATE', 'ALTER', 'DROP'].includes(first);
   const res: Translated = { sql: '', params, ddl };
+  if (/^\s*SELECT\b[^;(]*\bFROM\s+sqlite_(?:master|schema)\b[^;(]*$/i.test(sqlite) && !/\bJOIN\b|,\s*\w+\s*(?:WHERE|$)/i.test(sqlite.slice(sqlite.search(/\bFROM\b/i)))) res.catalog = true;
   /** an INSERT's one VALUES tuple, first and last token, when it holds every parameter */
   let tupleAt: [number, number] | null = null;
 
