@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DataSourceDiagnostics } from '../src/core/acquisition/contracts';
 import { startPymodbus, type Peer } from '../test/peers/peers';
 import { freePort, login, serve, SERVE_COMMAND, type Served } from '../test/support/process';
 import { summarize } from './heap-summary';
@@ -86,7 +87,9 @@ export async function run(): Promise<void> {
     };
     const { headers } = await login(s.url, 'administrator', 'Bench-Memory-1');
     const api = async <T>(method: string, p: string, body: unknown, type = 'application/json'): Promise<T> => {
-      const r = await fetch(`${s.url}/api${p}`, { method, headers: { ...headers, 'Content-Type': type }, body: typeof body === 'string' ? body : JSON.stringify({ data: body }) });
+      // a GET carries no body (fetch refuses one)
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify({ data: body });
+      const r = await fetch(`${s.url}/api${p}`, { method, headers: payload === undefined ? headers : { ...headers, 'Content-Type': type }, body: payload });
       const text = await r.text();
       if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${text}`);
       return JSON.parse(text) as T;
@@ -131,8 +134,8 @@ export async function run(): Promise<void> {
         `  RSS per 5 s over the run: ${run.map((p) => Math.round(p.rss / 1024 / 1024)).join(' ')} MB`,
       ].join('\n') + '\n',
     );
-    const diag = await Promise.all(sources.map(async (id) => api<{ requests_per_scan: number; scan_duration_ms: number }>('GET', `/datasources/${id}/diagnostics`, undefined).catch(() => null)));
-    process.stdout.write(`  requests per scan ${diag.map((d) => d?.requests_per_scan).join(', ')}; scan ms ${diag.map((d) => d?.scan_duration_ms).join(', ')}\n`);
+    const diag = await Promise.all(sources.map((id) => api<DataSourceDiagnostics>('GET', `/datasources/${id}/diagnostics`, undefined)));
+    process.stdout.write(`  requests per scan ${diag.map((d) => d.requests_per_scan).join(', ')}; scan ms ${diag.map((d) => d.scan_duration_ms).join(', ')}\n`);
     if (process.env.MEMORY_ALLOC) {
       s.child.kill('SIGUSR2');
       let file: string | undefined;
