@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAcquisitionService, type PointConfig, type PointValue } from '../src/core/acquisition/contracts';
+import { createAcquisitionService, type PointConfig, type ValueBatch } from '../src/core/acquisition/contracts';
 import { startPymodbus } from '../test/peers/peers';
 import { freePort } from '../test/support/process';
 import { sideBySide, sideBySideOptions } from './acquisition/side-by-side';
@@ -44,7 +44,7 @@ async function engineAlone(): Promise<void> {
   let values = 0;
   const scanEnds: number[] = [];
   const engine = createAcquisitionService({
-    values: (batch: PointValue[]) => {
+    values: (batch: ValueBatch) => {
       values += batch.length;
       if (batch.length >= POINTS) scanEnds.push(performance.now());
     },

@@ -12,6 +12,7 @@ import { createRuntime } from '../src/core/runtime';
 import type { AlarmService } from '../src/core/alarms/service';
 import type { RuleRunner } from '../src/core/alarms/rules';
 import type { PointValue } from '../src/core/values/bus';
+import { ValueBatch } from '../src/core/values/batch';
 
 const POINTS = 10_000;
 const SCANS = 60;
@@ -68,7 +69,7 @@ export async function run(): Promise<void> {
       pushedAt = 0;
       const before = pushedCount;
       const start = performance.now();
-      ctx.values.publish(batch);
+      ctx.values.publish(ValueBatch.of(batch));
       const end = performance.now();
       evalMs.push(end - start);
       if (pushedAt) delayMs.push(pushedAt - start);
@@ -82,7 +83,7 @@ export async function run(): Promise<void> {
       const ts = t0 + (SCANS + 1 + s) * 1000;
       const batch = steady.map((v) => ({ ...v, ts }));
       const start = performance.now();
-      ctx.values.publish(batch);
+      ctx.values.publish(ValueBatch.of(batch));
       quietMs.push(performance.now() - start);
     }
 
@@ -92,7 +93,7 @@ export async function run(): Promise<void> {
       const ts = t0 + (SCANS + 30 + s) * 1000;
       const batch = steady.map((v) => ({ ...v, ts }));
       const start = performance.now();
-      alarms.onValues(batch);
+      alarms.onValues(ValueBatch.of(batch));
       aloneMs.push(performance.now() - start);
     }
 

@@ -13,6 +13,7 @@ import { type PointValue, ValueBus } from '../src/core/values/bus';
 import { startPymodbus } from '../test/peers/peers';
 import { freePort } from '../test/support/process';
 import { startTestRuntime } from '../test/support/runtime';
+import { ValueBatch } from '../src/core/values/batch';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +71,7 @@ async function cycleCpu(): Promise<void> {
     });
     const values = new ValueBus();
     const now = () => Date.now();
-    const publish = (batch: PointValue[]) => values.publish(batch);
+    const publish = (batch: PointValue[]) => values.publish(ValueBatch.of(batch));
     const writer = { write: async (r: { pointId: number; value: number }) => (publish([{ point_id: r.pointId, value: r.value, quality: 'good', ts: now() }]), { ok: true, readback: r.value, audit_id: 0 }) } as unknown as ControlService;
     const hub = new ControlHub(store, audit, values, writer);
     let writes = 0;

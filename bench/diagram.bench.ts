@@ -15,6 +15,7 @@ import path from 'node:path';
 import { systemContext } from '../src/core/demo/defaults';
 import { createRuntime } from '../src/core/runtime';
 import { ensureRenderer, launchChromium } from '../test/e2e/support/browser';
+import { ValueBatch } from '../src/core/values/batch';
 
 const ELEMENTS = 2000;
 const UPDATES = 24;
@@ -117,7 +118,7 @@ export async function run(): Promise<void> {
         });
         mo.observe(el, { subtree: true, characterData: true, childList: true });
       })`);
-      ctx.values.publish(changing.map((id) => ({ point_id: id, value: stamp, quality: 'good' as const, ts: Date.now() })));
+      ctx.values.publish(ValueBatch.of(changing.map((id) => ({ point_id: id, value: stamp, quality: 'good' as const, ts: Date.now() }))));
       await shown;
       const after = await metrics();
       windows.push(Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])));

@@ -25,6 +25,7 @@ import type { EnergyPipeline } from '../src/core/energy/pipeline';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
 import { login } from '../test/support/process';
+import { ValueBatch } from '../src/core/values/batch';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const H = 3_600_000;
@@ -107,18 +108,18 @@ export async function run(): Promise<void> {
       const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
       const batch = (k: number): PointValue[] => livePoints.map((id, i) => ({ point_id: id, ts: t0 + k * 1000, value: 1000 + i + k * 0.01, quality: 'good' }));
       // the first reading of each meter seeds its normalizer (one look into the historian per meter)
-      pipeline.take(batch(0));
+      pipeline.take(ValueBatch.of(batch(0)));
       await pipeline.settled();
       const scanCpu: number[] = [];
       for (let k = 1; k <= 30; k++) {
         const b = batch(k);
         const c = process.cpuUsage();
-        pipeline.take(b);
+        pipeline.take(ValueBatch.of(b));
         const d = process.cpuUsage(c);
         scanCpu.push((d.user + d.system) / 1000);
       }
       // one hour boundary: every meter completes an hour; its write (value, cost, day) is timed
-      pipeline.take(batch(3600));
+      pipeline.take(ValueBatch.of(batch(3600)));
       const w0 = performance.now();
       pipeline.writePending();
       const hourWrite = performance.now() - w0;

@@ -21,6 +21,7 @@ import type { Checkpointer } from '../src/core/store/checkpointer';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue, ValueListener } from '../src/core/values/bus';
 import { LongTasks } from './support/long-tasks';
+import { ValueBatch } from '../src/core/values/batch';
 
 const POINTS = Number(process.env.HISTORIAN_SOAK_POINTS ?? 10_000);
 const MINUTES = Number(process.env.HISTORIAN_SOAK_MIN ?? 3);
@@ -82,7 +83,7 @@ export async function run(): Promise<void> {
         // a float32 register reading, as most meters give (a 4-byte value)
         const batch: PointValue[] = mine.map((id, k) => ({ point_id: id, value: Math.fround(50 + 10 * Math.sin(scan / 7 + k)), quality: 'good', ts }));
         scan++;
-        ctx.values.publish(batch);
+        ctx.values.publish(ValueBatch.of(batch));
       });
       timers.push(setTimeout(() => timers.push(setInterval(publish, 1000)), (d * 1000) / sources));
     }

@@ -17,6 +17,7 @@ import type { Historian } from '../src/core/historian/feature';
 import { Downsampler } from '../src/core/historian/storage';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
+import { ValueBatch } from '../src/core/values/batch';
 
 const POINTS = 10_000;
 const SCANS = 120;
@@ -66,7 +67,7 @@ async function runtimePath(ctx: RuntimeContext, historian: Historian, ids: numbe
       const batch: PointValue[] = ids.map((id, k) => ({ point_id: id, value: Math.fround(50 + 10 * Math.sin(s / 7 + k)), quality: 'good', ts }));
       for (let b = 0; b < batch.length; b += DEVICE_BATCH) {
         const p0 = performance.now();
-        ctx.values.publish(batch.slice(b, b + DEVICE_BATCH));
+        ctx.values.publish(ValueBatch.of(batch.slice(b, b + DEVICE_BATCH)));
         publishMs.push(performance.now() - p0);
         await new Promise((r) => setImmediate(r));
       }
@@ -163,7 +164,7 @@ export async function run(): Promise<void> {
       const pointId = ids[4321];
       const dayStart = start - 86_400_000;
       for (let k = 0; k < 86_400; k += 3600) {
-        ctx.values.publish(Array.from({ length: 3600 }, (_, j) => ({ point_id: pointId, value: Math.sin((k + j) / 600) * 100, quality: 'good' as const, ts: dayStart + (k + j) * 1000 })));
+        ctx.values.publish(ValueBatch.of(Array.from({ length: 3600 }, (_, j) => ({ point_id: pointId, value: Math.sin((k + j) / 600) * 100, quality: 'good' as const, ts: dayStart + (k + j) * 1000 }))));
         historian.flush();
       }
       let t = performance.now();

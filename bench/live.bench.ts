@@ -11,6 +11,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { createRuntime } from '../src/core/runtime';
 import type { PointValue } from '../src/core/values/bus';
+import { ValueBatch } from '../src/core/values/batch';
 
 const POINTS = 10_000;
 const CLIENTS = 5;
@@ -72,7 +73,7 @@ export async function run(): Promise<void> {
     probe.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [1] }));
     await sleep(200);
     for (let i = 0; i < 40; i++) {
-      ctx.values.publish([{ point_id: 1, value: performance.now(), quality: 'good', ts: Date.now() }]);
+      ctx.values.publish(ValueBatch.of([{ point_id: 1, value: performance.now(), quality: 'good', ts: Date.now() }]));
       await sleep(250);
     }
     process.stdout.write(`quiet (1 point, 4 changes/s): publish -> client latency p50 ${pct(quiet, 50).toFixed(2)} ms, p95 ${pct(quiet, 95).toFixed(2)} ms (${quiet.length} samples)\n`);
@@ -104,7 +105,7 @@ export async function run(): Promise<void> {
       const t = performance.now();
       publishedAt.set(scan + 1, t);
       const batch: PointValue[] = ids.map((id) => ({ point_id: id, value: scan + 1, quality: 'good', ts: Date.now() }));
-      ctx.values.publish(batch);
+      ctx.values.publish(ValueBatch.of(batch));
       publishMs.push(performance.now() - t);
       await sleep(1000);
     }

@@ -32,7 +32,7 @@ export async function run(): Promise<void> {
     let lastProbe = performance.now();
     let worstScanGap = 0;
     ctx.values.subscribe((b) => {
-      if (!b.some((v) => v.point_id === probe.id)) return;
+      if (!b.toArray().some((v) => v.point_id === probe.id)) return;
       const now = performance.now();
       worstScanGap = Math.max(worstScanGap, now - lastProbe);
       lastProbe = now;

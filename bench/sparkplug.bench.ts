@@ -13,6 +13,7 @@ import type { SparkplugService } from '../src/core/sparkplug/service';
 import type { PointValue } from '../src/core/values/bus';
 import { startMosquitto } from '../test/peers/peers';
 import { freePort } from '../test/support/process';
+import { ValueBatch } from '../src/core/values/batch';
 
 const DEVICES = 10;
 const PER_DEVICE = 1000;
@@ -48,7 +49,7 @@ export async function run(): Promise<void> {
         scanNo++;
         const now = Date.now();
         const batch: PointValue[] = ids.map((id) => ({ point_id: id, value: scanNo + id / 100_000, quality: 'good', ts: now }));
-        ctx.values.publish(batch);
+        ctx.values.publish(ValueBatch.of(batch));
         await sleep(1000);
       }
       const c = process.cpuUsage(cpu0);

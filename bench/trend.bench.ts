@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRuntime } from '../src/core/runtime';
+import { ValueBatch } from '../src/core/values/batch';
 
 const PASSWORD = 'Bench-Trend-1';
 const SAMPLES = 86_400;
@@ -34,7 +35,7 @@ export async function run(): Promise<void> {
     const end = Date.now() - 1000;
     const start = end - SAMPLES * 1000;
     for (let k = 0; k < SAMPLES; k += 3600) {
-      ctx.values.publish(Array.from({ length: 3600 }, (_, j) => ({ point_id: pointId, value: 100 * Math.sin((k + j) / 600) + ((k + j) % 7), quality: 'good' as const, ts: start + (k + j + 1) * 1000 })));
+      ctx.values.publish(ValueBatch.of(Array.from({ length: 3600 }, (_, j) => ({ point_id: pointId, value: 100 * Math.sin((k + j) / 600) + ((k + j) % 7), quality: 'good' as const, ts: start + (k + j + 1) * 1000 }))));
     }
     const login = await fetch(`${url}/api/users/login`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ data: { name: 'administrator', password: PASSWORD } }) });
     const s = (await login.json()) as { user_uuid: string; token: string };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_SOURCE_OFFLINE_DELAY_SETTING } from '../../src/core/alarms/feature';
 import type { AlarmService } from '../../src/core/alarms/service';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 interface Alarm {
   id: number;
@@ -32,7 +33,7 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
   let rt: TestRuntime;
   let pointId: number;
   let service: AlarmService;
-  const publish = (value: number, quality: 'good' | 'comm_fail' = 'good') => rt.ctx.values.publish([{ point_id: pointId, value, quality, ts: Date.now() }]);
+  const publish = (value: number, quality: 'good' | 'comm_fail' = 'good') => rt.ctx.values.publish(ValueBatch.of([{ point_id: pointId, value, quality, ts: Date.now() }]));
   const alarmsOf = async (state = 'all') => (await rt.api<Alarm[]>('GET', `/alarms?state=${state}`)).body.filter((a) => a.point_id === pointId);
   const byCondition = async (c: string) => (await alarmsOf()).find((a) => a.condition === c)!;
 
@@ -182,9 +183,9 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
     const settings = (await rt.api<{ id: number; point_id: number }[]>('GET', '/pointalarms')).body.find((s) => s.point_id === pointId)!;
     expect((await rt.api('PUT', `/pointalarms/${settings.id}`, { suppress_point_id: brk.body.id, suppress_value: 0 })).status).toBe(200);
     const hi = await byCondition('HI');
-    rt.ctx.values.publish([{ point_id: brk.body.id, value: 0, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: brk.body.id, value: 0, quality: 'good', ts: Date.now() }]));
     expect((await byCondition('HI')).state).toBe('DSUPR');
-    rt.ctx.values.publish([{ point_id: brk.body.id, value: 1, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: brk.body.id, value: 1, quality: 'good', ts: Date.now() }]));
     expect((await byCondition('HI')).state).toBe('UNACK');
     const h = (await rt.api<Event[]>('GET', `/alarms/${hi.id}/history`)).body.map((e) => e.action);
     expect(h.slice(0, 2)).toEqual(['unsuppress', 'suppress']);
@@ -236,21 +237,21 @@ describe('alarms through the runtime: limits, states, API, audit, live push', ()
     const trip = await rt.api<{ id: number }>('POST', '/points', { name: 'Breaker Q1 tripped', data_source_id: ds, object_type: 'DIGITAL_VALUE', is_trend: false, address: '{}' });
     expect((await rt.api('POST', '/pointalarms', { point_id: trip.body.id, digital_alarm_value: 1, digital_priority: 'HIGH' })).status).toBe(201);
     const stateAlarm = async () => (await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.point_id === trip.body.id && a.condition === 'STATE');
-    rt.ctx.values.publish([{ point_id: trip.body.id, value: 0, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: trip.body.id, value: 0, quality: 'good', ts: Date.now() }]));
     expect(await stateAlarm()).toBeUndefined();
-    rt.ctx.values.publish([{ point_id: trip.body.id, value: 1, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: trip.body.id, value: 1, quality: 'good', ts: Date.now() }]));
     expect(await stateAlarm()).toMatchObject({ state: 'UNACK', priority: 'HIGH', message: 'Breaker Q1 tripped is in its alarm state (1)' });
 
     const slow = await rt.api<{ id: number }>('POST', '/points', { name: 'Room temperature', data_source_id: ds, object_type: 'ANALOG_VALUE', high_limit: 30, is_trend: false, address: '{}' });
     expect((await rt.api('POST', '/pointalarms', { point_id: slow.body.id, on_delay_seconds: 60, off_delay_seconds: 120 })).status).toBe(201);
     const hiOf = async () => (await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.find((a) => a.point_id === slow.body.id && a.condition === 'HI');
     const t0 = Date.now();
-    rt.ctx.values.publish([{ point_id: slow.body.id, value: 35, quality: 'good', ts: t0 }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: slow.body.id, value: 35, quality: 'good', ts: t0 }]));
     service.tick(t0 + 59_000);
     expect(await hiOf()).toBeUndefined();
     service.tick(t0 + 60_000);
     expect(await hiOf()).toMatchObject({ state: 'UNACK', active: true });
-    rt.ctx.values.publish([{ point_id: slow.body.id, value: 20, quality: 'good', ts: t0 + 61_000 }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: slow.body.id, value: 20, quality: 'good', ts: t0 + 61_000 }]));
     service.tick(t0 + 180_000);
     expect((await hiOf())!.active).toBe(true);
     service.tick(t0 + 181_000);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CounterMarks, HOUR_MS } from '../../src/core/alarms/counters';
 import { alarmMigrations } from '../../src/core/alarms/repository';
 import { openStore } from '../../src/core/store/store';
+import { ValueBatch } from '../../src/core/values/batch';
 
 describe('energy counter marks', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-counters-'));
@@ -18,7 +19,7 @@ describe('energy counter marks', () => {
 
   it('sums increments inside and across consecutive hours, survives a counter reset, and ignores non-counters and bad quality', () => {
     const c = new CounterMarks(store);
-    const v = (point_id: number, value: number, ts: number, quality: 'good' | 'comm_fail' = 'good') => c.take([{ point_id, value, quality, ts }]);
+    const v = (point_id: number, value: number, ts: number, quality: 'good' | 'comm_fail' = 'good') => c.take(ValueBatch.of([{ point_id, value, quality, ts }]));
     v(1, 100, H + 10_000);
     v(1, 110, H + 1_800_000);
     v(1, 999_999, H + 1_900_000, 'comm_fail'); // ignored

@@ -6,6 +6,7 @@ import { alarmMigrations } from '../../src/core/alarms/repository';
 import { AlarmService } from '../../src/core/alarms/service';
 import { openStore } from '../../src/core/store/store';
 import { ValueBus } from '../../src/core/values/bus';
+import { ValueBatch } from '../../src/core/values/batch';
 
 const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
 const MIN = 60_000;
@@ -27,7 +28,7 @@ function setup(points: number) {
     svc,
     bus,
     at: (t: number) => (now = t),
-    value: (id: number, value: number, ts: number) => bus.publish([{ point_id: id, value, quality: 'good', ts }]),
+    value: (id: number, value: number, ts: number) => bus.publish(ValueBatch.of([{ point_id: id, value, quality: 'good', ts }])),
     close: () => {
       svc.stop();
       store.close();

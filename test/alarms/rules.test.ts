@@ -4,6 +4,7 @@ import { HOUR_MS, hourStart } from '../../src/core/alarms/counters';
 import type { RuleRunner } from '../../src/core/alarms/rules';
 import { freePort } from '../support/process';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 interface RunResult {
   rule_id: number;
@@ -77,8 +78,8 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
   it('SPACE01: space (and sub-space) consumption over its limit raises an alarm and posts the MyEMS %s message to web messages', async () => {
     const start = periodStart('month', Date.now(), zone);
     const t1 = Math.max(start + 1000, Date.now() - 30 * 60_000);
-    rt.ctx.values.publish([{ point_id: counterPoint, value: 10_000, quality: 'good', ts: t1 }]);
-    rt.ctx.values.publish([{ point_id: counterPoint, value: 10_600, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: counterPoint, value: 10_000, quality: 'good', ts: t1 }]));
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: counterPoint, value: 10_600, quality: 'good', ts: Date.now() }]));
     const rule = await rt.api<{ id: number }>('POST', '/rules', {
       name: 'Space Energy Consumption Over Limit',
       fdd_code: 'SPACE01',
@@ -151,9 +152,9 @@ describe('rules: FDD checks raise alarms and send their messages', () => {
       message_template: '$point_name at $value $units (limit $high_limit)',
       is_enabled: false,
     });
-    rt.ctx.values.publish([{ point_id: analogPoint, value: 85, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: analogPoint, value: 85, quality: 'good', ts: Date.now() }]));
     expect((await rt.api<RunResult>('PUT', `/rules/${rule.body.id}/run`)).body.findings[0]).toMatchObject({ active: false, value: 85 });
-    rt.ctx.values.publish([{ point_id: analogPoint, value: 95.5, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: analogPoint, value: 95.5, quality: 'good', ts: Date.now() }]));
     const r = await rt.api<RunResult>('PUT', `/rules/${rule.body.id}/run`);
     expect(r.body.findings[0]).toMatchObject({ active: true, value: 95.5, message: 'Transformer temperature at 95.5 °C (limit 90)' });
     const alarm = (await rt.api<Alarm>('GET', `/alarms/${r.body.findings[0].alarm_id}`)).body;

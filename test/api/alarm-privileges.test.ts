@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { login } from '../support/process';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 type Row = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ describe('alarms and counts of a privilege-limited user', () => {
     limited = (await login(rt.url, 'lena', 'lena-Pass-2026')).headers;
 
     // point alarms on both sides, and a rule alarm about each kind of object
-    rt.ctx.values.publish([ids.pointNorth, ids.pointSouth].map((point_id) => ({ point_id, value: 50, quality: 'good' as const, ts: Date.now() })));
+    rt.ctx.values.publish(ValueBatch.of([ids.pointNorth, ids.pointSouth].map((point_id) => ({ point_id, value: 50, quality: 'good' as const, ts: Date.now() }))));
     await rule('Space over', 'SPACE01', 'SPACE', { space_id: ids.north, high_limit: -1 });
     await rule('Other space over', 'SPACE01', 'SPACE', { space_id: ids.south, high_limit: -1 });
     await rule('North point high', 'REALTIME01', 'REALTIME', { point_id: ids.pointNorth, high_limit: 20 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 import { runRecovery } from '../../src/cli';
+import { ValueBatch } from '../../src/core/values/batch';
 
 type Row = Record<string, unknown>;
 type Headers = Record<string, string>;
@@ -224,7 +225,7 @@ describe('security: secrets, object-level authorization, login and sessions', ()
         expect((await rt.api('PUT', `/points/${p}`, { higher_limit: 10 })).status).toBe(200);
         expect((await rt.api('POST', '/pointalarms', { point_id: p })).status).toBe(201);
       }
-      rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 50, quality: 'good' as const, ts: Date.now() })));
+      rt.ctx.values.publish(ValueBatch.of([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 50, quality: 'good' as const, ts: Date.now() }))));
       const all = await waitFor(async () => {
         const r = (await rt.api<Row[]>('GET', '/alarms')).body;
         return r.some((a) => a.point_id === ids.pointN) && r.some((a) => a.point_id === ids.pointS) && r;
@@ -261,10 +262,10 @@ describe('security: secrets, object-level authorization, login and sessions', ()
         ws.send(JSON.stringify({ type: 'subscribe', point_ids: [ids.pointN, ids.pointS] }));
         const refused = await waitFor(() => messages.find((m) => m.type === 'error'), 'refusal');
         expect(refused.point_ids).toEqual([ids.pointS]);
-        rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 51, quality: 'good' as const, ts: Date.now() })));
+        rt.ctx.values.publish(ValueBatch.of([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 51, quality: 'good' as const, ts: Date.now() }))));
         await waitFor(() => JSON.stringify(messages).includes(`"point_id":${ids.pointN}`), 'north value');
         // back to normal: both alarms change; the limited client hears of the north one only
-        rt.ctx.values.publish([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 5, quality: 'good' as const, ts: Date.now() })));
+        rt.ctx.values.publish(ValueBatch.of([ids.pointN, ids.pointS].map((point_id) => ({ point_id, value: 5, quality: 'good' as const, ts: Date.now() }))));
         await waitFor(() => messages.some((m) => m.type === 'alarms' && JSON.stringify(m.changed).includes(`"point_id":${ids.pointN}`)), 'north alarm change');
         expect((await rt.api<Row>('GET', `/alarms/${south.id}`)).body.active).toBe(false);
         expect(JSON.stringify(messages)).not.toContain(`"point_id":${ids.pointS}`);

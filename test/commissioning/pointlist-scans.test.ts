@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPointList } from '../../src/core/commissioning/import';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 describe('point-list import while scans go on', () => {
   let rt: TestRuntime;
@@ -30,7 +31,7 @@ describe('point-list import while scans go on', () => {
   it('a source scanning every 0.1 s keeps its pace during a 10,000-row import', async () => {
     const times: number[] = [];
     const off = rt.ctx.values.subscribe((batch) => {
-      if (batch.some((v) => v.point_id === scanned)) times.push(performance.now());
+      if (batch.toArray().some((v) => v.point_id === scanned)) times.push(performance.now());
     });
     try {
       await waitFor(() => times.length >= 5, 'the fast source scanning', 30_000);
@@ -66,7 +67,7 @@ describe('point-list import while scans go on', () => {
     expect(rows.filter((x) => x.is_trend === 1).length).toBe(n / 2);
     const historian = rt.ctx.services.get('historian') as { flush(): void; storage: { scan(id: number, from: number, to: number): Iterable<{ value: number }> } };
     const ts = Date.now() - 5_000;
-    rt.ctx.values.publish(rows.map((x, i) => ({ point_id: x.id, value: 1000 + i, quality: 'good', ts })));
+    rt.ctx.values.publish(ValueBatch.of(rows.map((x, i) => ({ point_id: x.id, value: 1000 + i, quality: 'good', ts }))));
     historian.flush();
     const stored = rows.map((x) => [...historian.storage.scan(x.id, ts - 1, ts + 1)].map((v) => v.value));
     rows.forEach((x, i) => expect(stored[i], `point ${x.id} is_trend ${x.is_trend}`).toEqual(x.is_trend === 1 ? [1000 + i] : []));

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 describe('DR performance against a 10-of-10 baseline', () => {
   let rt: TestRuntime;
@@ -28,7 +29,7 @@ describe('DR performance against a 10-of-10 baseline', () => {
         batch.push({ point_id: load, value: d === 0 ? (t < start ? 110 : 60) : 100, quality: 'good' as const, ts });
       }
     }
-    rt.ctx.values.publish(batch);
+    rt.ctx.values.publish(ValueBatch.of(batch));
     (rt.ctx.services.get('historian') as { flush(): void }).flush();
     eventId = (await rt.api<{ id: number }>('POST', '/dr/events', { name: 'Afternoon shed', target_resources: [resource], interval_period: { start: new Date(start).toISOString(), duration: 'PT1H' }, payload: { type: 'SIMPLE', value: 1 }, status: 'scheduled' })).body.id;
   });

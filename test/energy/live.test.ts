@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyService } from '../../src/core/energy/contract';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
 import { energySetup, t } from './support';
+import { ValueBatch } from '../../src/core/values/batch';
 
 let rt: TestRuntime;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('live readings', () => {
     await energy.settled();
     // live readings, as acquisition publishes them: every 10 minutes from 10:40 to 12:10, rising 2 each
     for (let i = 0; i < 10; i++) {
-      rt.ctx.values.publish([{ point_id: m.point, ts: t('2026-02-01T10:40:00Z') + i * 600_000, value: 112 + 2 * i, quality: 'good' }]);
+      rt.ctx.values.publish(ValueBatch.of([{ point_id: m.point, ts: t('2026-02-01T10:40:00Z') + i * 600_000, value: 112 + 2 * i, quality: 'good' }]));
       await new Promise((r) => setImmediate(r));
     }
     const q = () => energy.query({ kind: 'meters', id: m.meter, start: t('2026-02-01T09:00:00Z'), end: t('2026-02-01T13:00:00Z'), periodType: 'hourly' }).categories[0]?.values;
@@ -44,8 +45,8 @@ describe('live readings', () => {
     );
     expect(values).toEqual([6, 10, 12, null]);
     // a bad-quality reading is not a reading
-    rt.ctx.values.publish([{ point_id: m.point, ts: t('2026-02-01T12:20:00Z'), value: 0, quality: 'comm_fail' }]);
-    rt.ctx.values.publish([{ point_id: m.point, ts: t('2026-02-01T13:00:00Z'), value: 140, quality: 'good' }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: m.point, ts: t('2026-02-01T12:20:00Z'), value: 0, quality: 'comm_fail' }]));
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: m.point, ts: t('2026-02-01T13:00:00Z'), value: 140, quality: 'good' }]));
     await waitFor(() => q()?.[3] !== null, 'hour 12');
     // 12:00 (128) -> 12:10 (130) -> 13:00 (140): 12
     expect(q()![3]).toBeCloseTo(12, 9);

@@ -6,6 +6,7 @@ import { DEFAULT_TREND_POINTS, Historian, MAX_TREND_SAMPLES } from '../../src/co
 import { historianMigrations, sqliteStorage } from '../../src/core/historian/storage';
 import { openStore } from '../../src/core/store/store';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 describe('historian: latest values, trends and retention through the API', () => {
   let rt: TestRuntime;
@@ -28,7 +29,7 @@ describe('historian: latest values, trends and retention through the API', () =>
   it('answers the latest value with its quality, and stale before any value', async () => {
     const before = await rt.api('GET', `/points/${trended}/latest`);
     expect(before.body).toEqual({ point_id: trended, value: null, quality: 'stale', utc_date_time: null });
-    rt.ctx.values.publish([{ point_id: trended, value: 42.5, quality: 'good', ts: Date.parse('2026-11-20T10:00:00Z') }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: trended, value: 42.5, quality: 'good', ts: Date.parse('2026-11-20T10:00:00Z') }]));
     const after = await rt.api('GET', `/points/${trended}/latest`);
     expect(after.body).toEqual({ point_id: trended, value: 42.5, quality: 'good', utc_date_time: '2026-11-20T10:00:00.000Z' });
     expect((await rt.api('GET', '/points/999999/latest')).status).toBe(404);
@@ -38,8 +39,8 @@ describe('historian: latest values, trends and retention through the API', () =>
     const t0 = Date.parse('2026-11-21T00:00:00Z');
     const batch = [];
     for (let i = 0; i < 3600; i++) batch.push({ point_id: trended, value: i === 1234 ? 1e6 : i === 2345 ? -1e6 : Math.sin(i / 100), quality: 'good' as const, ts: t0 + i * 1000 });
-    rt.ctx.values.publish(batch);
-    rt.ctx.values.publish([{ point_id: untrended, value: 1, quality: 'good', ts: t0 }]);
+    rt.ctx.values.publish(ValueBatch.of(batch));
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: untrended, value: 1, quality: 'good', ts: t0 }]));
     const all = await rt.api<{ values: { value: number; utc_date_time: string }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?startdatetime=2026-11-21T00:00:00&enddatetime=2026-11-21T01:00:00&maxpoints=${MAX_TREND_SAMPLES}`);
     expect(all.status).toBe(200);
     expect(all.body.values).toHaveLength(3600);
@@ -64,7 +65,7 @@ describe('historian: latest values, trends and retention through the API', () =>
     const t0 = Date.parse('2026-11-10T00:00:00Z');
     const n = MAX_TREND_SAMPLES + 500;
     for (let k = 0; k < n; k += 10_000) {
-      rt.ctx.values.publish(Array.from({ length: Math.min(10_000, n - k) }, (_, j) => ({ point_id: trended, value: k + j === 77_777 ? 5e6 : (k + j) % 100, quality: 'good' as const, ts: t0 + (k + j) * 100 })));
+      rt.ctx.values.publish(ValueBatch.of(Array.from({ length: Math.min(10_000, n - k) }, (_, j) => ({ point_id: trended, value: k + j === 77_777 ? 5e6 : (k + j) % 100, quality: 'good' as const, ts: t0 + (k + j) * 100 }))));
     }
     const range = 'startdatetime=2026-11-10T00:00:00&enddatetime=2026-11-11T00:00:00';
     const r = await rt.api<{ values: { value: number }[]; downsampled: boolean }>('GET', `/points/${trended}/trend?${range}`);
@@ -96,7 +97,7 @@ describe('historian: latest values, trends and retention through the API', () =>
 
   it('purges samples older than the retention setting', async () => {
     const old = Date.now() - 40 * 86_400_000;
-    rt.ctx.values.publish([{ point_id: trended, value: 7, quality: 'good', ts: old }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: trended, value: 7, quality: 'good', ts: old }]));
     const range = `/points/${trended}/trend?startdatetime=${new Date(old - 1000).toISOString()}&enddatetime=${new Date(old + 1000).toISOString()}`;
     expect((await rt.api<{ values: unknown[] }>('GET', range)).body.values).toHaveLength(1);
     const bad = await rt.api<{ field: string }>('PUT', '/settings/historian', { retention_days: 0 });
@@ -111,12 +112,12 @@ describe('historian: latest values, trends and retention through the API', () =>
   it('records a point from the moment is_trend is switched on, and forgets a deleted point', async () => {
     const t = Date.parse('2026-11-19T00:00:00Z');
     const range = (id: number) => `/points/${id}/trend?startdatetime=2026-11-19T00:00:00&enddatetime=2026-11-19T00:01:00`;
-    rt.ctx.values.publish([{ point_id: untrended, value: 1, quality: 'good', ts: t }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: untrended, value: 1, quality: 'good', ts: t }]));
     expect((await rt.api<{ values: unknown[] }>('GET', range(untrended))).body.values).toHaveLength(0);
     const row = (await rt.api<Record<string, unknown>>('GET', `/points/${untrended}`)).body;
     const put = await rt.api('PUT', `/points/${untrended}`, { ...row, is_trend: true });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
-    rt.ctx.values.publish([{ point_id: untrended, value: 2, quality: 'good', ts: t + 1000 }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: untrended, value: 2, quality: 'good', ts: t + 1000 }]));
     expect((await rt.api<{ values: { value: number }[] }>('GET', range(untrended))).body.values.map((v) => v.value)).toEqual([2]);
 
     expect((await rt.api('DELETE', `/points/${untrended}`)).status).toBe(204);
@@ -129,7 +130,7 @@ describe('historian: latest values, trends and retention through the API', () =>
   });
 
   it('keeps the latest value across a restart', async () => {
-    rt.ctx.values.publish([{ point_id: trended, value: 99, quality: 'out_of_range', ts: Date.parse('2026-11-22T00:00:00Z') }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: trended, value: 99, quality: 'out_of_range', ts: Date.parse('2026-11-22T00:00:00Z') }]));
     const dataDir = rt.dataDir;
     await rt.runtime.stop();
     const { startTestRuntime: again } = await import('../support/runtime');
@@ -158,11 +159,11 @@ describe('historian write-behind queue', () => {
       const lines: string[] = [];
       const h = new Historian(storage, () => [1], (id) => id === 1, () => 365, (l) => lines.push(l));
       h.refreshTrended();
-      h.take([{ point_id: 1, value: 1, quality: 'good', ts: 1000 }, { point_id: 2, value: 5, quality: 'good', ts: 1000 }]);
+      h.take(ValueBatch.of([{ point_id: 1, value: 1, quality: 'good', ts: 1000 }, { point_id: 2, value: 5, quality: 'good', ts: 1000 }]));
       h.flush();
       expect(lines.join()).toMatch(/could not be written/);
       expect(storage.latest(1)).toBeUndefined();
-      h.take([{ point_id: 1, value: 2, quality: 'bad', ts: 2000 }]);
+      h.take(ValueBatch.of([{ point_id: 1, value: 2, quality: 'bad', ts: 2000 }]));
       h.flush();
       expect([...storage.scan(1, 0, 10_000)].map((s) => s.value)).toEqual([1, 2]);
       expect(storage.latest(1)).toMatchObject({ value: 2, quality: 'bad', ts: 2000 });

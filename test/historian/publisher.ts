@@ -4,6 +4,7 @@
  */
 import { systemContext } from '../../src/core/demo/defaults';
 import { createRuntime } from '../../src/core/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 const dataDir = process.argv[2];
 const runtime = createRuntime({ dataDir, port: 0, seed: 'empty', adminPassword: 'Publisher-1', log: () => undefined });
@@ -20,6 +21,6 @@ setInterval(() => {
   const now = Date.now();
   const ts = now > last ? now : last + 1;
   last = ts;
-  ctx.values.publish([{ point_id: point, value: i++, quality: 'good', ts }]);
+  ctx.values.publish(ValueBatch.of([{ point_id: point, value: i++, quality: 'good', ts }]));
 }, 1);
 process.stdout.write(`POINT ${point}\n`);

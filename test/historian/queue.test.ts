@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SampleQueue } from '../../src/core/historian/queue';
-import type { PointValue } from '../../src/core/values/bus';
+import { type PointValue, ValueBatch } from '../../src/core/values/batch';
 
 const pv = (i: number): PointValue => ({ point_id: (i % 7) + 1, value: i, quality: 'good', ts: i });
 
@@ -11,7 +11,7 @@ describe('historian sample queue', () => {
     let expected = 0;
     // appends of 10,000 and takes of 7,000: the backlog grows past the compaction bound several times
     for (let round = 0; round < 60; round++) {
-      for (let k = 0; k < 10_000; k++) q.push(pv(next++));
+      q.push(ValueBatch.of(Array.from({ length: 10_000 }, () => pv(next++))));
       const got = q.peek(7_000);
       expect(got).toHaveLength(7_000);
       expect(got[0].value).toBe(expected);
@@ -30,9 +30,9 @@ describe('historian sample queue', () => {
 
   it('drops the oldest, and filters out a point, keeping the order of the rest', () => {
     const q = new SampleQueue();
-    for (let i = 0; i < 100; i++) q.push(pv(i));
+    q.push(ValueBatch.of(Array.from({ length: 100 }, (_, i) => pv(i))));
     q.consume(30);
-    q.filter((v) => v.point_id !== 3);
+    q.filter((id) => id !== 3);
     const want = Array.from({ length: 70 }, (_, i) => i + 30).filter((i) => (i % 7) + 1 !== 3);
     expect(q.peek(Infinity).map((v) => v.value)).toEqual(want);
     q.consume(5);

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveHub } from '../../src/core/live/feature';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/runtime';
+import { ValueBatch } from '../../src/core/values/batch';
 
 interface Msg {
   type: string;
@@ -82,7 +83,7 @@ describe('live stream /api/live', () => {
   });
 
   it('authenticates, sends current values at once, then at most one batch per 100 ms with the newest value of each point', async () => {
-    rt.ctx.values.publish([{ point_id: 11, value: 1, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: 11, value: 1, quality: 'good', ts: Date.now() }]));
     const c = await open(rt.url);
     try {
       c.ws.send(JSON.stringify({ type: 'auth', user_uuid: rt.headers['User-UUID'], token: rt.headers.Token }));
@@ -96,7 +97,7 @@ describe('live stream /api/live', () => {
       let i = 0;
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
-          for (let k = 0; k < 10; k++) rt.ctx.values.publish([{ point_id: 12, value: ++i, quality: 'good', ts: Date.now() }, { point_id: 13, value: i, quality: 'good', ts: Date.now() }]);
+          for (let k = 0; k < 10; k++) rt.ctx.values.publish(ValueBatch.of([{ point_id: 12, value: ++i, quality: 'good', ts: Date.now() }, { point_id: 13, value: i, quality: 'good', ts: Date.now() }]));
           if (Date.now() - t0 >= 1000) {
             clearInterval(timer);
             resolve();
@@ -121,7 +122,7 @@ describe('live stream /api/live', () => {
       c.ws.send(JSON.stringify({ type: 'ping' }));
       await waitFor(() => c.messages.find((m) => m.type === 'pong'), 'pong');
       const after = c.messages.length;
-      rt.ctx.values.publish([{ point_id: 12, value: -1, quality: 'good', ts: Date.now() }]);
+      rt.ctx.values.publish(ValueBatch.of([{ point_id: 12, value: -1, quality: 'good', ts: Date.now() }]));
       await sleep(300);
       // no value of the unsubscribed point (the periodic status may come in this window)
       expect(c.messages.slice(after).filter((m) => m.type !== 'status')).toEqual([]);
@@ -183,7 +184,7 @@ describe('live stream /api/live', () => {
       let round = 0;
       // about 6 MB/s for the slow client: it congests within seconds and is dropped a second later
       while (hub.clients.has(slowOnServer) && round < 1000) {
-        rt.ctx.values.publish(ids.map((id) => ({ point_id: id, value: `${payload}${round}`, quality: 'good' as const, ts: Date.now() })));
+        rt.ctx.values.publish(ValueBatch.of(ids.map((id) => ({ point_id: id, value: `${payload}${round}`, quality: 'good' as const, ts: Date.now() }))));
         maxBuffered = Math.max(maxBuffered, slowOnServer.socket.bufferedAmount);
         maxPending = Math.max(maxPending, slowOnServer.pending.size);
         round++;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyService } from '../../src/core/energy/contract';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { buildPlant, DAILY, HOURS, price, START_UTC, type Plant } from './fixture';
+import { ValueBatch } from '../../src/core/values/batch';
 
 let rt: TestRuntime;
 let plant: Plant;
@@ -233,7 +234,7 @@ describe('meterrealtime', () => {
     expect(j.parameters.names).toEqual(['MR energy (kWh)', 'MR power (kW)']);
     expect(j.parameters.values).toEqual([[rows.at(-1)!.value], [12.5]]);
     expect(j.parameters.qualities).toEqual(['good', 'good']);
-    rt.ctx.values.publish([{ point_id: power.id, value: 14.25, quality: 'good', ts: Date.now() }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: power.id, value: 14.25, quality: 'good', ts: Date.now() }]));
     const j2 = await get(`meterrealtime?meterid=${r.m}&quickmode=true`);
     expect(j2.parameters.values[1]).toEqual([14.25]);
   }, 120_000);

@@ -12,6 +12,7 @@ import { freePort } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { waitFor } from '../support/wait';
 import { broker, type Broker, creator, checkSequence, collector, type Collector } from './support';
+import { ValueBatch } from '../../src/core/values/batch';
 
 hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 
@@ -21,7 +22,7 @@ describe('Sparkplug metrics: selection, data types and deadbands', { timeout: 18
   let sub: Collector;
   const id: Record<string, number> = {};
   const publish = (values: Record<string, number | string>, quality: PointValue['quality'] = 'good') =>
-    rt.ctx.values.publish(Object.entries(values).map(([name, value]) => ({ point_id: id[name], value, quality, ts: Date.now() })));
+    rt.ctx.values.publish(ValueBatch.of(Object.entries(values).map(([name, value]) => ({ point_id: id[name], value, quality, ts: Date.now() }))));
   const sent = (name: string) => sub.of('DDATA', 'Panel').flatMap((m) => m.metrics.filter((x) => x.alias === id[name]));
   const tick = () => new Promise((r) => setTimeout(r, 300));
 

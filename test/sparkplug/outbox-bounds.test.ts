@@ -12,6 +12,7 @@ import { freePort } from '../support/process';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { waitFor } from '../support/wait';
 import { broker, type Broker, checkSequence, collector, type Collector } from './support';
+import { ValueBatch } from '../../src/core/values/batch';
 
 hasBinary('/usr/sbin/mosquitto', 'mosquitto');
 
@@ -62,7 +63,7 @@ describe('Sparkplug outbox bounds set through the API', { timeout: 240_000 }, ()
     await outage();
     const t0 = Date.now() - 200_000;
     for (let i = 0; i < TOTAL; i += BATCH) {
-      rt.ctx.values.publish(Array.from({ length: BATCH }, (_, k) => ({ point_id: point, value: i + k, quality: 'good' as const, ts: t0 + i + k })));
+      rt.ctx.values.publish(ValueBatch.of(Array.from({ length: BATCH }, (_, k) => ({ point_id: point, value: i + k, quality: 'good' as const, ts: t0 + i + k }))));
       // several publish ticks: the outbox takes one message per device and tick
       await new Promise((r) => setTimeout(r, 120));
     }
@@ -91,7 +92,7 @@ describe('Sparkplug outbox bounds set through the API', { timeout: 240_000 }, ()
     const droppedBefore = (await status()).outbox.dropped;
     await outage();
     const t0 = Date.now();
-    rt.ctx.values.publish([100, 101, 102].map((v, k) => ({ point_id: point, value: TOTAL + v, quality: 'good' as const, ts: t0 + k })));
+    rt.ctx.values.publish(ValueBatch.of([100, 101, 102].map((v, k) => ({ point_id: point, value: TOTAL + v, quality: 'good' as const, ts: t0 + k }))));
     await waitFor(() => heldPointValues() === 3, 'three values held', 30_000, 100);
     // two hours pass for them (the rows' commit time moved back, as outbox.test.ts does: the age is read from it)
     rt.ctx.store.db.prepare('UPDATE sparkplug_outbox SET created_at = created_at - 7200000 WHERE node_id = ? AND data_source_id IS NOT NULL').run(nodeId);
@@ -99,7 +100,7 @@ describe('Sparkplug outbox bounds set through the API', { timeout: 240_000 }, ()
     expect((await rt.api('PUT', `/sparkplugnodes/${nodeId}`, { outbox_max_age_hours: 1 })).status).toBe(200);
     await waitFor(async () => (await status()).outbox.dropped === droppedBefore + 3, 'the old values dropped and counted', 30_000, 100);
     expect(heldPointValues()).toBe(0);
-    rt.ctx.values.publish([{ point_id: point, value: TOTAL + 200, quality: 'good', ts: t0 + 10 }]);
+    rt.ctx.values.publish(ValueBatch.of([{ point_id: point, value: TOTAL + 200, quality: 'good', ts: t0 + 10 }]));
     await waitFor(() => heldPointValues() === 1, 'a recent value held', 30_000, 100);
 
     const from = sub.messages.length;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PointValue } from '../../src/core/values/bus';
 import { ValueBus } from '../../src/core/values/bus';
 import { LatestValues } from '../../src/core/values/latest';
+import { ValueBatch } from '../../src/core/values/batch';
 
 describe('packed latest values', () => {
   it('answers every value kind and quality as it was set, the newest winning', () => {
@@ -44,9 +45,9 @@ describe('packed latest values', () => {
   it('is what the value bus answers as a point’s latest value', () => {
     const bus = new ValueBus();
     const seen: PointValue[][] = [];
-    bus.subscribe((b) => seen.push([...b]));
-    bus.publish([{ point_id: 9, value: 1, quality: 'good', ts: 10 }]);
-    bus.publish([{ point_id: 9, value: 2, quality: 'stale', ts: 20 }]);
+    bus.subscribe((b) => seen.push(b.toArray()));
+    bus.publish(ValueBatch.of([{ point_id: 9, value: 1, quality: 'good', ts: 10 }]));
+    bus.publish(ValueBatch.of([{ point_id: 9, value: 2, quality: 'stale', ts: 20 }]));
     expect(bus.latest(9)).toEqual({ point_id: 9, value: 2, quality: 'stale', ts: 20 });
     expect(seen).toHaveLength(2);
     bus.forget(9);

@@ -2,9 +2,9 @@
  * The boundary of field acquisition: what the runtime hands the engine (configuration) and what the engine
  * hands back (values, data source status). The engine knows nothing of SQLite or HTTP.
  */
-import type { PointValue, Quality } from '../values/bus';
+import type { PointValue, Quality, ValueBatch } from '../values/bus';
 
-export type { PointValue, Quality };
+export type { PointValue, Quality, ValueBatch };
 
 export interface DataSourceConfig {
   id: number;
@@ -39,7 +39,7 @@ export type DataSourceStatus = 'connecting' | 'online' | 'offline';
 
 export interface AcquisitionSinks {
   /** called once per completed scan of a data source (and per virtual point evaluation) */
-  values(batch: PointValue[]): void;
+  values(batch: ValueBatch): void;
   dataSourceStatus(id: number, status: DataSourceStatus, lastSeen: number | null): void;
 }
 

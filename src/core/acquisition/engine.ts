@@ -14,13 +14,14 @@ import type {
   ReadNowResult,
   WriteOutcome,
 } from './contracts';
-import type { Driver, DriverContext, RawReading } from './drivers/driver';
+import { addReading, type Driver, type DriverContext, type RawReading, type Readings } from './drivers/driver';
 import { BacnetDriver } from './drivers/bacnet';
 import { ModbusDriver } from './drivers/modbus';
 import { MqttDriver } from './drivers/mqtt';
 import { SimulationDriver } from './drivers/simulation';
 import { compileVirtual, type CompiledVirtual } from './virtual';
 import { LatestValues } from '../values/latest';
+import { QUALITY_INDEX, ValueBatch, ValueBatchBuilder } from '../values/batch';
 
 const DEFAULT_INTERVAL_S = 5;
 const MIN_INTERVAL_S = 0.1;
@@ -50,19 +51,59 @@ export function scanIntervalMs(connection: Record<string, unknown>): number {
   return Math.max(MIN_INTERVAL_S, typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_INTERVAL_S) * 1000;
 }
 
-/** Scales a raw reading into the point's value and judges its quality (limits -> out_of_range). */
-export function toPointValue(p: PointConfig, r: RawReading, now: number, previous: PointValue | undefined): PointValue {
-  const ts = r.ts ?? now;
-  if (r.quality === 'comm_fail' || r.quality === 'stale') return { point_id: p.id, value: r.raw ?? previous?.value ?? null, quality: r.quality, ts };
-  if (r.raw === null || r.error) return { point_id: p.id, value: null, quality: r.quality ?? 'bad', ts };
-  if (typeof r.raw === 'string') return { point_id: p.id, value: r.raw, quality: r.quality ?? 'good', ts };
-  const value = r.raw * p.ratio + p.offset_constant;
-  return { point_id: p.id, value, quality: r.quality ?? qualityByLimits(p, value), ts };
+const GOOD = QUALITY_INDEX.get('good')!;
+const OUT_OF_RANGE = QUALITY_INDEX.get('out_of_range')!;
+
+/**
+ * A scan's readings as they come from the driver, scaled into the point's value with its quality judged (limits ->
+ * out_of_range) and packed into a value batch. A lost reading (comm_fail, stale) keeps the point's last value; a
+ * comm_fail already reported is not repeated every scan.
+ */
+class ScanValues implements Readings {
+  private readonly out: ValueBatchBuilder;
+
+  constructor(
+    private readonly points: ReadonlyMap<number, PointConfig>,
+    private readonly latest: LatestValues | null,
+    private readonly now: number,
+  ) {
+    this.out = new ValueBatchBuilder(points.size);
+  }
+
+  add(pointId: number, raw: number | string | null, quality?: Quality, ts?: number, error?: string): void {
+    const p = this.points.get(pointId);
+    if (!p) return; // removed while the scan ran
+    const t = ts ?? this.now;
+    if (quality === 'comm_fail' || quality === 'stale') {
+      if (quality === 'comm_fail' && this.latest?.qualityOf(pointId) === 'comm_fail') return;
+      this.out.push(pointId, raw ?? this.latest?.get(pointId)?.value ?? null, quality, t);
+    } else if (raw === null || error) this.out.push(pointId, null, quality ?? 'bad', t);
+    else if (typeof raw === 'string') this.out.push(pointId, raw, quality ?? 'good', t);
+    else {
+      const value = raw * p.ratio + p.offset_constant;
+      if (quality) this.out.push(pointId, value, quality, t);
+      else this.out.pushNumber(pointId, value, outOfLimits(p, value) ? OUT_OF_RANGE : GOOD, t);
+    }
+  }
+
+  finish(): ValueBatch {
+    return this.out.finish();
+  }
+}
+
+/** Scales one raw reading into the point's value (read now, a write's read-back): what a scan makes of it. */
+export function toPointValue(p: PointConfig, r: RawReading, now: number): PointValue {
+  const one = new ScanValues(new Map([[p.id, p]]), null, now);
+  addReading(one, p.id, r);
+  return one.finish().at(0);
+}
+
+function outOfLimits(p: { low_limit: number | null; high_limit: number | null }, value: number): boolean {
+  return (p.high_limit !== null && value > p.high_limit) || (p.low_limit !== null && value < p.low_limit);
 }
 
 function qualityByLimits(p: { low_limit: number | null; high_limit: number | null }, value: number): Quality {
-  if ((p.high_limit !== null && value > p.high_limit) || (p.low_limit !== null && value < p.low_limit)) return 'out_of_range';
-  return 'good';
+  return outOfLimits(p, value) ? 'out_of_range' : 'good';
 }
 
 const SEVERITY: Record<Quality, number> = { good: 0, manual: 0, out_of_range: 0, stale: 1, bad: 2, comm_fail: 3 };
@@ -81,6 +122,8 @@ export function nextScan(due: number, now: number, interval: number): { delay: n
 class SourceRunner {
   driver: Driver | null = null;
   points: PointConfig[] = [];
+  /** the same points by id, for the readings of a scan */
+  private byId = new Map<number, PointConfig>();
   connected = false;
   private timer: NodeJS.Timeout | null = null;
   private scanning: Promise<void> | null = null;
@@ -112,7 +155,7 @@ class SourceRunner {
       connection: this.cfg.connection,
       timeoutMs: this.timeoutMs,
       log: (line) => this.engine.log(`${this.cfg.name}: ${line}`),
-      push: (readings) => this.deliver(readings),
+      push: (fill) => this.deliver(fill),
       lost: (reason) => this.onLost(reason),
     };
     return builtInDrivers(this.cfg.protocol, ctx);
@@ -135,6 +178,7 @@ class SourceRunner {
 
   setPoints(points: PointConfig[]): void {
     this.points = points;
+    this.byId = new Map(points.map((p) => [p.id, p]));
     this.driver?.plan(points);
   }
 
@@ -162,13 +206,14 @@ class SourceRunner {
         driver.plan(this.points);
         this.engine.log(`${this.cfg.name}: connected`);
       }
-      const readings = await driver.read();
+      const scan = this.values();
+      await driver.read(scan);
       if (this.stopped || driver !== this.driver) return;
       this.failures = 0;
       this.lastError = undefined;
       this.lastSeen = Date.now();
       this.setStatus('online');
-      this.deliver(readings);
+      this.engine.emit(scan.finish());
       const now = performance.now();
       this.lastScanMs = now - t0;
       const next = nextScan(due, now, this.interval);
@@ -192,9 +237,9 @@ class SourceRunner {
     this.lastError = reason;
     void this.driver?.close().catch(() => undefined);
     this.setStatus('offline');
-    const readings = new Map<number, RawReading>();
-    for (const p of this.points) readings.set(p.id, { raw: null, quality: 'comm_fail', error: reason });
-    this.deliver(readings);
+    this.deliver((out) => {
+      for (const p of this.points) out.add(p.id, null, 'comm_fail', undefined, reason);
+    });
   }
 
   private onLost(reason: string): void {
@@ -207,21 +252,17 @@ class SourceRunner {
     this.engine.sinks.dataSourceStatus(this.cfg.id, status, this.lastSeen);
   }
 
-  deliver(readings: Map<number, RawReading>): void {
+  /** a scan's values, as the driver reads them (its start's time is theirs unless the device gives one) */
+  private values(): ScanValues {
+    return new ScanValues(this.byId, this.engine.latestValues, Date.now());
+  }
+
+  /** readings outside a scan (pushed by the device, a link lost, a manual value) */
+  deliver(fill: (out: Readings) => void): void {
     if (this.stopped) return;
-    const now = Date.now();
-    const batch: PointValue[] = [];
-    for (const p of this.points) {
-      const r = readings.get(p.id);
-      if (!r) continue;
-      const latest = this.engine.latestValues;
-      // the previous value only matters to a lost reading (it keeps the last value); no object per point otherwise
-      const v = toPointValue(p, r, now, r.quality === 'comm_fail' || r.quality === 'stale' ? latest.get(p.id) : undefined);
-      // a comm_fail already reported is not repeated every scan
-      if (v.quality === 'comm_fail' && latest.qualityOf(p.id) === 'comm_fail') continue;
-      batch.push(v);
-    }
-    this.engine.emit(batch);
+    const scan = this.values();
+    fill(scan);
+    this.engine.emit(scan.finish());
   }
 
   async stop(): Promise<void> {
@@ -269,7 +310,7 @@ class Engine implements AcquisitionService {
     this.compileVirtuals();
     for (const ds of dataSources) this.applySource(ds);
     // virtual points whose inputs are already known get a value now
-    this.evaluate([...this.virtuals.keys()], []);
+    this.evaluate([...this.virtuals.keys()]);
   }
 
   update(dataSources: ReadonlyMap<number, DataSourceConfig | null>, points: ReadonlyMap<number, PointConfig | null>): void {
@@ -310,7 +351,7 @@ class Engine implements AcquisitionService {
     }
     if (virtualsChanged) {
       this.compileVirtuals();
-      this.evaluate([...this.virtuals.keys()], []);
+      this.evaluate([...this.virtuals.keys()]);
     }
   }
 
@@ -360,7 +401,7 @@ class Engine implements AcquisitionService {
         }
       } catch (e) {
         this.log(`virtual point ${p.name}: ${(e as Error).message}`);
-        this.emitRaw([{ point_id: p.id, value: null, quality: 'bad', ts: Date.now() }]);
+        this.hand(ValueBatch.of([{ point_id: p.id, value: null, quality: 'bad', ts: Date.now() }]));
       }
     }
   }
@@ -381,22 +422,24 @@ class Engine implements AcquisitionService {
     await Promise.all([...this.stopping]);
   }
 
-  private emitRaw(batch: PointValue[]): void {
-    for (const v of batch) this.latestValues.set(v);
+  private hand(batch: ValueBatch): void {
+    this.latestValues.setAll(batch);
     if (batch.length) this.sinks.values(batch);
   }
 
-  /** A runner's batch, followed by the virtual points that depend on it. */
-  emit(batch: PointValue[]): void {
+  /** A runner's batch, then the virtual points that depend on it (in a batch of their own). */
+  emit(batch: ValueBatch): void {
     if (!batch.length) return;
-    for (const v of batch) this.latestValues.set(v);
+    this.hand(batch);
+    if (!this.dependents.size) return;
     const affected = new Set<number>();
-    for (const v of batch) for (const id of this.dependents.get(v.point_id) ?? []) affected.add(id);
-    this.evaluate([...affected], batch);
+    for (let i = 0; i < batch.length; i++) for (const id of this.dependents.get(batch.id(i)) ?? []) affected.add(id);
+    if (affected.size) this.evaluate([...affected]);
   }
 
   /** Recomputes virtual points (in dependency order, so chains of virtual points settle in one pass). */
-  private evaluate(ids: number[], batch: PointValue[]): void {
+  private evaluate(ids: number[]): void {
+    const out = new ValueBatchBuilder(ids.length);
     const seen = new Set<number>();
     const queue = [...ids];
     const now = Date.now();
@@ -427,11 +470,12 @@ class Engine implements AcquisitionService {
         this.log(`virtual point ${p.name}: ${(e as Error).message}`);
       }
       const quality: Quality = value === null ? 'bad' : SEVERITY[worst] > 0 ? worst : qualityByLimits(p, value);
-      const v: PointValue = { point_id: id, value, quality, ts: now };
-      this.latestValues.set(v);
-      batch.push(v);
+      // known at once to the virtual points computed from this one, further down the queue
+      this.latestValues.set({ point_id: id, value, quality, ts: now });
+      out.push(id, value, quality, now);
       for (const d of this.dependents.get(id) ?? []) queue.push(d);
     }
+    const batch = out.finish();
     if (batch.length) this.sinks.values(batch);
   }
 
@@ -444,14 +488,14 @@ class Engine implements AcquisitionService {
   async readNow(pointId: number): Promise<ReadNowResult> {
     const { point, runner } = this.runnerOf(pointId);
     if (point.is_virtual) {
-      this.evaluate([pointId], []);
+      this.evaluate([pointId]);
       const v = this.latestValues.get(pointId);
       return { raw: null, value: v?.value ?? null, quality: v?.quality ?? 'stale', error: v ? undefined : 'an input of the expression has no value yet' };
     }
     if (!runner?.driver) return { raw: null, value: null, quality: 'comm_fail', error: 'the data source has no running driver' };
     if (!runner.connected) return { raw: null, value: null, quality: 'comm_fail', error: runner.lastError ?? 'not connected' };
     const r = await runner.driver.readOne(point);
-    const v = toPointValue(point, r, Date.now(), undefined);
+    const v = toPointValue(point, r, Date.now());
     return { raw: r.words ?? (typeof r.raw === 'number' ? [r.raw] : r.raw), value: v.value, quality: v.quality, request: r.request, response: r.response, error: r.error };
   }
 
@@ -460,7 +504,7 @@ class Engine implements AcquisitionService {
     if (point.is_virtual) return { ok: false, error: 'a virtual point cannot be written' };
     if (runner?.cfg.protocol === 'manual') {
       // a value entered by hand: taken as it is, marked manual
-      runner.deliver(new Map([[point.id, { raw: (value - point.offset_constant) / (point.ratio || 1), quality: 'manual' }]]));
+      runner.deliver((out) => out.add(point.id, (value - point.offset_constant) / (point.ratio || 1), 'manual'));
       return { ok: true, readback: this.latestValues.get(point.id)?.value ?? null };
     }
     if (!runner?.driver || !runner.connected) return { ok: false, error: runner?.lastError ?? 'the data source is not connected' };
@@ -469,8 +513,8 @@ class Engine implements AcquisitionService {
     if (!result.ok) return result;
     if (runner.cfg.protocol === 'mqtt') return result;
     const back = await runner.driver.readOne(point);
-    const v = toPointValue(point, back, Date.now(), undefined);
-    if (v.quality !== 'bad') runner.deliver(new Map([[point.id, back]]));
+    const v = toPointValue(point, back, Date.now());
+    if (v.quality !== 'bad') runner.deliver((out) => addReading(out, point.id, back));
     return { ok: true, readback: v.value };
   }
 

@@ -5,7 +5,7 @@
  * contributes nothing for that step rather than a huge negative or positive figure.
  */
 import type { Store } from '../store/store';
-import type { PointValue } from '../values/bus';
+import type { ValueBatch } from '../values/bus';
 
 export const HOUR_MS = 3_600_000;
 export const hourStart = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
@@ -44,10 +44,11 @@ export class CounterMarks {
   }
 
   /** Value bus listener: in memory only; flush() writes. */
-  take(batch: readonly PointValue[]): void {
-    for (const v of batch) {
-      if (!this.energyPoints.has(v.point_id) || v.quality !== 'good' || typeof v.value !== 'number' || !Number.isFinite(v.value)) continue;
-      this.record(v.point_id, v.value, v.ts);
+  take(batch: ValueBatch): void {
+    for (let i = 0; i < batch.length; i++) {
+      const id = batch.id(i);
+      if (!this.energyPoints.has(id) || batch.quality(i) !== 'good' || !batch.isNumber(i) || !Number.isFinite(batch.num(i))) continue;
+      this.record(id, batch.num(i), batch.ts(i));
     }
   }
 

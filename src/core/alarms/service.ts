@@ -7,7 +7,7 @@
 import type { AuditLog } from '../audit/audit';
 import type { Statement } from 'better-sqlite3';
 import type { Store } from '../store/store';
-import type { PointValue, Quality, ValueBus } from '../values/bus';
+import type { Quality, ValueBatch, ValueBus } from '../values/bus';
 import { applySample, INACTIVE, tick as tickCondition, type ConditionConfig, type ConditionState } from './condition';
 import { performance, type PerformanceReport } from './performance';
 import { scanIntervalMs } from '../acquisition/engine';
@@ -264,13 +264,14 @@ export class AlarmService {
 
   // ------------------------------------------------------------------ inputs
 
-  onValues(batch: readonly PointValue[]): void {
+  onValues(batch: ValueBatch): void {
     this.opts.store.tx(() => {
-      for (const v of batch) {
-        const list = this.byPoint.get(v.point_id);
-        if (list) for (const t of list) this.feed(t, v.value, v.quality, v.ts);
-        const suppressed = this.suppressors.get(v.point_id);
-        if (suppressed && typeof v.value === 'number') this.applySuppression(suppressed, v, v.ts);
+      for (let i = 0; i < batch.length; i++) {
+        const id = batch.id(i);
+        const list = this.byPoint.get(id);
+        if (list) for (const t of list) this.feed(t, batch.value(i), batch.quality(i), batch.ts(i));
+        const suppressed = this.suppressors.get(id);
+        if (suppressed && batch.isNumber(i)) this.applySuppression(suppressed, batch.num(i), batch.ts(i));
       }
     });
     this.flush();
@@ -336,11 +337,11 @@ export class AlarmService {
     return next;
   }
 
-  private applySuppression(pointIds: number[], v: PointValue, at: number): void {
+  private applySuppression(pointIds: number[], value: number, at: number): void {
     for (const pid of pointIds) {
       const plan = this.plans.get(pid);
       if (!plan?.suppressWhen) continue;
-      const on = v.value === plan.suppressWhen.value;
+      const on = value === plan.suppressWhen.value;
       for (const c of plan.conditions) {
         if (c.kind === 'COMM') continue;
         const key = alarmKey('point', pid, c.kind);

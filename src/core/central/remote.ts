@@ -20,7 +20,7 @@ import type { RuntimeContext } from '../feature';
 import type { Historian } from '../historian/feature';
 import type { Change } from '../model/registry';
 import type { RequestContext } from '../model/types';
-import type { PointValue, Quality } from '../values/bus';
+import { type PointValue, type Quality, ValueBatch } from '../values/bus';
 import type { EdgeAlarms } from './remote-alarms';
 import type { NodeSession } from './sessions';
 import { metricKey } from './storage';
@@ -307,7 +307,7 @@ export class RemotePoints {
         for (const [id, [first, last]] of spans) energy?.imported(id, first, last);
       }
     }
-    this.ctx.values.publish(live);
+    this.ctx.values.publish(ValueBatch.of(live));
   }
 
   private offline(site: Site, device: string | null): void {
@@ -332,7 +332,7 @@ export class RemotePoints {
       batch.push({ point_id: p.id, value: last?.value ?? null, quality, ts: now });
       p.lastTs = Math.max(p.lastTs, now);
     }
-    this.ctx.values.publish(batch);
+    this.ctx.values.publish(ValueBatch.of(batch));
   }
 
   private setStatus(site: Site, status: string, seen: number | null): void {

@@ -7,7 +7,7 @@
  * wait for it.
  */
 import type { SampleStorage } from '../historian/storage';
-import type { PointValue } from '../values/bus';
+import type { ValueBatch } from '../values/bus';
 import { FLAG_ESTIMATED, FLAG_FLAGGED, floorHour, HOUR, Normalizer, type HourValue } from './normalize';
 import { loadMeters, meterKey, type MeterInfo } from './meters';
 import { METER_KIND, type DayRow, type EnergyStorage, type MeterKind } from './storage';
@@ -184,11 +184,14 @@ export class EnergyPipeline {
   }
 
   /** the value bus: readings of energy points feed their meters' normalizers */
-  take = (batch: readonly PointValue[]): void => {
+  take = (batch: ValueBatch): void => {
     if (!this.started) return;
-    for (const v of batch) {
-      const keys = this.byPoint.get(v.point_id);
-      if (!keys || typeof v.value !== 'number' || (v.quality !== 'good' && v.quality !== 'manual')) continue;
+    for (let i = 0; i < batch.length; i++) {
+      const keys = this.byPoint.get(batch.id(i));
+      if (!keys || !batch.isNumber(i)) continue;
+      const quality = batch.quality(i);
+      if (quality !== 'good' && quality !== 'manual') continue;
+      const v = { ts: batch.ts(i), value: batch.num(i) };
       for (const key of keys) {
         let s = this.live.get(key);
         if (!s) {

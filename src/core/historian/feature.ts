@@ -9,8 +9,9 @@ import { badRequest } from '../api/errors';
 import { idParam, principalOf } from '../api/server';
 import { registerRetentionSetting } from '../api/retention-setting';
 import type { Feature, RuntimeContext } from '../feature';
-import type { PointValue } from '../values/bus';
 import { SampleQueue } from './queue';
+import { type ValueBatch, ValueBatchBuilder } from '../values/batch';
+import { LatestValues } from '../values/latest';
 import { Downsampler, historianMigrations, sqliteStorage, type SampleStorage } from './storage';
 
 /** Flush the queue this often... */
@@ -39,7 +40,8 @@ const BULK_TREND_LOOKUP = 200;
 
 export class Historian {
   private readonly samples = new SampleQueue();
-  private latest = new Map<number, PointValue>();
+  /** the newest value of each other point, packed (values/latest.ts) */
+  private latest = new LatestValues();
   private trended = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
@@ -73,10 +75,17 @@ export class Historian {
   }
 
   /** Value bus listener: queues, never touches the disk on the hot path. */
-  take = (batch: readonly PointValue[]): void => {
-    for (const v of batch) {
-      if (this.trended.has(v.point_id)) this.samples.push(v);
-      else this.latest.set(v.point_id, v);
+  take = (batch: ValueBatch): void => {
+    let trended = 0;
+    for (let i = 0; i < batch.length; i++) {
+      if (this.trended.has(batch.id(i))) trended++;
+      else this.latest.setAt(batch, i);
+    }
+    if (trended === batch.length) this.samples.push(batch);
+    else if (trended) {
+      const mine = new ValueBatchBuilder(trended);
+      for (let i = 0; i < batch.length; i++) if (this.trended.has(batch.id(i))) mine.append(batch, i, i + 1);
+      this.samples.push(mine.finish());
     }
     if (this.samples.length >= FLUSH_ROWS && !this.draining && this.running) setImmediate(() => void this.drain());
   };
@@ -119,13 +128,13 @@ export class Historian {
   private writeSome(limit: number): boolean {
     if (!this.samples.length && !this.latest.size) return true;
     const samples = this.samples.peek(limit);
-    const latest = this.latest;
-    this.latest = new Map();
+    const latest = [...this.latest.keys()].map((id) => this.latest.get(id)!);
+    this.latest = new LatestValues();
     try {
-      this.storage.write(samples, [...latest.values()]);
+      this.storage.write(samples, latest);
     } catch (e) {
       // keep them for the next flush (disk full, database busy); beyond a bound the oldest go
-      for (const [id, v] of latest) if (!this.latest.has(id)) this.latest.set(id, v);
+      for (const v of latest) if (!this.latest.has(v.point_id)) this.latest.set(v);
       const drop = Math.max(0, this.samples.length - MAX_QUEUED_ON_FAILURE);
       if (drop) {
         this.samples.consume(drop);
@@ -142,7 +151,7 @@ export class Historian {
   /** a deleted point: its queued values, samples and latest value go */
   forget(pointId: number): void {
     this.trended.delete(pointId);
-    this.samples.filter((v) => v.point_id !== pointId);
+    this.samples.filter((id) => id !== pointId);
     this.latest.delete(pointId);
     this.storage.forget(pointId);
   }

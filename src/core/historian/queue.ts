@@ -1,48 +1,70 @@
 /**
- * The historian's write-behind queue of samples: appended by the value bus listener, consumed from the front one
- * transaction at a time. Taking from the front moves an index instead of copying what is left (copying it after
- * every transaction made each one cost as much as the whole backlog, and the next append copy it again to grow: at
- * 50,000 values a second a backlog of a few seconds held the event loop for hundreds of milliseconds); the consumed
- * front is cut off once it is the larger half, so the work per value stays constant.
+ * The historian's write-behind queue of samples: the value bus's packed batches (values/batch.ts) as they came,
+ * consumed from the front one transaction at a time. Holding a PointValue object per sample until the next write
+ * kept ~10,000 objects a second alive through young-generation collections (promoted, then garbage in the old
+ * generation); a batch is a few objects whatever its length. Taking from the front drops whole batches and slices
+ * the first one (a view, no copy), so a transaction costs what it takes, never the whole backlog (copying the
+ * backlog after every transaction held the event loop for hundreds of milliseconds at 50,000 values a second).
  */
-import type { PointValue } from '../values/bus';
-
-/** the consumed front is cut off beyond this many values (and once it is at least half of the array) */
-const COMPACT_AT = 65_536;
+import { type PointValue, type ValueBatch, ValueBatchBuilder } from '../values/batch';
 
 export class SampleQueue {
-  private items: PointValue[] = [];
+  private batches: ValueBatch[] = [];
+  /** where the first batch's values not yet consumed start */
   private head = 0;
+  private size = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.size;
   }
 
-  push(v: PointValue): void {
-    this.items.push(v);
+  push(batch: ValueBatch): void {
+    if (!batch.length) return;
+    this.batches.push(batch);
+    this.size += batch.length;
   }
 
-  /** the oldest `limit` values (all of them for Infinity), still queued until `consume` */
+  /** the oldest `limit` values (all of them for Infinity) as objects, made now for the write; still queued until `consume` */
   peek(limit: number): PointValue[] {
-    if (this.head === 0 && limit >= this.items.length) return this.items;
-    return this.items.slice(this.head, Math.min(this.items.length, this.head + limit));
+    const out: PointValue[] = [];
+    let start = this.head;
+    for (const b of this.batches) {
+      for (let i = start; i < b.length && out.length < limit; i++) out.push(b.at(i));
+      if (out.length >= limit) break;
+      start = 0;
+    }
+    return out;
   }
 
   /** removes the oldest `n` values */
   consume(n: number): void {
-    this.head += Math.min(n, this.length);
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= COMPACT_AT && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+    n = Math.min(n, this.size);
+    this.size -= n;
+    let gone = 0;
+    while (n > 0) {
+      const left = this.batches[gone].length - this.head;
+      if (left > n) {
+        this.head += n;
+        break;
+      }
+      n -= left;
+      gone++;
       this.head = 0;
     }
+    // a few dozen batches at most in a backlog of seconds: splicing them off is cheap
+    if (gone) this.batches.splice(0, gone);
   }
 
-  /** keeps only the values that pass (a deleted point's go) */
-  filter(keep: (v: PointValue) => boolean): void {
-    this.items = this.items.slice(this.head).filter(keep);
-    this.head = 0;
+  /** keeps only the values of points that pass (a deleted point's go) */
+  filter(keep: (pointId: number) => boolean): void {
+    const kept = new ValueBatchBuilder(this.size);
+    let start = this.head;
+    for (const b of this.batches) {
+      for (let i = start; i < b.length; i++) if (keep(b.id(i))) kept.append(b, i, i + 1);
+      start = 0;
+    }
+    this.batches = [];
+    this.head = this.size = 0;
+    this.push(kept.finish());
   }
 }

@@ -11,7 +11,7 @@ import type { Feature, RuntimeContext } from '../feature';
 import { statusFields } from '../status';
 import { seesAlarm, type AlarmRef } from '../alarms/subject';
 import { VERSION } from '../version';
-import type { PointValue } from '../values/bus';
+import type { PointValue, ValueBatch } from '../values/bus';
 import type { WireValue } from '../../shared/live';
 
 /** A user whose privilege narrows what it sees (administrators and users without a privilege see the plant). */
@@ -164,10 +164,12 @@ export class LiveHub {
     }
   }
 
-  onValues = (batch: readonly PointValue[]): void => {
+  onValues = (batch: ValueBatch): void => {
+    // one object per value sent, shared by every client that sends it (its JSON is made once: encode())
+    let made: (PointValue | undefined)[] | null = null;
     for (const c of this.clients) {
       if (!c.principal || !c.subscribed.size) continue;
-      for (const v of batch) if (c.subscribed.has(v.point_id)) c.queue(v);
+      for (let i = 0; i < batch.length; i++) if (c.subscribed.has(batch.id(i))) c.queue(((made ??= [])[i] ??= batch.at(i)));
     }
   };
 

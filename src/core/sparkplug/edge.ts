@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { PointValue, ValueBus } from '../values/bus';
+import type { ValueBatch, ValueBus } from '../values/bus';
 import type { Store } from '../store/store';
 import { buildCatalog, type Catalog, type Device, type NodeConfig } from './catalog';
 import { deviceBirthMetrics, offlineDevices } from './devices';
@@ -332,10 +332,11 @@ export class EdgeNode {
   // ------------------------------------------------------------------ data
 
   /** Values from the bus: those that moved beyond their deadband (or changed quality) wait for the next tick. */
-  take(batch: readonly PointValue[]): void {
-    for (const v of batch) {
-      const e = this.catalog.byPoint.get(v.point_id);
+  take(batch: ValueBatch): void {
+    for (let i = 0; i < batch.length; i++) {
+      const e = this.catalog.byPoint.get(batch.id(i));
       if (!e) continue;
+      const v = batch.at(i);
       const value = wireValue(e.metric.type, v.value);
       const last = this.sent.get(v.point_id);
       if (last && last.quality === v.quality) {

@@ -3,19 +3,14 @@
  * the historian, the rules and the live stream pick them up. Kept free of SQLite and HTTP.
  */
 import type { Quality } from '../../shared/live';
+import { type PointValue, ValueBatch } from './batch';
 import { LatestValues } from './latest';
 
-export type { Quality };
+export type { PointValue, Quality };
+export { ValueBatch };
 
-export interface PointValue {
-  point_id: number;
-  value: number | string | null;
-  quality: Quality;
-  /** source timestamp, epoch milliseconds */
-  ts: number;
-}
-
-export type ValueListener = (batch: readonly PointValue[]) => void;
+/** a batch is packed (values/batch.ts): listeners read it by index, and keep an object (`at(i)`) only where they must */
+export type ValueListener = (batch: ValueBatch) => void;
 
 export class ValueBus {
   /** packed (values/latest.ts): the batch's objects are not kept past the listeners */
@@ -23,9 +18,9 @@ export class ValueBus {
   private listeners: ValueListener[] = [];
 
   /** Stores the batch as the latest values and hands it to every listener; one listener's error never stops the others. */
-  publish(batch: readonly PointValue[]): void {
+  publish(batch: ValueBatch): void {
     if (batch.length === 0) return;
-    for (const v of batch) this.latestById.set(v);
+    this.latestById.setAll(batch);
     for (const l of this.listeners) {
       try {
         l(batch);

@@ -8,7 +8,7 @@ import type { ObjectType } from '@bacnet-js/client';
 import { type BACnetClient as BACnet, bacnetLib } from './bacnet-client';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
-import { type Driver, type DriverContext, DriverStats, type RawReading, type WireTrace } from './driver';
+import { addReading, type Driver, type DriverContext, DriverStats, type RawReading, type Readings, type WireTrace } from './driver';
 
 /** The object types by their address name; the library is loaded with the first data source that needs it. */
 let TYPES: Record<string, ObjectType> | null = null;
@@ -103,17 +103,15 @@ export class BacnetDriver implements Driver {
     }
   }
 
-  async read(): Promise<Map<number, RawReading>> {
-    const out = new Map<number, RawReading>();
+  async read(out: Readings): Promise<void> {
     let answered = 0;
     for (const p of this.points) {
       const r = await this.readOne(p);
       if (r.quality !== 'comm_fail') answered++;
-      out.set(p.id, r);
+      addReading(out, p.id, r);
     }
     this.stats.requestsInLastScan = this.points.length;
     if (this.points.length && answered === 0) throw Object.assign(new Error('the BACnet device did not answer any request of this scan'), { code: 'ETIMEDOUT' });
-    return out;
   }
 
   async write(p: PointConfig, raw: number, opts: { priority?: number }): Promise<WriteOutcome> {

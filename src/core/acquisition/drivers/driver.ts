@@ -1,6 +1,30 @@
 import type { PointConfig, Quality, WriteOutcome } from '../contracts';
 
-/** One point's reading before scaling: the raw value, or the reason there is none. */
+/**
+ * Where a driver puts a scan's readings: one call per point, no object per reading (the engine scales each into the
+ * scan's packed value batch as it comes, values/batch.ts). raw: the value read, null when there is none; quality: one
+ * the driver knows better (comm_fail for a silent slave on a shared line, stale for an old MQTT value); ts: the
+ * device's time, else the scan's; error: why there is no value (quality bad unless given).
+ */
+export interface Readings {
+  add(pointId: number, raw: number | string | null, quality?: Quality, ts?: number, error?: string): void;
+}
+
+/** one reading given as an object (read now, MQTT's last values) */
+export const addReading = (out: Readings, pointId: number, r: RawReading): void => out.add(pointId, r.raw, r.quality, r.ts, r.error);
+
+/** the one reading `fill` adds, as an object (read now) */
+export function readingOf(fill: (out: Readings) => void): RawReading {
+  let r: RawReading = { raw: null, error: 'no reading' };
+  fill({
+    add: (_id, raw, quality, ts, error) => {
+      r = { raw, ...(quality ? { quality } : {}), ...(ts !== undefined ? { ts } : {}), ...(error !== undefined ? { error } : {}) };
+    },
+  });
+  return r;
+}
+
+/** One point's reading before scaling: the raw value, or the reason there is none (read now, a write's read-back). */
 export interface RawReading {
   raw: number | string | null;
   /** set when the point could not be read while its device answered (exception, decode error): quality bad */
@@ -69,8 +93,8 @@ export interface DriverContext {
   /** request timeout in milliseconds */
   timeoutMs: number;
   log: (line: string) => void;
-  /** for drivers whose devices push (MQTT): readings arriving between scans */
-  push: (readings: Map<number, RawReading>) => void;
+  /** for drivers whose devices push (MQTT): readings arriving between scans, put into `out` by `fill` */
+  push: (fill: (out: Readings) => void) => void;
   /** called when the driver notices by itself that the link is gone (socket closed) */
   lost: (reason: string) => void;
 }
@@ -84,8 +108,8 @@ export interface Driver {
   connect(): Promise<void>;
   /** the points to read from now on (called after connect and whenever the points change) */
   plan(points: PointConfig[]): void;
-  /** one scan; readings by point id */
-  read(): Promise<Map<number, RawReading>>;
+  /** one scan: every reading goes into `out` (a scan that throws has its readings dropped) */
+  read(out: Readings): Promise<void>;
   /** reads one point with its wire trace, for "read now" */
   readOne(point: PointConfig): Promise<RawReading & WireTrace>;
   write(point: PointConfig, raw: number, opts: { priority?: number }): Promise<WriteOutcome>;

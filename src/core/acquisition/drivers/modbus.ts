@@ -8,7 +8,7 @@ import type { PointConfig, WriteOutcome } from '../contracts';
 import { decodeRegisters, encodeRegisters, FormatError, parseRegisterFormat, type RegisterFormat } from '../modbus/codec';
 import { planReads, splitBlock, type PlannedItem, type ReadBlock } from '../modbus/planner';
 import { validateAddress } from '../validation';
-import { type Driver, type DriverContext, DriverStats, hex, type RawReading, type WireTrace, withTimeout } from './driver';
+import { type Driver, type DriverContext, DriverStats, hex, type RawReading, readingOf, type Readings, type WireTrace, withTimeout } from './driver';
 
 const REPLAN_EVERY = 100;
 
@@ -151,22 +151,20 @@ export class ModbusDriver implements Driver {
     }
   }
 
-  private decode(p: PlannedPoint, data: number[], at: number): RawReading {
-    if (!p.format) return { raw: data[at] };
+  /** the point's raw value from the registers or bits read, or the reason there is none */
+  private decodeInto(out: Readings, p: PlannedPoint, data: number[], at: number): void {
+    if (!p.format) return out.add(p.point.id, data[at]);
     const v = decodeRegisters(data, at, p.format);
-    if (!Number.isFinite(v)) {
-      this.stats.error('decode', `point ${p.point.name}: decoded value is not a finite number`);
-      return { raw: null, error: 'decoded value is not a finite number (NaN or infinity)' };
-    }
-    return { raw: v };
+    if (Number.isFinite(v)) return out.add(p.point.id, v);
+    this.stats.error('decode', `point ${p.point.name}: decoded value is not a finite number`);
+    out.add(p.point.id, null, undefined, undefined, 'decoded value is not a finite number (NaN or infinity)');
   }
 
-  read(): Promise<Map<number, RawReading>> {
+  read(out: Readings): Promise<void> {
     return this.exclusive(async () => {
       if (++this.scans % REPLAN_EVERY === 0) this.replan();
       const generation = this.generation;
-      const out = new Map<number, RawReading>();
-      for (const [id, problem] of this.invalid) out.set(id, { raw: null, error: problem });
+      for (const [id, problem] of this.invalid) out.add(id, null, undefined, undefined, problem);
       const silentSlaves = new Set<number>();
       let requests = 0;
       let answered = 0;
@@ -176,7 +174,7 @@ export class ModbusDriver implements Driver {
         const block = queue.shift()!;
         next.push(block);
         if (silentSlaves.has(block.slave)) {
-          for (const it of block.items) out.set(it.key, { raw: null, quality: 'comm_fail', error: `slave ${block.slave} did not answer` });
+          for (const it of block.items) out.add(it.key, null, 'comm_fail', undefined, `slave ${block.slave} did not answer`);
           continue;
         }
         requests++;
@@ -185,7 +183,7 @@ export class ModbusDriver implements Driver {
           answered++;
           for (const it of block.items) {
             const p = this.planned.get(it.key);
-            if (p) out.set(it.key, this.decode(p, data, it.start - block.start)); // else removed while this scan ran
+            if (p) this.decodeInto(out, p, data, it.start - block.start); // else removed while this scan ran
           }
         } catch (e) {
           const err = e as ModbusError;
@@ -196,11 +194,11 @@ export class ModbusDriver implements Driver {
               next.pop();
               queue.unshift(...halves);
             } else {
-              out.set(block.items[0].key, { raw: null, error: `Modbus exception ${err.modbusCode}: ${err.message}` });
+              out.add(block.items[0].key, null, undefined, undefined, `Modbus exception ${err.modbusCode}: ${err.message}`);
             }
           } else if (isTimeout(err) && this.client?.isOpen) {
             silentSlaves.add(block.slave);
-            for (const it of block.items) out.set(it.key, { raw: null, quality: 'comm_fail', error: err.message });
+            for (const it of block.items) out.add(it.key, null, 'comm_fail', undefined, err.message);
           } else {
             throw err;
           }
@@ -209,7 +207,6 @@ export class ModbusDriver implements Driver {
       if (generation === this.generation) this.blocks = next;
       this.stats.requestsInLastScan = requests;
       if (requests > 0 && answered === 0) throw Object.assign(new Error('the device did not answer any request of this scan'), { code: 'ETIMEDOUT' });
-      return out;
     });
   }
 
@@ -222,7 +219,7 @@ export class ModbusDriver implements Driver {
       const format = fc >= 3 ? parseRegisterFormat(a) : null;
       try {
         const { data, buffer } = await this.request(a.slave_id as number, fc, a.offset as number, format ? format.registers : 1);
-        const reading = this.decode({ point, format, item: { key: point.id, slave: 0, fc: 3, start: 0, length: 0 } }, data, 0);
+        const reading = readingOf((out) => this.decodeInto(out, { point, format, item: { key: point.id, slave: 0, fc: 3, start: 0, length: 0 } }, data, 0));
         return { ...reading, request: this.stats.lastRequest, response: hex(buffer), words: data };
       } catch (e) {
         return { raw: null, error: (e as Error).message, request: this.stats.lastRequest };

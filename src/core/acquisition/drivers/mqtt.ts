@@ -7,7 +7,7 @@
 import type { MqttClient } from 'mqtt';
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
-import { type Driver, type DriverContext, DriverStats, type RawReading, type WireTrace, withTimeout } from './driver';
+import { addReading, type Driver, type DriverContext, DriverStats, type RawReading, type Readings, type WireTrace, withTimeout } from './driver';
 
 /** Walks a path such as "data.items[2].value" (a leading "$." is allowed) into a parsed JSON document. */
 export function pickPath(doc: unknown, path: string): unknown {
@@ -95,14 +95,14 @@ export class MqttDriver implements Driver {
     if (!points) return;
     this.stats.response(`${topic} ${payload.toString().slice(0, 200)}`, 0);
     const now = Date.now();
-    const readings = new Map<number, RawReading>();
-    for (const p of points) {
-      const r: RawReading = { ...payloadValue(payload, p.address.json_path as string | undefined), ts: now };
-      if (r.error) this.stats.error('decode', `${topic}: ${r.error}`);
-      this.lastSeen.set(p.id, r);
-      readings.set(p.id, r);
-    }
-    this.ctx.push(readings);
+    this.ctx.push((out) => {
+      for (const p of points) {
+        const r: RawReading = { ...payloadValue(payload, p.address.json_path as string | undefined), ts: now };
+        if (r.error) this.stats.error('decode', `${topic}: ${r.error}`);
+        this.lastSeen.set(p.id, r);
+        addReading(out, p.id, r);
+      }
+    });
   }
 
   plan(points: PointConfig[]): void {
@@ -124,19 +124,17 @@ export class MqttDriver implements Driver {
   }
 
   /** Between messages there is nothing to ask: a scan reports invalid addresses and stale values only. */
-  async read(): Promise<Map<number, RawReading>> {
+  async read(out: Readings): Promise<void> {
     if (!this.client?.connected) throw new Error('not connected to the broker');
-    const out = new Map<number, RawReading>();
     const staleAfter = typeof this.ctx.connection.stale_after_seconds === 'number' ? this.ctx.connection.stale_after_seconds * 1000 : null;
     const now = Date.now();
     for (const points of this.byTopic.values()) {
       for (const p of points) {
         const last = this.lastSeen.get(p.id);
-        if (staleAfter !== null && last && last.ts !== undefined && now - last.ts > staleAfter) out.set(p.id, { ...last, quality: 'stale' });
+        if (staleAfter !== null && last && last.ts !== undefined && now - last.ts > staleAfter) out.add(p.id, last.raw, 'stale', last.ts, last.error);
       }
     }
     this.stats.requestsInLastScan = 0;
-    return out;
   }
 
   async readOne(point: PointConfig): Promise<RawReading & WireTrace> {

@@ -5,7 +5,7 @@
  */
 import type { PointConfig, WriteOutcome } from '../contracts';
 import { validateAddress } from '../validation';
-import { type Driver, DriverStats, type RawReading, type WireTrace } from './driver';
+import { addReading, type Driver, DriverStats, type RawReading, type Readings, type WireTrace } from './driver';
 
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
@@ -56,12 +56,10 @@ export class SimulationDriver implements Driver {
     return { raw: v, ts: now };
   }
 
-  async read(): Promise<Map<number, RawReading>> {
+  async read(out: Readings): Promise<void> {
     const now = Date.now();
-    const out = new Map<number, RawReading>();
-    for (const p of this.points) out.set(p.id, this.readPoint(p, now));
+    for (const p of this.points) addReading(out, p.id, this.readPoint(p, now));
     this.stats.requestsInLastScan = 0;
-    return out;
   }
 
   async readOne(point: PointConfig): Promise<RawReading & WireTrace> {
