@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { batch } from '../store/batch';
 import type { Db, Store } from '../store/store';
 import { ApiError, badRequest, code, notFound } from '../api/errors';
 import type { EntityDef, FieldDef, RelationDef, RemovedBinding, RequestContext } from './types';
@@ -409,13 +410,19 @@ export class Registry {
     this.assertUnreferenced(ctx.store, def, id, def.deleteBindings === true);
     const removed: RemovedBinding[] = [];
     if (def.deleteBindings) {
-      for (const rel of def.relations ?? []) {
-        const table = linkTable(def, rel);
-        for (const r of ctx.store.db.prepare(`SELECT target_id FROM ${table} WHERE owner_id = ? ORDER BY target_id`).all(id) as { target_id: number }[]) {
-          removed.push({ relation: rel.name, target: rel.target, targetId: r.target_id });
-        }
-        ctx.store.db.prepare(`DELETE FROM ${table} WHERE owner_id = ?`).run(id);
-      }
+      // each relation's bindings read, then deleted: all of them in one batch (one round trip on PostgreSQL)
+      const rels = def.relations ?? [];
+      const db = ctx.store.db;
+      const answers = batch(
+        db,
+        rels.flatMap((rel) => [
+          [prep(db, `SELECT target_id FROM ${linkTable(def, rel)} WHERE owner_id = ? ORDER BY target_id`), [id]],
+          [prep(db, `DELETE FROM ${linkTable(def, rel)} WHERE owner_id = ?`), [id]],
+        ]),
+      );
+      rels.forEach((rel, i) => {
+        for (const r of answers[2 * i] as { target_id: number }[]) removed.push({ relation: rel.name, target: rel.target, targetId: r.target_id });
+      });
     }
     ctx.store.db.prepare(`DELETE FROM ${def.table} WHERE id = ?`).run(id);
     def.hooks?.afterWrite?.(id, { ...ctx, op: 'delete' });
@@ -430,30 +437,35 @@ export class Registry {
   private assertUnreferenced(store: Store, def: EntityDef, id: number, ownBindingsGo = false): void {
     const refuse = (other: string, children = false) =>
       badRequest(`API.THERE_IS_RELATION_WITH_${children ? 'CHILDREN_' : ''}${code(other)}`, `${def.label} ${id} is still used by ${children ? 'its child ' : ''}${other.toLowerCase()}; ${children ? 'delete or move those' : 'unbind or delete those'} first`);
+    const db = store.db;
+    // every reference checked in one batch (one round trip on PostgreSQL); the first one found refuses
+    const checks: { stmt: Statement; args: unknown[]; other: string; children?: boolean }[] = [];
     for (const other of this.defs.values()) {
       for (const f of other.fields) {
         if (f.type !== 'ref' || f.ref !== def.key || f.onDelete === 'cascade' || f.onDelete === 'setNull') continue;
-        const hit = store.db.prepare(`SELECT 1 FROM ${other.table} WHERE ${f.name} = ? ${other === def ? 'AND id != ?' : ''} LIMIT 1`).get(...(other === def ? [id, id] : [id]));
-        if (hit) throw refuse(other.path ?? other.key, other === def);
+        const self = other === def;
+        checks.push({ stmt: prep(db, `SELECT 1 FROM ${other.table} WHERE ${f.name} = ? ${self ? 'AND id != ?' : ''} LIMIT 1`), args: self ? [id, id] : [id], other: other.path ?? other.key, children: self });
       }
       for (const rel of other.relations ?? []) {
-        if (other === def && !ownBindingsGo) {
-          if (store.db.prepare(`SELECT 1 FROM ${linkTable(other, rel)} WHERE owner_id = ? LIMIT 1`).get(id)) throw refuse(rel.name);
-        }
-        if (rel.target === def.key) {
-          if (prep(store.db, `SELECT 1 FROM ${linkTable(other, rel)} WHERE target_id = ? LIMIT 1`).get(id)) throw refuse(other.path ?? other.key);
-        }
+        if (other === def && !ownBindingsGo) checks.push({ stmt: prep(db, `SELECT 1 FROM ${linkTable(other, rel)} WHERE owner_id = ? LIMIT 1`), args: [id], other: rel.name });
+        if (rel.target === def.key) checks.push({ stmt: prep(db, `SELECT 1 FROM ${linkTable(other, rel)} WHERE target_id = ? LIMIT 1`), args: [id], other: other.path ?? other.key });
       }
     }
     // children that cascade must themselves be free of references from elsewhere
+    const cascades: { other: EntityDef; stmt: Statement }[] = [];
     for (const other of this.defs.values()) {
       for (const f of other.fields) {
         if (f.type !== 'ref' || f.ref !== def.key || f.onDelete !== 'cascade' || other === def) continue;
-        for (const child of prep(store.db, `SELECT id FROM ${other.table} WHERE ${f.name} = ?`).all(id) as { id: number }[]) {
-          this.assertUnreferenced(store, other, child.id);
-        }
+        cascades.push({ other, stmt: prep(db, `SELECT id FROM ${other.table} WHERE ${f.name} = ?`) });
       }
     }
+    const answers = batch(db, [...checks.map((c): [Statement, unknown[]] => [c.stmt, c.args]), ...cascades.map((c): [Statement, unknown[]] => [c.stmt, [id]])]);
+    checks.forEach((c, i) => {
+      if ((answers[i] as unknown[]).length) throw refuse(c.other, c.children);
+    });
+    cascades.forEach((c, i) => {
+      for (const child of answers[checks.length + i] as { id: number }[]) this.assertUnreferenced(store, c.other, child.id);
+    });
   }
 
   // ---------------------------------------------------------------- relations
