@@ -41,8 +41,15 @@ describe('serve --demo, two at once: listening before the demo devices run', { t
     await Promise.all(servers.map((s) => s.stop()));
   });
 
-  /** one server's device data sources, its status counts and its data source alarms, checked as seen */
+  /** one server's device data sources, its status counts and its data source alarms, checked as seen (a failure shows the server's log) */
   const look = async (rt: ApiServer) => {
+    try {
+      return await check(rt);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nserver log:\n${rt.served.output()}`, { cause: e });
+    }
+  };
+  const check = async (rt: ApiServer) => {
     const sources = (await rt.api<Source[]>('GET', '/datasources')).body.filter((d) => DEVICES.includes(d.protocol));
     const status = (await rt.api<{ data_sources_online: number; data_sources_offline: number }>('GET', '/status')).body;
     const alarms = (await rt.api<Alarm[]>('GET', '/alarms?state=all')).body.filter((a) => a.source === 'datasource');
@@ -64,10 +71,10 @@ describe('serve --demo, two at once: listening before the demo devices run', { t
     // online for a while, still no alarm: two PLC scan intervals and one of the 5 s sources
     const until = Date.now() + 6_000;
     while (Date.now() < until) for (const rt of servers) expect((await look(rt)).every((d) => d.status === 'online')).toBe(true);
-    // the two demos' Modbus PLCs and MQTT brokers are on different ports: the second wrote its own back
+    // the two demos' devices are on different ports (each of its own): the second wrote its own back
     const ports = async (rt: ApiServer) => (await rt.api<Source[]>('GET', '/datasources')).body.map((d) => `${d.name}:${JSON.parse(d.connection).port}`);
     const [first, second] = await Promise.all(servers.map(ports));
-    for (const name of ['Demo Plant PLC', 'Demo EV Chargers']) {
+    for (const name of ['Demo Plant PLC', 'Demo EV Chargers', 'Demo HVAC Controller']) {
       expect(first.find((p) => p.startsWith(`${name}:`))).not.toBe(second.find((p) => p.startsWith(`${name}:`)));
     }
   });

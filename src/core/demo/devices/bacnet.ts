@@ -1,7 +1,8 @@
 /**
  * A simulated BACnet/IP device, served by @bacnet-js/client, for the demo plant and the tests: analog and binary
  * values answering ReadProperty and WriteProperty (with a priority array: the highest priority written wins).
- * It listens on 127.0.0.2, because the BACnet libraries drop requests from 127.0.0.1:47808.
+ * It listens on 127.0.0.2, because the BACnet libraries drop requests from 127.0.0.1:47808, and alone on its port (a
+ * port another program holds is an error).
  */
 import { ApplicationTag, ObjectType, PropertyIdentifier } from '@bacnet-js/client';
 import { bacnetLib } from '../../acquisition/drivers/bacnet-client';
@@ -27,7 +28,9 @@ const ERROR_CODE_UNKNOWN_OBJECT = 31;
 
 export async function startBacnetDevice(port: number, objects: BacnetObject[], address = '127.0.0.2'): Promise<BacnetDevice> {
   const { default: BACnet } = bacnetLib();
-  const server = new BACnet({ interface: address, port, apduTimeout: 2000 });
+  // the port to itself: with the library's default (SO_REUSEADDR) a second device, another demo started at the same
+  // moment, bound the same address and port as well, and each request reached only one of the two
+  const server = new BACnet({ interface: address, port, apduTimeout: 2000, reuseAddr: false });
   const writes: BacnetDevice['writes'] = [];
   const find = (type: number, instance: number) => objects.find((o) => o.type === type && o.instance === instance);
   server.on('readProperty', (req) => {

@@ -118,6 +118,32 @@ function listen(server: net.Server, port: number): Promise<number> {
   });
 }
 
+/**
+ * The PLC's Modbus server on `port`, or on a free one when that is taken. It is started there and its own listening
+ * or error decides (a port probed free and then bound is a race another demo starting at the same moment can win,
+ * and the loser's data source then read the winner's PLC); modbus-serial's server cannot take port 0 (it means 502).
+ */
+async function startPlc(ServerTCP: typeof import('modbus-serial').ServerTCP, vector: object, port: number): Promise<{ server: InstanceType<typeof ServerTCP>; port: number }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const p = attempt === 0 && port ? port : await freeTcpPort();
+    const server = new ServerTCP(vector as never, { host: '127.0.0.1', port: p, unitID: 1 });
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('initialized', () => resolve(true));
+      server.once('serverError', () => resolve(false));
+    });
+    if (ok) return { server, port: p };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  throw new Error('the demo PLC found no free port on 127.0.0.1');
+}
+
+async function freeTcpPort(): Promise<number> {
+  const probe = net.createServer();
+  const port = await listen(probe, 0);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 /** Starts the devices on the given ports (0 or a port in use: an ephemeral one); answers the ports in use. */
 async function startDemoBacnet(port: number, log: (line: string) => void): Promise<BacnetDevice | null> {
   const [{ ObjectType }, { startBacnetDevice }] = await Promise.all([import('@bacnet-js/client'), import('./bacnet')]);
@@ -127,7 +153,8 @@ async function startDemoBacnet(port: number, log: (line: string) => void): Promi
     { type: ObjectType.ANALOG_VALUE, instance: 3, value: 8 },
     { type: ObjectType.BINARY_VALUE, instance: 1, value: 1 },
   ];
-  for (const p of [port || 47808, 47900 + Math.floor(Math.random() * 90)]) {
+  const spare = () => 47900 + Math.floor(Math.random() * 90);
+  for (const p of [port || 47808, spare(), spare(), spare()]) {
     try {
       return await startBacnetDevice(p, objects);
     } catch (e) {
@@ -157,48 +184,39 @@ export async function startDemoDevices(opts: { modbusPort: number; mqttPort: num
   let registers = registersOf(model);
   const pendingSetpoint: number[] = [];
 
-  const modbusPort = await new Promise<number>((resolve, reject) => {
-    // modbus-serial's server has no "listening" promise: probe the port first, then start it there
-    const probe = net.createServer();
-    listen(probe, opts.modbusPort)
-      .catch(() => listen(probe, 0))
-      .then((port) => probe.close(() => resolve(port)), reject);
-  });
-  const modbus = new ServerTCP(
-    {
-      getHoldingRegister: (addr: number) => wordAt(registers, addr),
-      getMultipleHoldingRegisters: (addr: number, length: number) => Array.from({ length }, (_, i) => wordAt(registers, addr + i)),
-      getCoil: (addr: number) => {
-        const c = DEMO_COILS.find((x) => x.offset === addr);
-        if (!c) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
-        return model.breakers[c.breaker];
-      },
-      setCoil: (addr: number, value: boolean) => {
-        const c = DEMO_COILS.find((x) => x.offset === addr);
-        if (!c) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
-        model.breakers[c.breaker] = value;
-        model.step();
-        registers = registersOf(model);
-      },
-      setRegister: (addr: number, value: number) => {
-        // the setpoint is a float32 in registers 20-21: collect both words (FC16 writes them one by one)
-        if (addr !== 20 && addr !== 21) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
-        pendingSetpoint[addr - 20] = value;
-        if (pendingSetpoint[0] !== undefined && pendingSetpoint[1] !== undefined) {
-          const buf = Buffer.alloc(4);
-          buf.writeUInt16BE(pendingSetpoint[0], 0);
-          buf.writeUInt16BE(pendingSetpoint[1], 2);
-          const kw = buf.readFloatBE(0);
-          pendingSetpoint.length = 0;
-          if (Number.isFinite(kw)) {
-            model.batterySetpointKw = Math.max(-PlantModel.BATTERY_MAX_KW, Math.min(PlantModel.BATTERY_MAX_KW, kw));
-            registers = registersOf(model);
-          }
-        }
-      },
+  const vector = {
+    getHoldingRegister: (addr: number) => wordAt(registers, addr),
+    getMultipleHoldingRegisters: (addr: number, length: number) => Array.from({ length }, (_, i) => wordAt(registers, addr + i)),
+    getCoil: (addr: number) => {
+      const c = DEMO_COILS.find((x) => x.offset === addr);
+      if (!c) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
+      return model.breakers[c.breaker];
     },
-    { host: '127.0.0.1', port: modbusPort, unitID: 1 },
-  );
+    setCoil: (addr: number, value: boolean) => {
+      const c = DEMO_COILS.find((x) => x.offset === addr);
+      if (!c) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
+      model.breakers[c.breaker] = value;
+      model.step();
+      registers = registersOf(model);
+    },
+    setRegister: (addr: number, value: number) => {
+      // the setpoint is a float32 in registers 20-21: collect both words (FC16 writes them one by one)
+      if (addr !== 20 && addr !== 21) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
+      pendingSetpoint[addr - 20] = value;
+      if (pendingSetpoint[0] !== undefined && pendingSetpoint[1] !== undefined) {
+        const buf = Buffer.alloc(4);
+        buf.writeUInt16BE(pendingSetpoint[0], 0);
+        buf.writeUInt16BE(pendingSetpoint[1], 2);
+        const kw = buf.readFloatBE(0);
+        pendingSetpoint.length = 0;
+        if (Number.isFinite(kw)) {
+          model.batterySetpointKw = Math.max(-PlantModel.BATTERY_MAX_KW, Math.min(PlantModel.BATTERY_MAX_KW, kw));
+          registers = registersOf(model);
+        }
+      }
+    },
+  };
+  const { server: modbus, port: modbusPort } = await startPlc(ServerTCP, vector, opts.modbusPort);
   modbus.on('socketError', () => undefined);
   modbus.on('serverError', (e: unknown) => log(`demo PLC: ${(e as Error)?.message}`));
 
