@@ -4,7 +4,6 @@
  */
 import type { Feature } from '../feature';
 import type { Historian } from '../historian/feature';
-import { seedDemoHistory } from './demo';
 import { registerEstimateRoutes } from './estimates';
 import { registerHistoryRoutes } from './history';
 import { EnergyPipeline } from './pipeline';
@@ -61,7 +60,6 @@ export const energyFeature: Feature = {
         name: 'energy',
         start() {
           pipeline.start();
-          seedDemoHistory(ctx, historian, (id, first, last) => pipeline.imported(id, first, last));
           unsubscribe = ctx.values.subscribe(pipeline.take);
           unwatch = ctx.registry.onChange((entity) => {
             if (entity === 'files:offline_meter') pipeline.offlineFilesChanged();

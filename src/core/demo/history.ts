@@ -2,12 +2,15 @@
  * A month of plausible history for the demo plant's energy meters, imported at first start through the same
  * path as a logger export (importHistory), so energy, cost and carbon have something to show from the first
  * minute. Readings every 15 minutes end at the registers' start values of the demo devices, so the live readings
- * continue the history without a jump.
+ * continue the history without a jump. Imported once the server listens (demo/feature.ts): health and login do
+ * not need it, and the energy pipeline turns it into hours, cost and roll-ups in the background as before; a
+ * screen opened meanwhile shows the month without history (no error), then with it at its next load.
  */
 import type { RuntimeContext } from '../feature';
 import type { Historian } from '../historian/feature';
-import { importHistory, seriesOf } from './history';
+import { importHistory, seriesOf } from '../energy/history';
 
+/** set once the history is in (the key predates the move from energy/: a store seeded before does not import again) */
 const DONE_KEY = 'energy.demo_history';
 const STEP_MS = 15 * 60_000;
 const DAYS = 31;
@@ -41,7 +44,14 @@ function pv(ts: number): number {
   return 120 * sun * (0.35 + 0.65 * wobble(ts, 2));
 }
 
-export function seedDemoHistory(ctx: RuntimeContext, historian: Historian, imported: (pointId: number, first: number, last: number) => void): void {
+/** samples written at a time (a day of one point): the event loop answers requests between two */
+const SLICE = 96;
+
+/**
+ * Imports the history (once per store) a day of one point at a time, giving the event loop a turn after each, so a
+ * request that comes in meanwhile is not held behind the whole month; one audit entry per point as before.
+ */
+export async function seedDemoHistory(ctx: RuntimeContext, historian: Historian, imported: (pointId: number, first: number, last: number) => void): Promise<void> {
   if (ctx.seed !== 'demo' || ctx.settings.get(DONE_KEY)) return;
   const end = Math.floor(Date.now() / STEP_MS) * STEP_MS;
   const start = end - DAYS * 86_400_000;
@@ -56,7 +66,15 @@ export function seedDemoHistory(ctx: RuntimeContext, historian: Historian, impor
       v -= (profile.kw(ts - STEP_MS / 2) * STEP_MS) / 3_600_000;
     }
     rows.reverse();
-    const r = importHistory(historian, id, seriesOf(rows), imported);
+    let count = 0;
+    let replaced = 0;
+    for (let i = 0; i < rows.length; i += SLICE) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const r = importHistory(historian, id, seriesOf(rows.slice(i, i + SLICE)), imported);
+      count += r.imported;
+      replaced += r.replaced;
+    }
+    const r = { point_id: id, imported: count, replaced, first: new Date(rows[0].ts).toISOString(), last: new Date(rows[rows.length - 1].ts).toISOString() };
     ctx.audit.record({ userId: null, userName: 'system', action: 'history.import', target: `points:${id}`, newValue: { ...r, reason: 'demo history' }, result: 'ok' });
   }
   ctx.settings.set(DONE_KEY, new Date().toISOString());
