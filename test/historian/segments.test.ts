@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBatch, decodeSegment, ByteWriter, encodeBatch, encodeSegment } from '../../src/core/historian/codec';
 import { SEGMENT_MS, segmentStart } from '../../src/core/historian/segments';
 import { historianMigrations, sqliteStorage } from '../../src/core/historian/storage';
+import { WALK_MAX_CLOSE, WALK_SLICE } from '../../src/core/historian/walk';
 import { migrate, type Store } from '../../src/core/store/store';
 import type { PointValue } from '../../src/core/values/bus';
 
@@ -134,5 +135,27 @@ describe('segment storage', () => {
       s.forget(3);
       expect([...s.scan(3, 0, t + 200_000)]).toEqual([]);
       expect(db.prepare('SELECT COUNT(*) FROM sample_segments WHERE point_id = 3').pluck().get()).toBe(0);
+    }));
+
+  it('walks the open segments in slices over several transactions and still stores every segment that is due', () =>
+    withDb((db) => {
+      const s = storageOf(db);
+      const t = Date.parse('2026-11-01T00:00:00Z');
+      const points = WALK_SLICE + 1000;
+      // one value of every point, then only point 1 sends: three minutes on, every other point's minute is due
+      s.write(Array.from({ length: points }, (_, i) => pv(i + 1, t, i + 1)), []);
+      const stored = () => db.prepare('SELECT COUNT(*) FROM sample_segments WHERE point_id != 1').pluck().get() as number;
+      s.write([pv(1, t + 180_000, 0)], []);
+      // one transaction stores at most a slice's worth, never the whole map at once
+      expect(stored()).toBeLessThanOrEqual(WALK_MAX_CLOSE);
+      let writes = 1;
+      for (; stored() < points - 1 && writes < 1000; writes++) s.write([pv(1, t + 180_000 + writes * 1000, writes)], []);
+      expect(stored()).toBe(points - 1);
+      // it took several transactions (at least one per WALK_MAX_CLOSE segments stored)
+      expect(writes).toBeGreaterThanOrEqual(Math.ceil((points - 1) / WALK_MAX_CLOSE));
+      // every value is where it was written, and the log holds only what point 1's current minute needs
+      for (const p of [2, 777, WALK_SLICE, points]) expect([...s.scan(p, t, t + 600_000)]).toEqual([{ ts: t, value: p, quality: 'good' }]);
+      for (let i = 0; i < 40; i++) s.write([pv(1, t + 180_000 + (writes + i) * 1000, i)], []);
+      expect(db.prepare('SELECT COUNT(*) FROM sample_log').pluck().get()).toBeLessThan(100);
     }));
 });

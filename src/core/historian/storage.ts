@@ -14,6 +14,7 @@ import { isPostgres, type Store } from '../store/store';
 import type { PointValue } from '../values/bus';
 import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
 import { SEGMENT_MS, segmentStart } from './segments';
+import { SegmentWalk, WALK_MAX_CLOSE } from './walk';
 
 export { historianMigrations } from './migrations';
 export { Downsampler, downsample } from './downsample';
@@ -23,11 +24,12 @@ export { QUALITIES, type Sample } from './codec';
 const PURGE_STEP = 5000;
 /** segments looked up per read query (a day of one point) */
 const READ_CHUNK = 1440;
-/** segments of points that stopped sending are stored, and log rows deleted, this often or after this many log rows... */
+/** a pass over the open segments (walk.ts: storing those of points that stopped sending, deleting log rows no segment needs) starts this often or after this many log rows */
 const MAINTAIN_MS = 1000;
 const MAINTAIN_ROWS = 32;
-/** ...storing at most this many segments of points that stopped sending, so no transaction grows long */
-const MAX_CLOSE = 500;
+/** a purge stores at most this many segments per transaction, and gives the caller a turn after visiting this many */
+const MAX_CLOSE = WALK_MAX_CLOSE;
+const PURGE_VISIT = 5000;
 /** a forgotten point's minutes are deleted by key up to this many minutes of history, by one pass over the table beyond */
 const FORGET_SEEKS = 1_000_000;
 /** times are kept within what a Date can hold */
@@ -111,7 +113,9 @@ export function sqliteStorage(store: Store): SampleStorage {
   let maxTs = -TIME_LIMIT;
   let lastLogId = 0;
   let logFloor = 0;
-  let lastMaintain = 0;
+  /** when the last pass over the open segments started, and the last log row then */
+  let walkStarted = -Infinity;
+  let walkRow = 0;
   /** a failed transaction left the segments in memory out of step: rebuilt from the log before the next write */
   let replayNeeded = false;
   const logWriter = new ByteWriter(64 * 1024);
@@ -209,21 +213,22 @@ export function sqliteStorage(store: Store): SampleStorage {
     if (late) applyLate(late);
   };
 
-  /** stores the segments of points that stopped sending a while ago, and deletes the log rows no segment in memory needs */
-  const maintain = (limit: number) => {
-    let closed = 0;
-    let floor = lastLogId + 1;
-    const stale = maxTs - 2 * B;
-    // forEach, not for-of over entries: no [key, value] array per open segment (50,000 of them, every second)
-    open.forEach((s, p) => {
-      if (closed < limit && s.t0 < stale) {
-        finish(p, s, false);
-        open.delete(p);
-        closed++;
-      } else if (s.logId < floor) floor = s.logId;
-    });
+  /** stores the segments of points that stopped sending a while ago, and deletes the log rows no segment in memory needs: a slice per transaction */
+  const walk = new SegmentWalk(open);
+  const close = (p: number, s: OpenSegment) => {
+    finish(p, s, false);
+    open.delete(p);
+  };
+  const maintain = () => {
+    const now = performance.now();
+    if (!walk.walking && (now - walkStarted >= MAINTAIN_MS || lastLogId - walkRow >= MAINTAIN_ROWS)) {
+      walk.start(lastLogId + 1);
+      walkStarted = now;
+      walkRow = lastLogId;
+    }
+    const floor = walk.step(maxTs - 2 * B, close);
     storeFinished();
-    if (floor > logFloor) {
+    if (floor !== null && floor > logFloor) {
       deleteLog.run(floor);
       logFloor = floor;
     }
@@ -231,6 +236,7 @@ export function sqliteStorage(store: Store): SampleStorage {
 
   const replay = () => {
     open.clear();
+    walk.reset();
     finished = [];
     for (const [id, data] of readLog.all() as [number, Buffer][]) {
       apply(decodeBatch(data), id);
@@ -248,11 +254,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       apply(samples, lastLogId);
     }
     if (latest.length) runMany(upsertLatest, latest.map((v) => [v.point_id, v.ts, typeof v.value === 'number' ? v.value : null, typeof v.value === 'string' ? v.value : null, code(v.quality)]));
-    const now = performance.now();
-    if (now - lastMaintain >= MAINTAIN_MS || lastLogId - logFloor >= MAINTAIN_ROWS) {
-      lastMaintain = now;
-      maintain(MAX_CLOSE);
-    }
+    maintain();
   });
 
   const sealTx = db.transaction(() => {
@@ -353,19 +355,27 @@ export function sqliteStorage(store: Store): SampleStorage {
     },
     scan,
     *purge(before) {
-      // what is still in memory and older than the bound is stored first (live segments are younger), in steps
-      for (;;) {
-        const old = [...open].filter(([, s]) => s.t0 < before).slice(0, MAX_CLOSE);
-        if (!old.length) break;
+      // what is still in memory and older than the bound is stored first (live segments are younger), in steps;
+      // the caller gets a turn every PURGE_VISIT segments looked at (50,000 points have 50,000 open segments)
+      let old: number[] = [];
+      const storeOld = () => {
+        const list = old;
+        old = [];
         db.transaction(() => {
-          for (const [p, s] of old) {
-            finish(p, s, false);
-            open.delete(p);
+          for (const p of list) {
+            const s = open.get(p);
+            if (s && s.t0 < before) close(p, s);
           }
           storeFinished();
         })();
-        yield 0;
+      };
+      let visited = 0;
+      for (const p of [...open.keys()]) {
+        if (open.get(p)!.t0 < before) old.push(p);
+        if (old.length >= MAX_CLOSE) storeOld();
+        if (++visited % PURGE_VISIT === 0) yield 0;
       }
+      if (old.length) storeOld();
       // on PostgreSQL whole months older than the bound go as partitions, with no row-by-row delete
       if (isPostgres(db)) {
         const n = (db as unknown as PgDatabase).dropPartitionsBefore('sample_segments', before - B, 'n');
@@ -420,18 +430,27 @@ export function sqliteStorage(store: Store): SampleStorage {
         commit();
         yield n;
       }
-      // reads look no earlier than the bound
-      const raise = [...firstT0].filter(([p, f]) => f < segmentStart(before, p));
-      for (let i = 0; i < raise.length; i += MAX_CLOSE) {
+      // reads look no earlier than the bound (in steps, a turn for the caller every PURGE_VISIT points)
+      let raise: number[] = [];
+      const raiseSome = () => {
+        const list = raise;
+        raise = [];
         db.transaction(() => {
-          for (const [p] of raise.slice(i, i + MAX_CLOSE)) {
+          for (const p of list) {
             const t0 = segmentStart(before, p);
             firstT0.set(p, t0);
             upsertRange.run(p, t0);
           }
         })();
-        if (i + MAX_CLOSE < raise.length) yield 0;
+      };
+      visited = 0;
+      for (const p of [...firstT0.keys()]) {
+        const f = firstT0.get(p);
+        if (f !== undefined && f < segmentStart(before, p)) raise.push(p);
+        if (raise.length >= MAX_CLOSE) raiseSome();
+        if (++visited % PURGE_VISIT === 0) yield 0;
       }
+      if (raise.length) raiseSome();
     },
     forget(p) {
       db.transaction(() => {
