@@ -131,6 +131,44 @@ describe('live stream /api/live', () => {
     }
   });
 
+  it("sends a large subscription's current values in parts of snapshotChunk points, every value once", async () => {
+    const saved = hub.limits.snapshotChunk;
+    hub.limits.snapshotChunk = 1000;
+    const c = await authed();
+    try {
+      const ids = Array.from({ length: 3500 }, (_, k) => 20_000 + k);
+      const ts = Date.now();
+      // every point but each seventh has a value (those are left out, as before any value)
+      rt.ctx.values.publish(ValueBatch.of(ids.filter((id) => id % 7).map((id) => ({ point_id: id, value: id * 2, quality: 'good' as const, ts }))));
+      c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ids }));
+      const want = ids.filter((id) => id % 7);
+      const got = () => c.messages.filter((m) => m.type === 'values').flatMap((m) => m.values!);
+      await waitFor(() => got().length >= want.length, 'every current value');
+      await sleep(100);
+      const parts = c.messages.filter((m) => m.type === 'values');
+      expect(parts.length).toBeGreaterThanOrEqual(4);
+      for (const p of parts) expect(p.values!.length).toBeLessThanOrEqual(1000);
+      expect(got().map((v) => v.point_id)).toEqual(want);
+      expect(got().every((v) => v.value === v.point_id * 2 && v.quality === 'good' && v.utc_date_time === new Date(ts).toISOString())).toBe(true);
+
+      // requests run in order: an unsubscribe sent right behind a large subscribe is not undone by its later parts
+      c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: ids }));
+      c.ws.send(JSON.stringify({ type: 'unsubscribe', point_ids: ids.slice(1000) }));
+      c.ws.send(JSON.stringify({ type: 'ping' }));
+      await waitFor(() => c.messages.find((m) => m.type === 'pong'), 'pong');
+      await sleep(300);
+      const mark = c.messages.length;
+      rt.ctx.values.publish(ValueBatch.of(ids.map((id) => ({ point_id: id, value: -id, quality: 'good' as const, ts: Date.now() }))));
+      await waitFor(() => c.messages.slice(mark).some((m) => m.type === 'values'), 'the change');
+      await sleep(300);
+      const changed = c.messages.slice(mark).filter((m) => m.type === 'values').flatMap((m) => m.values!);
+      expect(changed.map((v) => v.point_id).sort((x, y) => x - y)).toEqual(ids.slice(0, 1000));
+    } finally {
+      hub.limits.snapshotChunk = saved;
+      c.ws.close();
+    }
+  });
+
   it('sends the status right after ready', async () => {
     const c = await authed();
     const status = await waitFor(() => c.messages.find((m) => m.type === 'status'), 'status');

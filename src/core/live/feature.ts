@@ -33,6 +33,8 @@ export interface LiveLimits {
   maxCongestedMs: number;
   /** point ids one connection may subscribe to */
   maxSubscription: number;
+  /** a subscription's current values go out in values messages of this many points, one per turn of the event loop */
+  snapshotChunk: number;
 }
 
 export const DEFAULT_LIVE_LIMITS: LiveLimits = {
@@ -42,6 +44,7 @@ export const DEFAULT_LIVE_LIMITS: LiveLimits = {
   maxBufferedBytes: 1024 * 1024,
   maxCongestedMs: 15_000,
   maxSubscription: 100_000,
+  snapshotChunk: 2000,
 };
 
 type Credentials = { apiKey: string } | { uuid: string; token: string };
@@ -84,6 +87,52 @@ class LiveClient {
 
   sendText(text: string): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+  }
+
+  /** subscribe and unsubscribe requests run one after another, each to its end (a large subscription takes several turns) */
+  private requests: Promise<void> = Promise.resolve();
+
+  serially(request: () => Promise<void> | void): void {
+    this.requests = this.requests.then(request).catch(() => undefined);
+  }
+
+  /**
+   * Subscribes to `ids` (those `canSee` allows; the others are named in an error message at the end) and sends their
+   * current values, in parts of `snapshotChunk` points, one part per turn of the event loop: a subscription of
+   * 100,000 points is ~9 MB of JSON, which as one message held the loop for its whole encoding. A point is subscribed
+   * when its part is sent, and each part reads the values as they are then, so no change is ever followed by an older
+   * value of its point; while the socket holds more than `maxBufferedBytes` the next part waits.
+   */
+  async subscribe(ids: readonly number[], canSee: (id: number) => boolean, latest: (id: number) => PointValue | undefined): Promise<void> {
+    const refused = new Set<number>();
+    for (let i = 0; i < ids.length; ) {
+      if (this.socket.readyState !== this.socket.OPEN || !this.principal) return;
+      if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+        await new Promise((r) => setTimeout(r, this.limits.batchMs));
+        continue;
+      }
+      const part: PointValue[] = [];
+      for (const end = Math.min(ids.length, i + this.limits.snapshotChunk); i < end; i++) {
+        const id = ids[i];
+        if (!canSee(id)) {
+          refused.add(id);
+          continue;
+        }
+        this.subscribed.add(id);
+        const v = latest(id);
+        if (v) part.push(v);
+      }
+      if (part.length) this.sendText(valuesMessage(part));
+      if (i < ids.length) await new Promise((r) => setImmediate(r));
+    }
+    if (refused.size) this.send({ type: 'error', message: `your privilege does not include points ${[...refused].slice(0, 20).join(', ')}`, point_ids: [...refused] });
+  }
+
+  unsubscribe(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.subscribed.delete(id);
+      this.pending.delete(id);
+    }
   }
 
   queue(v: PointValue): void {
@@ -241,27 +290,22 @@ export class LiveHub {
         }
         const ids = msg.point_ids as number[];
         if (msg.type === 'unsubscribe') {
-          for (const id of ids) {
-            client.subscribed.delete(id);
-            client.pending.delete(id);
+          client.serially(() => client.unsubscribe(ids));
+          return;
+        }
+        client.serially(() => {
+          // the bound counts what is subscribed when the request runs (an earlier one may still be under way)
+          let added = 0;
+          for (const id of ids) if (!client.subscribed.has(id)) added++;
+          if (client.subscribed.size + added > this.limits.maxSubscription && new Set([...client.subscribed, ...ids]).size > this.limits.maxSubscription) {
+            client.send({ type: 'error', message: `at most ${this.limits.maxSubscription} points per connection` });
+            return;
           }
-          return;
-        }
-        if (new Set([...client.subscribed, ...ids]).size > this.limits.maxSubscription) {
-          client.send({ type: 'error', message: `at most ${this.limits.maxSubscription} points per connection` });
-          return;
-        }
-        // a privilege-limited user gets the values of the points it reaches only
-        const refused = new Set(ids.filter((id) => this.ctx.access && !this.ctx.access.canSee(client.principal!, 'points', id)));
-        if (refused.size) client.send({ type: 'error', message: `your privilege does not include points ${[...refused].slice(0, 20).join(', ')}`, point_ids: [...refused] });
-        const snapshot: PointValue[] = [];
-        for (const id of ids) {
-          if (refused.has(id)) continue;
-          client.subscribed.add(id);
-          const v = this.ctx.values.latest(id);
-          if (v) snapshot.push(v);
-        }
-        if (snapshot.length) client.sendText(valuesMessage(snapshot));
+          // a privilege-limited user gets the values of the points it reaches only
+          const access = this.ctx.access;
+          const canSee = access ? (id: number) => client.principal !== null && access.canSee(client.principal, 'points', id) : () => true;
+          return client.subscribe(ids, canSee, (id) => this.ctx.values.latest(id));
+        });
       } else if (msg.type === 'ping') {
         client.send({ type: 'pong' });
       } else if (msg.type !== 'auth') {
