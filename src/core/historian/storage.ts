@@ -371,7 +371,8 @@ export function sqliteStorage(store: Store): SampleStorage {
       };
       let visited = 0;
       for (const p of [...open.keys()]) {
-        if (open.get(p)!.t0 < before) old.push(p);
+        const s = open.get(p);
+        if (s && s.t0 < before) old.push(p);
         if (old.length >= MAX_CLOSE) storeOld();
         if (++visited % PURGE_VISIT === 0) yield 0;
       }
