@@ -121,13 +121,23 @@ export type Rect = [number, number, number, number];
  * glyphs cover, clipped or not (as inkOf; empty for a transparent colour).
  */
 export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: number, height: number, glyphs: FontGlyphs, text: string, x: number, y: number, colour: Rgba, clip?: Readonly<Rect>, ink?: Rect): number {
-  const [r, g, b, a] = colour;
+  // plain variables, no destructuring: this runs for every text of every drawing
+  const r = colour[0];
+  const g = colour[1];
+  const b = colour[2];
+  const a = colour[3];
   if (a <= 0) {
     if (ink) ink[0] = ink[1] = ink[2] = ink[3] = 0;
     return glyphs.measure(text);
   }
-  const [cx0, cy0, cx1, cy1] = clip ?? [0, 0, width, height];
-  let [ix0, iy0, ix1, iy1] = [Infinity, Infinity, -Infinity, -Infinity];
+  const cx0 = clip ? clip[0] : 0;
+  const cy0 = clip ? clip[1] : 0;
+  const cx1 = clip ? clip[2] : width;
+  const cy1 = clip ? clip[3] : height;
+  let ix0 = Infinity;
+  let iy0 = Infinity;
+  let ix1 = -Infinity;
+  let iy1 = -Infinity;
   const tint = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
   let pen = x;
   const baseline = Math.round(y);
@@ -183,8 +193,13 @@ export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: numb
     }
   }
   if (ink) {
-    if (ix1 < ix0) [ix0, iy0, ix1, iy1] = [0, 0, 0, 0];
-    [ink[0], ink[1], ink[2], ink[3]] = [ix0, iy0, ix1, iy1];
+    if (ix1 < ix0) ink[0] = ink[1] = ink[2] = ink[3] = 0;
+    else {
+      ink[0] = ix0;
+      ink[1] = iy0;
+      ink[2] = ix1;
+      ink[3] = iy1;
+    }
   }
   return pen - x;
 }
@@ -194,7 +209,10 @@ export function drawText(buf: Uint8ClampedArray, words: Uint32Array, width: numb
  * at x, baseline y), into `out` (empty when they cover none). Returns the pen position at `to`.
  */
 export function inkOf(glyphs: FontGlyphs, text: string, x: number, y: number, from: number, to: number, out: Rect): number {
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
   let pen = x;
   const baseline = Math.round(y);
   for (let i = 0; i < to; i++) {
@@ -212,7 +230,7 @@ export function inkOf(glyphs: FontGlyphs, text: string, x: number, y: number, fr
     }
     pen += gl.advance;
   }
-  if (x1 < x0) [x0, y0, x1, y1] = [0, 0, 0, 0];
+  if (x1 < x0) x0 = y0 = x1 = y1 = 0;
   out[0] = x0;
   out[1] = y0;
   out[2] = x1;

@@ -179,8 +179,7 @@ export class TextOverlay {
       b.onText = () => {
         if (it.pending) return;
         it.pending = true;
-        this.pending.push(it);
-        this.schedule();
+        if (this.pending.push(it) === 1) this.schedule();
       };
     }
     this.canvas = document.createElement('canvas');
@@ -550,10 +549,12 @@ export class TextOverlay {
       item.drawn = text;
       const glyphs = item.glyphs;
       if (old === text || item.native || !item.visible || !glyphs) continue;
-      const [oldX, wasPlaced] = [item.penX, item.box !== null];
+      const oldX = item.penX;
+      const wasPlaced = item.box !== null;
       const placed = this.place(item, glyphs, text, false);
       // the characters kept at the start, and at the end if what is before them has the same width
-      let [start, end] = [0, 0];
+      let start = 0;
+      let end = 0;
       if (wasPlaced && placed && item.penX === oldX) {
         const n = Math.min(old.length, text.length);
         while (start < n && old.charCodeAt(start) === text.charCodeAt(start)) start++;
