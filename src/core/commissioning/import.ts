@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, badRequest, notFound } from '../api/errors';
 import type { Registry } from '../model/registry';
+import { runMany } from '../store/batch';
 import type { RequestContext } from '../model/types';
 
 export interface RowError {
@@ -76,9 +77,8 @@ export async function importPointList(
       if (!staged.length) return;
       const batch = staged;
       staged = [];
-      db.transaction(() => {
-        for (const r of batch) put.run(...(r as never[]));
-      })();
+      // one round trip on PostgreSQL (store/batch.ts)
+      db.transaction(() => runMany(put, batch))();
     };
     let total = 0;
     let rowNo = 1;

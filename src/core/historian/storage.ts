@@ -8,7 +8,7 @@
  * appends its values, encoded, to `sample_log` (the write-ahead log that makes them durable at once), and the
  * log rows are deleted once every minute they hold is stored. After a crash the log is replayed at open.
  */
-import { runMany } from '../store/batch';
+import { batch, runMany } from '../store/batch';
 import type { PgDatabase } from '../store/pg/db';
 import { isPostgres, type Store } from '../store/store';
 import type { PointValue } from '../values/bus';
@@ -174,6 +174,7 @@ export function sqliteStorage(store: Store): SampleStorage {
       if (!xs) byT0.set(t0, (xs = []));
       xs.push({ ts: v.ts, value: valueOf(v.value), quality: v.quality });
     }
+    const stored: [number, number, Sample[]][] = [];
     for (const [p, byT0] of groups) {
       for (const [t0, xs] of byT0) {
         const s = open.get(p);
@@ -181,12 +182,21 @@ export function sqliteStorage(store: Store): SampleStorage {
           const all = merge(decodeSegment(s.w.view(), t0), xs);
           s.restart(t0);
           for (const x of all) s.add(x.ts, x.value, code(x.quality));
-        } else {
-          const old = getSeg.get(t0, p) as Buffer | undefined;
-          putSamples(p, t0, merge(old ? decodeSegment(old, t0) : [], xs));
-        }
+        } else stored.push([p, t0, xs]);
       }
     }
+    if (!stored.length) return;
+    // the stored minutes read together, then written together (a backfill behind live values: one round trip each on PostgreSQL)
+    const old = batch(
+      db,
+      stored.map(([p, t0]) => [getSeg, [t0, p]]),
+    ) as Buffer[][];
+    const rows = stored.map(([p, t0, xs], i) => {
+      const s = encodeSegment(merge(old[i].length ? decodeSegment(old[i][0], t0) : [], xs), t0);
+      return [t0, p, s.n, s.firstTs, s.lastTs, s.w.view()];
+    });
+    runMany(replaceSeg, rows);
+    for (const [p, t0] of stored) noteRow(p, t0);
   };
 
   /** the values of log row `logId` into the segments (in memory for the current minute of each point) */

@@ -289,7 +289,7 @@ export class PgDatabase {
     if (!rows.length) return [];
     const bound = rows.map((args) => this.bind(tr, args, false));
     const info = tr.insert ? this.table(tr.insert.table) : undefined;
-    const plan = info ? planRows(tr, bound.map((b) => b.values), info.pk, tr.insert!.orReplace ? this.replaceClause(tr, info) : '') : null;
+    const plan = tr.insert ? planRows(tr, bound.map((b) => b.values), info?.pk ?? [], tr.insert.orReplace && info ? this.replaceClause(tr, info) : '') : null;
     const items = plan ? plan.chunks.map((c) => ({ sql: c.sql, params: c.params })) : bound.map((b) => ({ sql: b.sql, params: b.values }));
     const before = bound.find((b) => b.before)?.before;
     if (before) this.raw(before);
