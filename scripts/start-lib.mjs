@@ -2,6 +2,7 @@
 // server on the same data directory with the built renderer (one line says so). Plain JS: runs before any build.
 import fs from 'node:fs';
 import path from 'node:path';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 /** The Electron binary of node_modules/electron, or null when it was never downloaded. */
 export function electronBinary(root, exists = fs.existsSync, read = (f) => fs.readFileSync(f, 'utf8')) {
@@ -18,13 +19,14 @@ export function startPlan(root, exists = fs.existsSync, read) {
   if (binary) {
     const rendererBuilt = exists(path.join(root, 'out', 'renderer', 'index.html'));
     const mainBuilt = exists(path.join(root, 'out', 'main', 'index.js')) && exists(path.join(root, 'out', 'preload', 'index.cjs'));
-    return { mode: 'electron', binary, needsBuild: !(mainBuilt && rendererBuilt), command: binary, args: [path.join(root, 'out', 'main', 'index.js')] };
+    // Electron's main process takes V8 options as --js-flags on its command line
+    return { mode: 'electron', binary, needsBuild: !(mainBuilt && rendererBuilt), command: binary, args: [`--js-flags=${NODE_FLAGS.join(' ')}`, path.join(root, 'out', 'main', 'index.js')] };
   }
   return {
     mode: 'headless',
     needsBuild: false,
     message: "Electron's binary is not installed here, so Switchyard starts as a headless server: open the URL it prints in a browser.",
     command: process.execPath,
-    args: [path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto'],
+    args: [...NODE_FLAGS, path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto'],
   };
 }

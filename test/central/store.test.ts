@@ -15,7 +15,7 @@ import { PgCentralStore, partitionName, partitionStart } from '../../src/core/ce
 import { centralSqliteMigrations, metricKey, sqliteCentralStore, type CentralStore } from '../../src/core/central/storage';
 import { openStore, type Store } from '../../src/core/store/store';
 import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
-import { freePort, ROOT, serve, SERVE_COMMAND } from '../support/process';
+import { freePort, ROOT, serve, CLI_COMMAND } from '../support/process';
 
 hasPostgres();
 
@@ -275,7 +275,7 @@ describe('switchyard migrate --database', { timeout: 240_000 }, () => {
     try {
       const served = await serve(['--port', String(await freePort()), '--data-dir', dir, '--empty'], { SWITCHYARD_ADMIN_PASSWORD: 'Migrate-Pass-1' });
       await served.stop();
-      const out = execFileSync(process.execPath, [SERVE_COMMAND[0], 'migrate', '--data-dir', dir, '--database', url, '--database-partition', 'week'], { cwd: ROOT, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [...CLI_COMMAND, 'migrate', '--data-dir', dir, '--database', url, '--database-partition', 'week'], { cwd: ROOT, encoding: 'utf8' });
       expect(out).toContain('central database postgres://switchyard@127.0.0.1');
       const c = new pg.Pool({ connectionString: url, max: 1 });
       try {

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module without types
 import { ensureBuilt } from '../../scripts/build-lib.mjs';
 // @ts-expect-error plain JS module without types
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
+// @ts-expect-error plain JS module without types
 import { electronBinary, startPlan } from '../../scripts/start-lib.mjs';
 import { RotatingLog } from '../../src/main/logs';
 import { trayState, trayTooltip } from '../../src/main/tray';
@@ -21,7 +23,7 @@ describe('npm start decides between the desktop app and the headless server', ()
     expect(plan.mode).toBe('headless');
     expect(plan.message.split('\n')).toHaveLength(1);
     // the built headless entry, which builds out/ itself when it is missing or stale
-    expect(plan.args).toEqual([path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto']);
+    expect(plan.args).toEqual([...NODE_FLAGS, path.join(root, 'scripts', 'built.mjs'), 'serve', '--auto']);
     // path.txt without the downloaded binary is still "no binary"
     expect(electronBinary(root, files('/app/node_modules/electron/path.txt'), read)).toBeNull();
   });
@@ -29,7 +31,13 @@ describe('npm start decides between the desktop app and the headless server', ()
   it('runs Electron on the built main process when the binary is there', () => {
     const present = files('/app/node_modules/electron/path.txt', '/app/node_modules/electron/dist/electron', '/app/out/main/index.js', '/app/out/preload/index.cjs', '/app/out/renderer/index.html');
     const plan = startPlan(root, present, read);
-    expect(plan).toMatchObject({ mode: 'electron', binary: '/app/node_modules/electron/dist/electron', needsBuild: false, args: ['/app/out/main/index.js'] });
+    expect(plan).toMatchObject({ mode: 'electron', binary: '/app/node_modules/electron/dist/electron', needsBuild: false, args: [`--js-flags=${NODE_FLAGS.join(' ')}`, '/app/out/main/index.js'] });
+  });
+
+  it('npm run serve and npm run cli give node the same V8 options as every other start path', () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const name of ['serve', 'cli']) expect(scripts[name]).toBe(['node', ...NODE_FLAGS, 'scripts/built.mjs', ...(name === 'serve' ? ['serve'] : [])].join(' '));
   });
 
   it('on this machine (no Electron binary) plans the headless server', () => {

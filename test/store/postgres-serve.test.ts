@@ -12,7 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, startPostgres, type PostgresPeer } from '../peers/postgres';
-import { login, ROOT, SERVE_COMMAND } from '../support/process';
+import { login, ROOT, CLI_COMMAND } from '../support/process';
 import { startServer, type ApiServer } from '../support/server';
 import { waitFor } from '../support/wait';
 
@@ -216,7 +216,7 @@ describe.runIf(hasPostgres())('the store on PostgreSQL, in the server as it ship
   }, 180_000);
 
   it('resets the administrator password on the PostgreSQL store from the command line', async () => {
-    const out = execFileSync(process.execPath, [SERVE_COMMAND[0], 'reset-password', '--data-dir', dataDir, '--database', peer.url, '--user', 'administrator'], {
+    const out = execFileSync(process.execPath, [...CLI_COMMAND, 'reset-password', '--data-dir', dataDir, '--database', peer.url, '--user', 'administrator'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, SWITCHYARD_NEW_PASSWORD: 'Reset-On-Postgres-1' },

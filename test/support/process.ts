@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error plain JS module without types
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,8 +26,10 @@ export interface Served {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** The command `npm run serve` runs (package.json), without npm in between: the built headless entry. */
-export const SERVE_COMMAND = [path.join(ROOT, 'scripts', 'built.mjs'), 'serve'];
+/** The command `npm run cli` runs (package.json), without npm in between: the built headless entry, with its V8 options. */
+export const CLI_COMMAND = [...NODE_FLAGS, path.join(ROOT, 'scripts', 'built.mjs')];
+/** The command `npm run serve` runs. */
+export const SERVE_COMMAND = [...CLI_COMMAND, 'serve'];
 
 /** How long a child server may take to be ready on a loaded 2-core machine (it is waited on, not slept). */
 export const START_DEADLINE_MS = 90_000;
