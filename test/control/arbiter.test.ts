@@ -129,6 +129,44 @@ describe('the control arbiter', () => {
     expect(device.get(1)).toBe(30);
     expect(writes).toHaveLength(1);
   });
+  it("settle answers the write that carries the new request even when the cycle starts another write in between", async () => {
+    // the device is read back only by acquisition (here: never), and each write waits until the test lets it go
+    let clock = Date.parse('2026-06-01T12:00:00Z');
+    const writes: number[] = [];
+    const gates: (() => void)[] = [];
+    const io: ArbiterIO = {
+      now: () => clock,
+      settings: (id) => (id === 1 ? { name: 'Setpoint', low: -100, high: 100, fallback: 'value', fallbackValue: 0, rampPerSecond: null, deadband: 1e-6 } : undefined),
+      latest: () => ({ value: 0, quality: 'good' }),
+      write: (_id, value) => {
+        writes.push(value);
+        return new Promise((resolve) => gates.push(() => resolve({ ok: true, readback: value, audit_id: writes.length })));
+      },
+      audit: () => 0,
+    };
+    const arbiter = new Arbiter(io, { cycleMs: 1000 });
+    const req = (owner: string, value: number): ControlRequest => ({ id: owner, pointId: 1, value, priority: PRIORITY.operator, source: 'operator', owner, actor: { userId: 1, name: owner }, reason: owner, start: clock, expires: null });
+    arbiter.put(req('op:a', 10));
+    const first = arbiter.settle(1); // another command writes 10, held on the wire
+    await Promise.resolve();
+    expect(writes).toEqual([10]);
+    clock += 2000;
+    arbiter.put(req('op:b', 40));
+    // the cycle's next turn comes as the write of 10 ends, before settle's turn, and starts the write of 40 itself
+    const inFlight = (arbiter as unknown as { points: Map<number, { writing: Promise<unknown> | null }> }).points.get(1)!.writing!;
+    void inFlight.then(() => arbiter.cycle());
+    const settled = arbiter.settle(1);
+    gates.shift()!();
+    await first;
+    for (let i = 0; i < 50 && gates.length === 0; i++) await Promise.resolve();
+    expect(writes).toEqual([10, 40]);
+    gates.shift()!();
+    for (let i = 0; i < 50 && gates.length === 0; i++) await Promise.resolve();
+    gates.splice(0).forEach((go) => go());
+    const out = await settled;
+    expect(out).toMatchObject({ ok: true, readback: 40 });
+    expect(writes.at(-1)).toBe(40);
+  });
 });
 
 describe('times of day in the site zone', () => {

@@ -175,6 +175,32 @@ describe.skipIf(!hasPymodbus())('control arbiter against a pymodbus battery', ()
     await until(async () => (await setpoint()) === 0, 'the fallback after the cancel');
   }, 60_000);
 
+  it('a command to a device that does not answer says so (pending, no readback) and is written when it answers', async () => {
+    const cmd = await api<{ id: number }>('POST', '/commands', { name: 'Setpoint command', topic: `myems/point/${ids.setpoint}`, payload: '{"value": $s1}', set_value: 0 });
+    expect(cmd.status, JSON.stringify(cmd.body)).toBe(201);
+    await peer.stop();
+    let down = true;
+    try {
+      await until(async () => (await api<{ quality: string }>('GET', `/points/${ids.setpoint}/latest`)).body.quality === 'comm_fail', 'the setpoint comm_fail');
+      const r = await api<{ ok: boolean; readback: number | null; pending?: boolean; reason?: string; request_id: string }>('PUT', `/commands/${cmd.body.id}/send`, { set_value: 33 });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({ ok: true, readback: null, pending: true });
+      expect(r.body.reason).toContain('comm_fail');
+      peer = await startPymodbus({ port, slaves: slaves() });
+      down = false;
+      await connect();
+      await until(async () => (await setpoint()) === 33, 'the held command written once the device answers', 20_000);
+      expect((await api('DELETE', `/control/points/${ids.setpoint}/requests/${r.body.request_id}`)).status).toBe(200);
+    } finally {
+      if (down) {
+        peer = await startPymodbus({ port, slaves: slaves() });
+        await connect();
+      }
+      await api('DELETE', `/commands/${cmd.body.id}`);
+    }
+    await until(async () => (await setpoint()) === 0, 'the fallback after the release');
+  }, 60_000);
+
   it('a PRICE event is not written as power: it feeds time of use', async () => {
     const id = await event('Price spike', 0, 'PT60S', 'PRICE', 0.31);
     try {

@@ -111,7 +111,8 @@ interface PointState {
   last: Resolution | null;
 }
 
-const GOOD = new Set(['good', 'manual', 'out_of_range']);
+/** qualities of a value the device holds now (what a write is compared with) */
+export const HELD_QUALITIES: ReadonlySet<string> = new Set(['good', 'manual', 'out_of_range']);
 /** a failed write of the same value is retried after this long */
 const RETRY_MS = 5000;
 
@@ -300,8 +301,9 @@ export class Arbiter {
 
   /** Resolves one point now and writes it if needed; answers the write (or null when nothing was written). */
   async settle(pointId: number): Promise<WriteOutcome | null> {
-    const s = this.points.get(pointId);
-    if (s?.writing) await s.writing;
+    // the cycle may start the next write between the end of one and this call's turn: wait until none is in flight,
+    // or step() would answer null (nothing written) while the write that carries this request is still on the wire
+    for (let s = this.points.get(pointId); s?.writing; s = this.points.get(pointId)) await s.writing;
     const w = this.step(pointId, this.io.now(), true);
     return w ? await w : null;
   }
@@ -327,7 +329,7 @@ export class Arbiter {
       s.fallbackPending = res.target !== null;
     }
     const device = this.io.latest(pointId);
-    const held = device && GOOD.has(device.quality) && typeof device.value === 'number' ? device.value : null;
+    const held = device && HELD_QUALITIES.has(device.quality) && typeof device.value === 'number' ? device.value : null;
     let target = res.target;
     const from = s.lastTarget ?? held;
     if (target !== null && settings.rampPerSecond && from !== null) {
