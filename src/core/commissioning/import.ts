@@ -62,7 +62,8 @@ export async function importPointList(
   const cols = def.fields.filter((f) => !f.readOnly || f.default !== undefined).map((f) => f.name);
   if (def.uuid !== false) cols.push('uuid');
   const stage = `pointlist_stage_${process.pid}_${++sequence}`;
-  db.exec(`CREATE TEMP TABLE ${stage} (seq INTEGER PRIMARY KEY, ${cols.join(', ')})`);
+  // the columns typed as in points (PostgreSQL needs a type; on SQLite the same affinity the insert into points applies)
+  db.exec(`CREATE TEMP TABLE ${stage} AS SELECT 0 AS seq, ${cols.join(', ')} FROM points WHERE 1 = 0`);
   try {
     const put = db.prepare(`INSERT INTO temp.${stage} (seq, ${cols.join(', ')}) VALUES (?${', ?'.repeat(cols.length)})`);
     const errors: RowError[] = [];

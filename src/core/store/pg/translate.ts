@@ -226,7 +226,8 @@ export function translate(sqlite: string): Translated {
       // `sqlite_master` already carries its alias
       const a = next(i);
       if (up(toks[a]) === 'AS') toks[a] = toks[next(a)] = { t: 'ws', v: '' };
-    } else if (U === 'IFNULL' && isCall) toks[i] = { t: 'id', v: 'COALESCE' };
+    } else if (U === 'TEMP' && toks[i + 1]?.v === '.') toks[i] = { t: 'id', v: 'pg_temp' };
+    else if (U === 'IFNULL' && isCall) toks[i] = { t: 'id', v: 'COALESCE' };
     else if (U === 'INSTR' && isCall) toks[i] = { t: 'id', v: 'STRPOS' };
     else if ((U === 'MAX' || U === 'MIN') && isCall) {
       const o = next(i);
