@@ -61,8 +61,8 @@ export function Faceplate({ pointId, onClose }: { pointId: number; onClose: () =
     if (!confirm) return;
     setResult(null);
     try {
-      const r = await api.put<{ ok: boolean; readback: number | null; audit_id: number; error?: string }>(`/commands/${confirm.command.id}/send`, { set_value: confirm.value });
-      setResult(r.ok ? `Sent. Read back ${r.readback ?? '-'} (audit #${r.audit_id}).` : `The device refused: ${r.error ?? 'no reason given'} (audit #${r.audit_id}).`);
+      const r = await api.put<{ ok: boolean; readback: number | null; pending?: boolean; reason?: string; audit_id: number; error?: string }>(`/commands/${confirm.command.id}/send`, { set_value: confirm.value });
+      setResult(!r.ok ? `The device refused: ${r.error ?? 'no reason given'} (audit #${r.audit_id}).` : r.pending ? `Held, not written yet: ${r.reason ?? 'the device does not answer now'} (audit #${r.audit_id}).` : `Sent. Read back ${r.readback ?? '-'} (audit #${r.audit_id}).`);
     } catch (e) {
       setResult(e instanceof ApiError ? `Not sent: ${e.message}` : `Not sent: ${(e as Error).message}`);
     }
