@@ -3,15 +3,10 @@ import { type PointValue, ValueBatch, ValueBatchBuilder } from '../../src/core/v
 import { LatestValues } from '../../src/core/values/latest';
 import type { Quality } from '../../src/shared/live';
 
-const given: PointValue[] = [
-  { point_id: 1, value: 42.25, quality: 'good', ts: 1_700_000_000_123 },
-  { point_id: 2, value: 'OPEN', quality: 'manual', ts: 1 },
-  { point_id: 3, value: null, quality: 'comm_fail', ts: -5 },
-  { point_id: 4, value: -0, quality: 'out_of_range', ts: 0 },
-  { point_id: 5, value: 1e300, quality: 'stale', ts: 8.64e15 },
-  { point_id: 2 ** 40, value: Number.NaN, quality: 'bad', ts: 2 },
-  { point_id: 7, value: 3, quality: 'odd' as Quality, ts: 3 },
-];
+// every kind of value and quality: numbers (-0, NaN, huge), text, null, an id beyond 32 bits, a quality outside the six
+const qualities: Quality[] = ['good', 'manual', 'comm_fail', 'out_of_range', 'stale', 'bad', 'odd' as Quality];
+const values: PointValue['value'][] = [42.25, 'OPEN', null, -0, 1e300, Number.NaN, 3];
+const given: PointValue[] = values.map((value, i) => ({ point_id: i === 5 ? 2 ** 40 : i + 1, value, quality: qualities[i], ts: [1_700_000_000_123, 1, -5, 0, 8.64e15, 2, 3][i] }));
 
 describe('packed value batch', () => {
   it('gives back every value kind and quality as it was put in, by index and as objects', () => {

@@ -23,6 +23,13 @@ export const QUALITY_INDEX: ReadonlyMap<string, number> = new Map(QUALITY_LIST.m
 /** a quality outside the six (never from the product's own code): kept as given in a side map */
 const ODD = 255;
 
+/** a longer copy of a typed array (the rest zeros) */
+export function grown<T extends Float64Array | Uint8Array>(a: T, length: number): T {
+  const b = (a instanceof Float64Array ? new Float64Array(length) : new Uint8Array(length)) as T;
+  b.set(a);
+  return b;
+}
+
 const NO_F64 = new Float64Array(0);
 const NO_U8 = new Uint8Array(0);
 
@@ -203,21 +210,11 @@ export class ValueBatchBuilder {
 
   private grow(): void {
     const capacity = Math.max(this.size, this.capacity * 2, 1);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.ids = f64(this.ids);
-    this.nums = f64(this.nums);
-    this.times = f64(this.times);
-    this.quals = u8(this.quals);
-    this.kinds = u8(this.kinds);
+    this.ids = grown(this.ids, capacity);
+    this.nums = grown(this.nums, capacity);
+    this.times = grown(this.times, capacity);
+    this.quals = grown(this.quals, capacity);
+    this.kinds = grown(this.kinds, capacity);
     this.capacity = capacity;
   }
 }

@@ -5,7 +5,7 @@
  * old generation: ~1.6 MB/s of old-space garbage at 10,000 points a second, ~100 MB of heap between two full
  * collections. With the values packed here, a scan's objects die young. `get` builds a PointValue on demand.
  */
-import { NULL, NUMBER, QUALITY_INDEX, QUALITY_LIST, TEXT, type PointValue, type ValueBatch } from './batch';
+import { grown, NULL, NUMBER, QUALITY_INDEX, QUALITY_LIST, TEXT, type PointValue, type ValueBatch } from './batch';
 import type { Quality } from '../../shared/live';
 
 export class LatestValues {
@@ -116,19 +116,9 @@ export class LatestValues {
 
   private grow(): void {
     const n = this.num.length * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    this.num = f64(this.num);
-    this.time = f64(this.time);
-    this.quality = u8(this.quality);
-    this.kind = u8(this.kind);
+    this.num = grown(this.num, n);
+    this.time = grown(this.time, n);
+    this.quality = grown(this.quality, n);
+    this.kind = grown(this.kind, n);
   }
 }
