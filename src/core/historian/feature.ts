@@ -19,7 +19,7 @@ export const FLUSH_MS = 250;
 /** ...or as soon as it holds this many values... */
 const FLUSH_ROWS = 5000;
 /** ...in transactions sized to hold the event loop about this long (measured rows per ms of the last ones)... */
-const SLICE_TARGET_MS = 10;
+const SLICE_TARGET_MS = 5;
 /** ...starting with, and kept within, these many samples */
 const SLICE_ROWS = 5000;
 const SLICE_MIN_ROWS = 1000;
