@@ -7,8 +7,8 @@
  * - an edge killed with SIGKILL: the broker publishes its will, the NDEATH of the current bdSeq, and the central
  *   server turns the site offline; started again, it births with the next bdSeq;
  * - a central server killed with SIGKILL: the broker publishes its will, STATE {online:false} retained, with its
- *   birth's timestamp; the edge holds its data; the host back, the edge births again and the held value reaches the
- *   central history flagged historical;
+ *   birth's timestamp; the edge ends its session (the NDEATH of its bdSeq) and holds its data; the host back, the
+ *   edge births with the next bdSeq and the held value reaches the central history flagged historical;
  * - a clean stop of the edge: an NDEATH of its bdSeq, the site offline.
  */
 import fs from 'node:fs';
@@ -148,8 +148,9 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
     expect(checkSequence(mine())).toBeNull();
   });
 
-  it('a killed host: its STATE will (offline, retained, its birth\'s timestamp) holds the edge\'s data, which reaches its history once it is back', async () => {
+  it('a killed host: its STATE will (offline, retained, its birth\'s timestamp) ends the edge\'s session and holds its data, which reaches its history once it is back', async () => {
     const birth = states.filter((s) => s.online).at(-1)!;
+    const before = mine().length;
     await central!.served.stop('SIGKILL');
     central = null;
     const will = await waitFor(() => states.find((s, i) => i > states.indexOf(birth) && !s.online), 'the host STATE will', 60_000, 50);
@@ -163,6 +164,9 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
     } finally {
       await late.endAsync();
     }
+    // Sparkplug 3.0: the edge ends its session with the NDEATH of its bdSeq, so every host sees it offline
+    await sub.wait('the edge\'s NDEATH', () => of('NDEATH', before).length >= 1, 60_000);
+    expect(of('NDEATH', before).map(bdSeqOf)).toEqual([bd[2]]);
     await waitFor(async () => (await edgeStatus()).state === 'waiting_for_host', 'the edge waiting for its host', 30_000, 100);
     const from = mine().length;
     const t0 = Date.now();
@@ -173,8 +177,9 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
 
     await startCentral();
     await sub.wait('a birth once the host is back', () => of('NBIRTH', from).length === 1, 60_000);
-    // the same MQTT session, so the same bdSeq; seq from 0
-    expect(bdSeqOf(of('NBIRTH', from)[0])).toBe(bd[2]);
+    // a new session: the next bdSeq
+    bd.push(bdSeqOf(of('NBIRTH', from)[0])!);
+    expect(bd[3]).toBe((bd[2] + 1) % 256);
     const held = (m: SpbMessage) => m.type === 'DDATA' && m.metrics.some((x) => x.alias === level && x.isHistorical && x.value === 7);
     await sub.wait('the held value, historical', () => mine().slice(from).some(held), 60_000);
     const s = await waitFor(async () => {
@@ -202,7 +207,7 @@ describe('Sparkplug sessions: births, wills and deaths of an edge and its primar
 
   it('stopped cleanly (SIGTERM), the edge ends its session with the NDEATH of its bdSeq', async () => {
     const from = await stopEdge('SIGTERM');
-    expect(new Set(of('NDEATH', from).map(bdSeqOf))).toEqual(new Set([bd[2]]));
+    expect(new Set(of('NDEATH', from).map(bdSeqOf))).toEqual(new Set([bd[3]]));
     await waitFor(async () => (await site())?.online === false, 'the site offline at the central server', 30_000, 100);
     expect(checkSequence(mine())).toBeNull();
   });

@@ -14,6 +14,7 @@ import type { Store } from '../store/store';
 import { buildCatalog, type Catalog, type Device, type NodeConfig } from './catalog';
 import { deviceBirthMetrics, offlineDevices } from './devices';
 import { EVENT_METRICS, EventSource } from './events';
+import { PrimaryHostState } from './host-state';
 import type { HeldEntry, Outbox, OutboxRow, StoredNodeValue, StoredPointValue } from './outbox';
 import { bdSeqMetric, type BirthMetric, decode, encodeBirth, encodeData, encodeDeath, encodeDeviceDeath, encodeHeld, encodeMetrics, withHeader, type MetricValue, stateTopic, topic, type UMetric, wireValue } from './wire';
 import type { TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload';
@@ -65,6 +66,9 @@ export class EdgeNode {
   private unusedBdSeq: number | null = null;
   private born = false;
   private hostOnline: boolean;
+  private readonly host = new PrimaryHostState();
+  /** a session being ended (its NDEATH published, then the disconnect) */
+  private ending: Promise<void> | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -112,12 +116,41 @@ export class EdgeNode {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     // what was gathered but not sent is kept for the next start
     this.spill();
+    await this.ending;
+    await this.endSession();
+  }
+
+  /**
+   * Publishes the session's NDEATH (a host is told at once, not by the will) and disconnects; once the NDEATH is
+   * acknowledged, with a DISCONNECT, so that the broker does not publish the will as a second NDEATH.
+   */
+  private async endSession(): Promise<void> {
     const c = this.client;
     this.client = null;
+    this.born = false;
+    let told = false;
     if (c?.connected && this.bdSeq !== null) {
-      await c.publishAsync(topic(this.cfg.groupId, 'NDEATH', this.cfg.edgeNodeId), Buffer.from(encodeDeath(this.bdSeq)), { qos: 1 }).catch(() => undefined);
+      told = await c.publishAsync(topic(this.cfg.groupId, 'NDEATH', this.cfg.edgeNodeId), Buffer.from(encodeDeath(this.bdSeq)), { qos: 1 }).then(
+        () => true,
+        () => false,
+      );
     }
-    if (c) await c.endAsync(true).catch(() => undefined);
+    if (c) await c.endAsync(!told).catch(() => undefined);
+  }
+
+  /**
+   * The primary host went offline (Sparkplug 3.0): the session ends with its NDEATH, so that every other host sees
+   * the node offline too, and a new one starts at once with the next bdSeq, silent until the host is back online;
+   * data meanwhile goes to the outbox.
+   */
+  private hostLost(): void {
+    this.deps.log(`sparkplug: ${this.cfg.name}: the primary host ${this.cfg.primaryHostId} is offline; ending the session (bdSeq ${this.bdSeq})`);
+    this.spill();
+    this.ending = this.endSession().then(() => {
+      this.ending = null;
+      this.backoffMs = 500;
+      return this.connect();
+    });
   }
 
   /** Points, data sources or spaces changed: new catalog and, when online, a full rebirth. */
@@ -182,7 +215,9 @@ export class EdgeNode {
     this.born = false;
     this.backoffMs = 500;
     this.lastError = null;
-    client.on('message', (t, p) => this.onMessage(t, p));
+    client.on('message', (t, p) => {
+      if (this.client === client) this.onMessage(t, p);
+    });
     client.on('error', (e) => {
       this.lastError = e.message;
     });
@@ -289,15 +324,12 @@ export class EdgeNode {
     const g = this.cfg.groupId;
     const n = this.cfg.edgeNodeId;
     if (this.cfg.primaryHostId && t === stateTopic(this.cfg.primaryHostId)) {
-      let online: boolean;
-      try {
-        online = (JSON.parse(payload.toString()) as { online?: unknown }).online === true;
-      } catch {
-        online = payload.toString() === 'ONLINE';
-      }
+      const online = this.host.read(payload);
+      if (online === null) return;
       const was = this.hostOnline;
       this.hostOnline = online;
       if (online && !was) this.birth();
+      else if (!online && was) this.hostLost();
       return;
     }
     let msg;
