@@ -1,5 +1,6 @@
 /**
- * One Sparkplug B 3.0 edge node: its MQTT session (NDEATH as the will, with a bdSeq stored before each CONNECT),
+ * One Sparkplug B 3.0 edge node: its MQTT session (NDEATH as the will, with a bdSeq stored before each CONNECT;
+ * ended with an NDEATH when its primary host goes offline, see host-state.ts),
  * its births (NBIRTH with bdSeq and Node Control/Rebirth, then one DBIRTH per device), NDATA/DDATA on change beyond
  * the deadband with seq 0..255, rebirth on NCMD, commands handed to the command handler, and store-and-forward:
  * while the broker (or the primary host) is unreachable, what would be published goes to the durable outbox; once
