@@ -238,7 +238,8 @@ export class EdgeNode {
       this.lastError = (e as Error).message;
     }
     this.deps.log(`sparkplug: ${this.cfg.name}: connected to ${this.cfg.brokerUrl} (bdSeq ${bdSeq})`);
-    if (this.hostOnline) this.birth();
+    // the host's retained STATE may have arrived (and births been sent) before the SUBACK
+    if (this.hostOnline && !this.born) this.birth();
   }
 
   private retry(): void {
