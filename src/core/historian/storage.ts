@@ -383,8 +383,10 @@ export function sqliteStorage(store: Store): SampleStorage {
       for (const p of [...open.keys()]) {
         const s = open.get(p);
         if (s && s.t0 < before) old.push(p);
-        if (old.length >= MAX_CLOSE) storeOld();
-        if (++visited % PURGE_VISIT === 0) yield 0;
+        if (old.length >= MAX_CLOSE) {
+          storeOld();
+          yield 0;
+        } else if (++visited % PURGE_VISIT === 0) yield 0;
       }
       if (old.length) storeOld();
       // on PostgreSQL whole months older than the bound go as partitions, with no row-by-row delete
@@ -458,8 +460,10 @@ export function sqliteStorage(store: Store): SampleStorage {
       for (const p of [...firstT0.keys()]) {
         const f = firstT0.get(p);
         if (f !== undefined && f < segmentStart(before, p)) raise.push(p);
-        if (raise.length >= MAX_CLOSE) raiseSome();
-        if (++visited % PURGE_VISIT === 0) yield 0;
+        if (raise.length >= MAX_CLOSE) {
+          raiseSome();
+          yield 0;
+        } else if (++visited % PURGE_VISIT === 0) yield 0;
       }
       if (raise.length) raiseSome();
     },
