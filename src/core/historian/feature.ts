@@ -26,7 +26,7 @@ const SLICE_MIN_ROWS = 1000;
 const SLICE_MAX_ROWS = 25_000;
 const PURGE_EVERY_MS = 3_600_000;
 /** a purge gives the event loop a turn after this much work */
-const PURGE_SLICE_MS = 20;
+const PURGE_SLICE_MS = 10;
 /** the largest maxpoints a trend accepts */
 export const MAX_TREND_SAMPLES = 100_000;
 /** a trend without maxpoints answers at most this many samples (about a screen's width; downsampled beyond) */
