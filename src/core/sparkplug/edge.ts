@@ -70,6 +70,7 @@ export class EdgeNode {
   private readonly host = new PrimaryHostState();
   /** a session being ended (its NDEATH published, then the disconnect) */
   private ending: Promise<void> | null = null;
+  private subscribed = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -211,6 +212,8 @@ export class EdgeNode {
       return;
     }
     this.client = client;
+    // the host's retained STATE may arrive before the SUBACK: the births wait for it (one NBIRTH, after the subscriptions)
+    this.subscribed = false;
     this.bdSeq = bdSeq;
     this.unusedBdSeq = null;
     this.born = false;
@@ -238,8 +241,8 @@ export class EdgeNode {
       this.lastError = (e as Error).message;
     }
     this.deps.log(`sparkplug: ${this.cfg.name}: connected to ${this.cfg.brokerUrl} (bdSeq ${bdSeq})`);
-    // the host's retained STATE may have arrived (and births been sent) before the SUBACK
-    if (this.hostOnline && !this.born) this.birth();
+    this.subscribed = true;
+    if (this.hostOnline) this.birth();
   }
 
   private retry(): void {
@@ -330,7 +333,7 @@ export class EdgeNode {
       if (online === null) return;
       const was = this.hostOnline;
       this.hostOnline = online;
-      if (online && !was) this.birth();
+      if (online && !was && this.subscribed) this.birth();
       else if (!online && was) this.hostLost();
       return;
     }
