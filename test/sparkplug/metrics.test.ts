@@ -111,4 +111,19 @@ describe('Sparkplug metrics: selection, data types and deadbands', { timeout: 18
     expect(sub.messages.some((m) => m.metrics.some((x) => x.alias === id.Elsewhere))).toBe(false);
     await waitFor(() => checkSequence(sub.messages) === null, 'a valid sequence', 5_000, 100);
   });
+
+  it('rebirths when what a birth declares changes, and not for a change outside it', async () => {
+    const births = () => sub.of('NBIRTH').length;
+    const before = births();
+    // a point outside the selected spaces renamed: the catalog is rebuilt, the births would be the same
+    const other = await rt.api<Record<string, unknown>>('GET', `/points/${id.Elsewhere}`);
+    expect((await rt.api('PUT', `/points/${id.Elsewhere}`, { ...other.body, name: 'Elsewhere 2' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(births()).toBe(before);
+    // a selected point renamed: a new birth with the new name
+    const power = await rt.api<Record<string, unknown>>('GET', `/points/${id.Power}`);
+    expect((await rt.api('PUT', `/points/${id.Power}`, { ...power.body, name: 'Power kW' })).status).toBe(200);
+    await sub.wait('the rebirth', () => births() === before + 1 && sub.of('DBIRTH', 'Panel').at(-1)!.metrics.some((m) => m.name === 'Power kW'));
+    await waitFor(() => checkSequence(sub.messages) === null, 'a valid sequence', 5_000, 100);
+  });
 });

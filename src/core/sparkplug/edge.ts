@@ -155,10 +155,15 @@ export class EdgeNode {
     });
   }
 
-  /** Points, data sources or spaces changed: new catalog and, when online, a full rebirth. */
-  reload(): void {
+  /**
+   * Points, data sources or spaces changed: a new catalog and, when what a birth declares changed (or `force`: a
+   * host's or the API's rebirth), a full rebirth. A change that leaves every device's metrics as they were (a binding
+   * re-saved, another space's point) births nothing: a needless rebirth re-bases the deadbands on the birth's values.
+   */
+  reload(force = false): void {
+    const before = birthShape(this.catalog);
     this.catalog = buildCatalog(this.deps.store, this.cfg);
-    this.rebirthWanted = true;
+    if (force || birthShape(this.catalog) !== before) this.rebirthWanted = true;
   }
 
   private ready(): boolean {
@@ -574,3 +579,6 @@ export class EdgeNode {
     };
   }
 }
+
+/** What a birth declares of a catalog: its devices and their metrics (names, types, units, limits, writable...). */
+const birthShape = (c: Catalog): string => JSON.stringify(c.devices.map((d) => [d.id, d.dataSourceId, d.metrics]));

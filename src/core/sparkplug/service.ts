@@ -80,7 +80,7 @@ export class SparkplugService {
   rebirth(id: number): boolean {
     const n = this.nodes.get(id);
     if (!n) return false;
-    n.reload();
+    n.reload(true);
     return true;
   }
 
