@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module without types
 import { staleReason } from '../../scripts/build-lib.mjs';
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 import { startBacnetDevice, type BacnetDevice } from '../../src/core/demo/devices/bacnet';
 import { hasBinary, hasPymodbus, startMosquitto, startPymodbus, type Peer } from '../peers/peers';
 import { freePort, ROOT } from '../support/process';
@@ -32,7 +33,7 @@ describe('the built product reads a real peer with every driver', { timeout: 240
   beforeAll(async () => {
     // the test run's global setup built out/ from these sources (npm run serve and npm start run the same files)
     expect((staleReason as (root: string) => string | null)(ROOT)).toBeNull();
-    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.serve).toBe('node scripts/built.mjs serve');
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.serve).toBe(['node', ...NODE_FLAGS, 'scripts/built.mjs serve'].join(' '));
     ports.tcp = await freePort();
     ports.rtu = await freePort();
     ports.mqtt = await freePort();
