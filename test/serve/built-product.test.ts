@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module without types
 import { staleReason } from '../../scripts/build-lib.mjs';
+// @ts-expect-error plain JavaScript module without types
 import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 import { startBacnetDevice, type BacnetDevice } from '../../src/core/demo/devices/bacnet';
 import { hasBinary, hasPymodbus, startMosquitto, startPymodbus, type Peer } from '../peers/peers';
