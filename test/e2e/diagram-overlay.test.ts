@@ -224,8 +224,20 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
 
   it('opens the faceplate of a drawn value on a click', async () => {
     await page.evaluate(() => document.querySelector('main#content')!.scrollTo(0, 0));
-    await expect.poll(async () => (await shown('Feeder'))?.box[1] ?? -1, POLL).toBeGreaterThan(0);
-    const box = (await shown('Feeder'))!.box;
+    // the overlay follows the scroll at its next frame: on a loaded machine a box read before it is where the text
+    // was, so the click waits until the drawn box stays put across two frames
+    const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    let box: Box = [0, 0, 0, 0];
+    await expect
+      .poll(async () => {
+        const a = (await shown('Feeder'))?.box;
+        await frames();
+        const b = (await shown('Feeder'))?.box;
+        if (!a || !b || b[1] <= 0 || a.some((v, i) => v !== b[i])) return false;
+        box = b;
+        return true;
+      }, POLL)
+      .toBe(true);
     await page.mouse.click((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
     const faceplate = page.getByRole('dialog', { name: 'Faceplate: Feeder' });
     await faceplate.waitFor({ timeout: 30_000 });
