@@ -58,12 +58,13 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
       // a command to a point is the operator's override: it holds until released (or for duration_seconds)
       const r = await hub.override(actor, Number(pointTopic[1]), { value: setValue, duration_seconds: data.duration_seconds, reason: data.reason }, { valueField: 'set_value', reasonPrefix: `command ${cmd.name}` });
       if (r.write) return { ...r.write, request_id: r.request.id };
-      const device = hub.stack(r.request.pointId).device;
+      const stack = hub.stack(r.request.pointId);
+      const device = stack.device;
       // nothing written: either the device already holds the value, or it does not answer now (the request holds and
       // is written when it answers); a value read before it stopped answering is no readback
       const answers = device !== null && HELD_QUALITIES.has(device.quality) && typeof device.value === 'number';
       return answers
-        ? { ok: true, readback: device.value, audit_id: r.audit_id, request_id: r.request.id }
+        ? { ok: true, readback: device.value, target: stack.target, why: stack.why, audit_id: r.audit_id, request_id: r.request.id }
         : { ok: true, readback: null, pending: true, reason: `the device does not answer now (${device?.quality ?? 'no value'}): the command holds and is written when it answers`, audit_id: r.audit_id, request_id: r.request.id };
     }
     const payload = setValue === undefined ? cmd.payload : cmd.payload.split('$s1').join(String(setValue));
