@@ -203,8 +203,10 @@ describe('Sparkplug B edge node against mosquitto', { timeout: 300_000 }, () => 
   });
 
   it('holds what it would publish while the broker is down and sends it afterwards, in order, flagged historical', async () => {
-    await sub.close();
+    // the collector's session is persistent: closed before the broker stops, it would be queued the edge's DDATA of
+    // that moment, delivered after the restart ahead of the new session's NBIRTH; so it stays until the broker is down
     await mb.stop();
+    await sub.close();
     await waitFor(async () => (await status()).state === 'offline', 'the node offline', 30_000, 100);
     const written: number[] = [];
     const t0 = Date.now();
