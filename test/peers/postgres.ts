@@ -56,12 +56,17 @@ export async function startPostgres(opts: { durable?: boolean; database?: string
     const c = child;
     if (c && c.exitCode === null && c.signalCode === null) {
       await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => c.kill('SIGKILL'), 15_000);
+        // smart shutdown first: it lets sessions that are closing finish. A pool's end() resolves before its
+        // connections have said goodbye, and a fast shutdown answers such a connection with 57P01 "terminating
+        // connection due to administrator command", which the closing client reports as an unhandled rejection
+        const fast = setTimeout(() => c.kill('SIGINT'), 5_000);
+        const kill = setTimeout(() => c.kill('SIGKILL'), 20_000);
         c.once('exit', () => {
+          clearTimeout(fast);
           clearTimeout(kill);
           resolve();
         });
-        c.kill('SIGINT'); // fast shutdown
+        c.kill('SIGTERM');
       });
     }
     fs.rmSync(dir, { recursive: true, force: true });
