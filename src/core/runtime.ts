@@ -18,6 +18,7 @@ import { entities } from './model/entities';
 import { openStore, STORE_FILE, storeDatabase, type StoreOptions } from './store/store';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer';
 import { limitHeapGrowth } from './heap';
+import { yieldBackgroundThreads } from './threads';
 import { assertPortAvailable } from './api/port';
 import { coreMigrations, Settings } from './store/settings';
 import { seedDefaults } from './demo/defaults';
@@ -132,6 +133,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       // a busy port fails before a fresh store is seeded and its generated password shown
       if (port !== 0) await assertPortAvailable(host, port);
       limitHeapGrowth();
+      // before the store opens: the PostgreSQL bridge made then keeps the main thread's priority
+      yieldBackgroundThreads();
       const options = storeOptions(opts.database);
       const store = openStore(opts.dataDir, storeMigrations(), options);
       const database = opts.database ?? (options.database ? { url: options.database } : undefined);
