@@ -40,6 +40,13 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
       return el && host.textOverlay ? host.textOverlay.shown(el) : null;
     }, sel(name));
   const textOf = (name: string) => page.locator(sel(name)).textContent();
+  /** the overlay's painter (a worker) has drawn what it was handed, and two frames have shown it */
+  const painted = () =>
+    page.evaluate(async () => {
+      const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { snapshot(): Promise<unknown> } };
+      await host.textOverlay?.snapshot();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    });
   const crop = (box: Box) => page.screenshot({ clip: { x: box[0] - 3, y: box[1] - 3, width: box[2] - box[0] + 6, height: box[3] - box[1] + 6 } });
   /**
    * The share (0..1) of pixels that differ clearly (by more than 96 of 255 in a channel) between two same-sized
@@ -74,6 +81,7 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
     await expect.poll(() => textOf(name), POLL).toBe(expected);
     await expect.poll(async () => (await shown(name))?.text, POLL).toBe(expected);
     const box = (await shown(name))!.box;
+    await painted();
     const drawn = await crop(box);
     // the pointer over the text hands it to SVG: the same value drawn by Chromium's SVG text
     await page.mouse.move((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
@@ -135,35 +143,38 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
     await showsLikeSvg('Feeder', 12.5, '12.5 kW M', 87.3, '87.3 kW M');
     // every filler text is drawn, with its value
     await expect.poll(async () => (await page.locator(sel('Filler')).allTextContents()).every((t) => t === '1.0 kW M'), POLL).toBe(true);
-    expect(await page.evaluate(() => (document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { stats: { drawn: number } } }).textOverlay?.stats.drawn)).toBeGreaterThanOrEqual(FILLERS);
+    expect(await page.evaluate(async () => (await (document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay: { snapshot(): Promise<{ stats: { drawn: number } }> } }).textOverlay.snapshot()).stats.drawn)).toBeGreaterThanOrEqual(FILLERS);
   });
 
   it('redraws only where a new value changed the glyphs, with the pixels of a whole drawing', async () => {
     await page.mouse.move(1, 1);
     await expect.poll(async () => [(await shown('Left'))?.text, (await shown('Right'))?.text], POLL).toEqual(['1.0 kW M', '2.0 kW M']);
-    /** the overlay's pixels, kept in the page under `key`, and its drawing counts */
+    /** the overlay canvas's pixels (read by its painter, in the worker), kept in the page under `key`, and its drawing counts */
     const keep = (key: string) =>
-      page.evaluate((k) => {
-        const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay: { stats: { draws: number; partials: number } } };
+      page.evaluate(async (k) => {
+        const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay: { snapshot(): Promise<{ width: number; data: Uint8ClampedArray; stats: { draws: number; partials: number } }> } };
         const c = document.querySelector('canvas.sy-text-overlay') as HTMLCanvasElement;
-        const kept = ((window as unknown as { kept_?: Record<string, Uint8ClampedArray> }).kept_ ??= {});
-        kept[k] = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        return { ...host.textOverlay.stats, width: c.width, left: c.getBoundingClientRect().left, top: c.getBoundingClientRect().top, dpr: devicePixelRatio };
+        const shot = await host.textOverlay.snapshot();
+        const kept = ((window as unknown as { kept_?: Record<string, { width: number; data: Uint8ClampedArray }> }).kept_ ??= {});
+        kept[k] = shot;
+        return { ...shot.stats, width: shot.width, left: c.getBoundingClientRect().left, top: c.getBoundingClientRect().top, dpr: devicePixelRatio };
       }, key);
     /** the pixels that differ between two kept images: how many, and their bounding box in client CSS px */
     const differ = (a: string, b: string) =>
       page.evaluate(
         ([x, y]) => {
-          const kept = (window as unknown as { kept_: Record<string, Uint8ClampedArray> }).kept_;
+          const kept = (window as unknown as { kept_: Record<string, { width: number; data: Uint8ClampedArray }> }).kept_;
           const c = document.querySelector('canvas.sy-text-overlay') as HTMLCanvasElement;
           const r = c.getBoundingClientRect();
-          const [p, q] = [kept[x], kept[y]];
+          const [p, q] = [kept[x].data, kept[y].data];
+          const width = kept[x].width;
+          if (p.length !== q.length || width !== kept[y].width) return { n: -1, box: [0, 0, 0, 0] };
           let [n, x0, y0, x1, y1] = [0, Infinity, Infinity, -Infinity, -Infinity];
           for (let i = 0; i < p.length; i += 4)
             if (p[i] !== q[i] || p[i + 1] !== q[i + 1] || p[i + 2] !== q[i + 2] || p[i + 3] !== q[i + 3]) {
               n++;
-              const px = (i / 4) % c.width;
-              const py = Math.floor(i / 4 / c.width);
+              const px = (i / 4) % width;
+              const py = Math.floor(i / 4 / width);
               [x0, y0, x1, y1] = [Math.min(x0, px), Math.min(y0, py), Math.max(x1, px), Math.max(y1, py)];
             }
           const d = devicePixelRatio;
@@ -243,6 +254,55 @@ describe.skipIf(!haveChromium())('a large diagram draws its live texts on the ov
     await faceplate.waitFor({ timeout: 30_000 });
     await page.keyboard.press('Escape');
     await faceplate.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
+  });
+
+  it('draws the same pixels on the main thread, where a browser has no OffscreenCanvas (the fallback)', async () => {
+    /** a digest of the overlay canvas's pixels as its painter reads them, and where that painter runs */
+    const digest = () =>
+      page.evaluate(async () => {
+        const host = document.querySelector('.diagram-canvas') as HTMLElement & { textOverlay?: { snapshot(): Promise<{ width: number; height: number; data: Uint8ClampedArray }> } };
+        if (!host?.textOverlay) return null;
+        const shot = await host.textOverlay.snapshot();
+        const words = new Uint32Array(shot.data.buffer);
+        let [h, inked] = [0x811c9dc5, 0];
+        for (let i = 0; i < words.length; i++) {
+          if (words[i]) inked++;
+          h = Math.imul(h ^ words[i], 0x01000193) >>> 0;
+        }
+        // a canvas handed to a worker has no context here
+        const context = () => {
+          try {
+            return document.querySelector<HTMLCanvasElement>('canvas.sy-text-overlay')!.getContext('2d');
+          } catch {
+            return null;
+          }
+        };
+        return { size: `${shot.width}x${shot.height}`, h, inked, worker: !context() };
+      });
+    await page.mouse.move(1, 1);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // the worker's drawing, once it stays the same across two reads
+    let drawn: Awaited<ReturnType<typeof digest>> = null;
+    await expect
+      .poll(async () => {
+        const a = await digest();
+        const b = await digest();
+        drawn = b;
+        return a !== null && JSON.stringify(a) === JSON.stringify(b) && a.inked > 0;
+      }, POLL)
+      .toBe(true);
+    expect(drawn!.worker).toBe(true);
+    await page.evaluate(() => localStorage.setItem('switchyard.diagram.textOverlay', 'main'));
+    try {
+      await page.reload();
+      await page.locator('canvas.sy-text-overlay').waitFor({ state: 'attached', timeout: 60_000 });
+      await page.mouse.move(1, 1);
+      await expect.poll(async () => JSON.stringify(await digest()), POLL).toBe(JSON.stringify({ ...drawn!, worker: false }));
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('switchyard.diagram.textOverlay'));
+    }
     expect(errors).toEqual([]);
     expect(e2e.pageErrors).toEqual([]);
   });

@@ -20,12 +20,15 @@ function recordUpdate(ms: number): void {
   (window as unknown as { __switchyardDiagramUpdateMs?: number[] }).__switchyardDiagramUpdateMs = updateTimes;
 }
 
-/** localStorage `switchyard.diagram.textOverlay` = `off` leaves every text to SVG (diagnosis, the benchmark's "before"). */
-function overlayWanted(): boolean {
+/**
+ * localStorage `switchyard.diagram.textOverlay` = `off` leaves every text to SVG, `main` draws the overlay on the
+ * page's main thread instead of a worker (diagnosis, the benchmark's "before" figures, the fallback's tests).
+ */
+function overlayMode(): string | null {
   try {
-    return localStorage.getItem('switchyard.diagram.textOverlay') !== 'off';
+    return localStorage.getItem('switchyard.diagram.textOverlay');
   } catch {
-    return true;
+    return null;
   }
 }
 
@@ -64,7 +67,8 @@ export function Diagram({ source, title }: { source: string; title: string }) {
     const binder = new DiagramBinder(el);
     // a large diagram's live texts are drawn on a canvas over the SVG (no SVG text layout per new value)
     const svg = el.querySelector('svg');
-    const overlay = svg && overlayWanted() ? TextOverlay.attach(el, svg, binder.elements) : null;
+    const mode = overlayMode();
+    const overlay = svg && mode !== 'off' ? TextOverlay.attach(el, svg, binder.elements, undefined, mode !== 'main') : null;
     overlayRef.current = overlay;
     binder.update(useLive.getState().values);
     overlay?.render();

@@ -52,12 +52,13 @@ export class FontGlyphs {
 
 export class GlyphCache {
   private readonly fonts = new Map<string, FontGlyphs>();
-  private readonly ctx: CanvasRenderingContext2D;
+  private readonly ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
   constructor() {
-    const c = document.createElement('canvas');
+    // a page's canvas, or in a worker (the overlay's painter) an OffscreenCanvas: the same font engine
+    const c = typeof document === 'undefined' ? new OffscreenCanvas(16, 16) : document.createElement('canvas');
     c.width = c.height = 16;
-    this.ctx = c.getContext('2d', { willReadFrequently: true })!;
+    this.ctx = c.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
   }
 
   font(font: string): FontGlyphs {

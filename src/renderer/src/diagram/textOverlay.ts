@@ -14,24 +14,27 @@
  * See docs/diagrams.md (Large diagrams) and docs/performance.md.
  */
 import type { BoundElement } from './bindings';
-import { drawText, GlyphCache, inkOf, parseColour, type FontGlyphs, type Rect, type Rgba } from './glyphs';
+import { GlyphCache, parseColour, type FontGlyphs, type Rgba } from './glyphs';
+import { ANCHORS, OverlayPainter, SPEC, type PainterInput, type PainterOutput, type PainterStats } from './overlayPainter';
 
 export const OVERLAY_MIN_TEXTS = 100;
-/** the side of a cell of the grid that finds the texts drawn in a rectangle (device pixels) */
-const CELL = 64;
-/** more changed rectangles than this are put on the canvas as their bounding box, in one call */
-const MAX_PUTS = 64;
-const ascending = (a: number, b: number) => a - b;
-const empty = (r: Readonly<Rect>) => r[2] <= r[0] || r[3] <= r[1];
-const meets = (a: Readonly<Rect>, b: Readonly<Rect>) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
-/** `r` becomes the bounding box of `r` and `s` (both not empty) */
-function union(r: Rect, s: Readonly<Rect>): void {
-  r[0] = Math.min(r[0], s[0]);
-  r[1] = Math.min(r[1], s[1]);
-  r[2] = Math.max(r[2], s[2]);
-  r[3] = Math.max(r[3], s[3]);
-}
 const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Where the texts are drawn: a worker that owns the canvas (OffscreenCanvas), or this thread. */
+interface Painter {
+  send(msg: PainterInput, transfer?: Transferable[]): void;
+  close(): void;
+}
+
+/** The overlay canvas's pixels as its painter has them, and its counts (tests and diagnosis). */
+export interface OverlaySnapshot {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+  stats: PainterStats;
+}
+
+type Box = [number, number, number, number];
 
 interface Item {
   el: SVGTextElement;
@@ -49,28 +52,27 @@ interface Item {
   fontSize: number;
   fontStyle: string;
   fontFamily: string;
-  /** the glyphs of its font at its size on screen (device pixels) */
+  /** its CSS font at its size on screen (device pixels), and that font's glyphs here (for its advance) */
+  font: string;
   glyphs: FontGlyphs | null;
   anchor: string;
   /** pen position in CSS px from the SVG element's top left, and CSS px per user unit */
   x: number;
   y: number;
   scale: number;
+  /** pen (before the anchor's shift) and baseline on the canvas, font size (device pixels), as last laid out */
+  cx: number;
+  cy: number;
+  px: number;
+  /** the text last handed to the painter */
   drawn: string | null;
-  /** the drawn text's box in CSS px from the SVG element's top left */
-  box: [number, number, number, number] | null;
-  /** its place in the drawing order */
+  /** the drawn text's box in CSS px from the SVG element's top left (null: off the canvas), for the text `boxOf` */
+  box: Box | null;
+  boxOf: string | null;
+  /** its place in the drawing order (its index in the painter's layout) */
   index: number;
-  /** pen and baseline of the drawn text on the canvas (device pixels), and the pixels its glyphs cover */
-  penX: number;
-  baseY: number;
-  ink: Rect;
-  /** the cells of the grid it is listed in (x0, y0, x1, y1 inclusive), or null */
-  cells: Rect | null;
   /** its value changed since the last drawing */
   pending: boolean;
-  /** the last search of the grid that found it */
-  seen: number;
 }
 
 interface AncestorInfo {
@@ -92,11 +94,12 @@ const zero = (v: string) => v === 'normal' || v === '0px' || v === '0';
 export class TextOverlay {
   private readonly items: Item[] = [];
   private readonly byEl = new Map<Element, Item>();
+  /** the texts' fonts here, for their advances (hit boxes); the painter has its own for drawing */
   private readonly glyphs = new GlyphCache();
-  private readonly canvas: HTMLCanvasElement;
-  private readonly ctx: CanvasRenderingContext2D;
-  private image: ImageData | null = null;
-  private words: Uint32Array | null = null;
+  private canvas: HTMLCanvasElement;
+  private painter: Painter;
+  /** the painter has a layout (a first whole drawing was asked for) */
+  private laidOut = false;
   private readonly observers: { disconnect(): void }[] = [];
   private readonly cleanups: (() => void)[] = [];
   private frame = 0;
@@ -111,28 +114,29 @@ export class TextOverlay {
   private focused: Item | null = null;
   /** texts with a new value since the last drawing */
   private pending: Item[] = [];
-  /** the drawn texts by the grid cells their glyphs touch (indexes into items), for redrawing a rectangle */
-  private grid: number[][] = [];
-  private gridColumns = 0;
-  private searches = 0;
-  private readonly found: number[] = [];
+  private snapshots = new Map<number, (s: OverlaySnapshot) => void>();
+  private snapshotId = 0;
   /**
    * for tests and diagnostics: whole drawings, partial ones (only changed texts) and the rectangles they
-   * redrew, style reads so far, texts in the last whole drawing, time spent drawing
+   * redrew, texts in the last whole drawing and time spent drawing (as the painter last told), style reads so far
    */
   readonly stats = { draws: 0, partials: 0, rects: 0, refreshes: 0, drawn: 0, drawMs: 0 };
 
-  /** An overlay for the diagram in `host`, or null when it has too few live texts to be worth one. */
-  static attach(host: HTMLElement, svg: SVGSVGElement, elements: BoundElement[], min = OVERLAY_MIN_TEXTS): TextOverlay | null {
+  /**
+   * An overlay for the diagram in `host`, or null when it has too few live texts to be worth one. `inWorker`: drawn
+   * by a worker on an OffscreenCanvas where the browser has one (false: on this thread).
+   */
+  static attach(host: HTMLElement, svg: SVGSVGElement, elements: BoundElement[], min = OVERLAY_MIN_TEXTS, inWorker = true): TextOverlay | null {
     const texts = elements.filter(candidate);
     if (texts.length < min) return null;
-    return new TextOverlay(host, svg, texts);
+    return new TextOverlay(host, svg, texts, inWorker);
   }
 
   private constructor(
     private readonly host: HTMLElement,
     private readonly svg: SVGSVGElement,
     texts: (BoundElement & { el: SVGTextElement })[],
+    inWorker: boolean,
   ) {
     for (const b of texts) {
       let item = this.byEl.get(b.el);
@@ -155,20 +159,20 @@ export class TextOverlay {
           fontSize: 16,
           fontStyle: '',
           fontFamily: 'sans-serif',
+          font: '',
           glyphs: null,
           anchor: 'start',
           x: 0,
           y: 0,
           scale: 1,
+          cx: 0,
+          cy: 0,
+          px: 0,
           drawn: null,
           box: null,
+          boxOf: null,
           index: this.items.length,
-          penX: 0,
-          baseY: 0,
-          ink: [0, 0, 0, 0],
-          cells: null,
           pending: false,
-          seen: 0,
         };
         this.items.push(item);
         this.byEl.set(b.el, item);
@@ -182,12 +186,8 @@ export class TextOverlay {
         if (this.pending.push(it) === 1) this.schedule();
       };
     }
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'sy-text-overlay';
-    this.canvas.setAttribute('aria-hidden', 'true');
-    this.canvas.style.cssText = 'position:absolute;left:0;top:0;width:0;height:0;pointer-events:none';
-    host.appendChild(this.canvas);
-    this.ctx = this.canvas.getContext('2d')!;
+    this.canvas = this.newCanvas();
+    this.painter = (inWorker && this.workerPainter()) || this.localPainter();
     (host as HTMLElement & { textOverlay?: TextOverlay }).textOverlay = this;
 
     // attributes of the texts or their groups (binder colours, quality classes, visibility, alarm blink, transforms)
@@ -230,18 +230,76 @@ export class TextOverlay {
   /** What the overlay shows of a text and where (CSS px in the client), or null when SVG draws it or it is not drawn. */
   shown(el: Element): { text: string; box: [number, number, number, number] } | null {
     const item = this.byEl.get(el);
-    if (!item || item.native || !item.visible || !item.box || item.drawn === null) return null;
+    const box = item && this.boxOf(item);
+    if (!item || item.native || !item.visible || !box || item.drawn === null) return null;
     this.track();
-    const [x0, y0, x1, y1] = item.box;
+    const [x0, y0, x1, y1] = box;
     return { text: item.drawn, box: [x0 + this.svgLeft, y0 + this.svgTop, x1 + this.svgLeft, y1 + this.svgTop] };
+  }
+
+  /** The canvas's pixels and the painter's counts once it has drawn everything asked for so far (tests, diagnosis). */
+  snapshot(): Promise<OverlaySnapshot> {
+    const id = ++this.snapshotId;
+    return new Promise((resolve) => {
+      this.snapshots.set(id, resolve);
+      this.painter.send({ type: 'snapshot', id });
+    });
   }
 
   destroy(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     for (const o of this.observers) o.disconnect();
     for (const c of this.cleanups) c();
+    this.painter.close();
     this.canvas.remove();
     for (const item of this.items) item.tspan.style.display = '';
+  }
+
+  private newCanvas(): HTMLCanvasElement {
+    const canvas = document.createElement('canvas');
+    canvas.className = 'sy-text-overlay';
+    canvas.setAttribute('aria-hidden', 'true');
+    canvas.style.cssText = 'position:absolute;left:0;top:0;width:0;height:0;pointer-events:none';
+    this.host.appendChild(canvas);
+    return canvas;
+  }
+
+  private heard(out: PainterOutput): void {
+    Object.assign(this.stats, out.stats);
+    if (out.type !== 'snapshot') return;
+    const { stats, ...image } = out;
+    this.snapshots.get(out.id)?.({ ...image, stats });
+    this.snapshots.delete(out.id);
+  }
+
+  /** The painter in a worker, which takes the canvas over; null where there is no OffscreenCanvas or worker. */
+  private workerPainter(): Painter | null {
+    if (typeof this.canvas.transferControlToOffscreen !== 'function' || typeof Worker === 'undefined') return null;
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./overlayWorker.ts', import.meta.url), { type: 'module' });
+    } catch {
+      return null;
+    }
+    const offscreen = this.canvas.transferControlToOffscreen();
+    worker.postMessage({ type: 'canvas', canvas: offscreen }, [offscreen]);
+    worker.onmessage = (e: MessageEvent<PainterOutput>) => this.heard(e.data);
+    // a worker that cannot start (its script not served, a policy): this thread draws on a new canvas instead
+    worker.onerror = () => {
+      worker.terminate();
+      this.canvas.remove();
+      this.canvas = this.newCanvas();
+      this.painter = this.localPainter();
+      this.laidOut = false;
+      this.regionDirty = true;
+      this.schedule();
+    };
+    return { send: (msg, transfer) => worker.postMessage(msg, transfer ?? []), close: () => worker.terminate() };
+  }
+
+  private localPainter(): Painter {
+    const painter = new OverlayPainter(this.canvas, (out) => this.heard(out));
+    return { send: (msg) => painter.handle(msg), close: () => undefined };
   }
 
   /** Where the SVG is now (it may have scrolled since the last drawing). */
@@ -303,7 +361,7 @@ export class TextOverlay {
     const y = clientY - this.svgTop;
     for (let i = this.items.length - 1; i >= 0; i--) {
       const it = this.items[i];
-      const b = it.box;
+      const b = it.visible ? this.boxOf(it) : null;
       if (b && (any || !it.native) && it.visible && x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]) return it;
     }
     return null;
@@ -312,7 +370,7 @@ export class TextOverlay {
   private flush(): void {
     // reads first (styles, positions), then writes (which of the texts SVG draws, the canvas); anything but new
     // values draws everything again, new values alone redraw the rectangles where glyphs changed
-    let whole = this.forceDraw || !this.image;
+    let whole = this.forceDraw || !this.laidOut;
     this.forceDraw = false;
     if (this.regionDirty) {
       this.layoutRegion();
@@ -332,10 +390,8 @@ export class TextOverlay {
         whole = true;
       }
     }
-    // a rectangle costs about three times a text of a whole drawing (finding its neighbours, clipping): with
-    // many new values at once, one whole drawing is cheaper
-    if (whole || this.pending.length * 3 > this.stats.drawn) this.draw();
-    else if (this.pending.length) this.drawChanged();
+    if (whole) this.layout();
+    else if (this.pending.length) this.sendTexts();
   }
 
   /** The canvas covers the part of the SVG that can be seen (inside the viewport and every clipping ancestor). */
@@ -372,11 +428,6 @@ export class TextOverlay {
     style.top = `${top / dpr - h.top - this.host.clientTop + this.host.scrollTop}px`;
     style.width = `${width / dpr}px`;
     style.height = `${height / dpr}px`;
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-      this.image = null;
-    }
   }
 
   private ancestor(a: Element, cache: Map<Element, AncestorInfo>): AncestorInfo {
@@ -445,179 +496,82 @@ export class TextOverlay {
     item.anchor = cs.textAnchor;
     item.fontFamily = cs.fontFamily;
     item.drawable = plain;
-    item.glyphs = this.glyphs.font(`${item.fontStyle} ${item.fontSize * item.scale * this.dpr}px ${item.fontFamily}`);
+    item.font = `${item.fontStyle} ${item.fontSize * item.scale * this.dpr}px ${item.fontFamily}`;
+    item.glyphs = this.glyphs.font(item.font);
   }
 
-  /**
-   * Puts the text's pen and ink on the canvas and its hit box, and with `paint` draws it; false when it lies
-   * outside the canvas.
-   */
-  private place(item: Item, glyphs: FontGlyphs, text: string, paint: boolean): boolean {
+  /** Tells the painter where every text is, how it looks and what it says: a whole drawing. */
+  private layout(): void {
     const { width, height, left, top } = this.region;
     const dpr = this.dpr;
-    const px = item.fontSize * item.scale * dpr;
-    const w = item.anchor === 'start' ? 0 : glyphs.measure(text);
-    const shift = item.anchor === 'middle' ? w / 2 : item.anchor === 'end' ? w : 0;
-    const x = (this.svgLeft + item.x) * dpr - shift - left;
-    const y = (this.svgTop + item.y) * dpr - top;
-    item.penX = x;
-    item.baseY = y;
-    const ink = item.ink;
-    if (x > width || y - px > height || y + px < 0) {
-      item.box = null;
-      ink[0] = ink[1] = ink[2] = ink[3] = 0;
-      return false;
+    const fonts: string[] = [];
+    const fontIndex = new Map<string, number>();
+    const specs = new Float64Array(this.items.length * SPEC);
+    const texts: string[] = [];
+    let s = 0;
+    for (const item of this.items) {
+      const text = item.live.nodeValue ?? '';
+      item.drawn = text;
+      item.pending = false;
+      item.boxOf = null;
+      item.cx = (this.svgLeft + item.x) * dpr - left;
+      item.cy = (this.svgTop + item.y) * dpr - top;
+      item.px = item.fontSize * item.scale * dpr;
+      let f = fontIndex.get(item.font);
+      if (f === undefined) fontIndex.set(item.font, (f = fonts.push(item.font) - 1));
+      const c = item.colour;
+      specs[s] = f;
+      specs[s + 1] = c[0];
+      specs[s + 2] = c[1];
+      specs[s + 3] = c[2];
+      specs[s + 4] = c[3];
+      specs[s + 5] = item.cx;
+      specs[s + 6] = item.cy;
+      specs[s + 7] = item.px;
+      specs[s + 8] = ANCHORS[item.anchor] ?? 0;
+      specs[s + 9] = !item.native && item.visible && item.glyphs ? 1 : 0;
+      s += SPEC;
+      texts.push(text);
     }
-    const advance = paint ? drawText(this.image!.data, this.words!, width, height, glyphs, text, x, y, item.colour, undefined, ink) : inkOf(glyphs, text, x, y, 0, text.length, ink) - x;
-    this.clamp(ink);
-    // the box SVG would hit-test: the em box (ascent ~0.9 em, descent ~0.25 em)
-    const bx = item.x - shift / dpr;
-    item.box = [bx, item.y - 0.9 * (px / dpr), bx + advance / dpr, item.y + 0.25 * (px / dpr)];
-    return true;
-  }
-
-  private clamp(r: Rect): void {
-    r[0] = Math.max(0, r[0]);
-    r[1] = Math.max(0, r[1]);
-    r[2] = Math.min(this.region.width, r[2]);
-    r[3] = Math.min(this.region.height, r[3]);
-  }
-
-  /** Lists the item in the grid cells its ink touches (cells it was listed in stay listed until the next whole drawing). */
-  private list(item: Item): void {
-    const ink = item.ink;
-    if (empty(ink)) return;
-    const cols = this.gridColumns;
-    const gx0 = Math.floor(ink[0] / CELL);
-    const gy0 = Math.floor(ink[1] / CELL);
-    const gx1 = Math.floor((ink[2] - 1) / CELL);
-    const gy1 = Math.floor((ink[3] - 1) / CELL);
-    const c = item.cells;
-    if (c && gx0 >= c[0] && gy0 >= c[1] && gx1 <= c[2] && gy1 <= c[3]) return;
-    const u: Rect = c ? [Math.min(gx0, c[0]), Math.min(gy0, c[1]), Math.max(gx1, c[2]), Math.max(gy1, c[3])] : [gx0, gy0, gx1, gy1];
-    for (let gy = u[1]; gy <= u[3]; gy++)
-      for (let gx = u[0]; gx <= u[2]; gx++) if (!c || gx < c[0] || gx > c[2] || gy < c[1] || gy > c[3]) this.grid[gy * cols + gx].push(item.index);
-    item.cells = u;
-  }
-
-  /** Everything again: clears the canvas and draws every text the overlay draws. */
-  private draw(): void {
-    const t0 = performance.now();
-    const { width, height } = this.region;
-    let drawn = 0;
     this.pending.length = 0;
-    if (width && height) {
-      if (!this.image) {
-        this.image = new ImageData(width, height);
-        this.words = new Uint32Array(this.image.data.buffer);
-      }
-      this.words!.fill(0);
-      this.gridColumns = Math.ceil(width / CELL);
-      const cells = this.gridColumns * Math.ceil(height / CELL);
-      if (this.grid.length !== cells) this.grid = Array.from({ length: cells }, () => []);
-      else for (const c of this.grid) c.length = 0;
-      for (const item of this.items) {
-        const text = item.live.nodeValue ?? '';
-        item.drawn = text;
-        item.pending = false;
-        item.cells = null;
-        item.ink[0] = item.ink[1] = item.ink[2] = item.ink[3] = 0;
-        if (item.native || !item.visible || !item.glyphs || !this.place(item, item.glyphs, text, true)) continue;
-        this.list(item);
-        drawn++;
-      }
-      this.ctx.putImageData(this.image, 0, 0);
-    }
-    this.stats.draws++;
-    this.stats.drawMs += performance.now() - t0;
-    this.stats.drawn = drawn;
+    this.laidOut = true;
+    this.painter.send({ type: 'layout', width, height, fonts, specs, texts }, [specs.buffer]);
   }
 
-  /**
-   * Only the new values: for each text, the rectangle where its glyphs changed (between the characters it kept
-   * at the start and, where they kept their place, at the end) is cleared and every text that reaches into it
-   * drawn again, clipped to it, in the drawing order: the same pixels as drawing everything again.
-   */
-  private drawChanged(): void {
-    const t0 = performance.now();
-    const rects: Rect[] = [];
-    const spare: Rect = [0, 0, 0, 0];
+  /** Hands the painter the texts with a new value since the last drawing (it redraws only where glyphs changed). */
+  private sendTexts(): void {
+    const index = new Int32Array(this.pending.length * 2);
+    let n = 0;
+    let joined = '';
     for (const item of this.pending) {
       item.pending = false;
       const text = item.live.nodeValue ?? '';
-      const old = item.drawn ?? '';
+      if (text === item.drawn) continue;
       item.drawn = text;
-      const glyphs = item.glyphs;
-      if (old === text || item.native || !item.visible || !glyphs) continue;
-      const oldX = item.penX;
-      const wasPlaced = item.box !== null;
-      const placed = this.place(item, glyphs, text, false);
-      // the characters kept at the start, and at the end if what is before them has the same width
-      let start = 0;
-      let end = 0;
-      if (wasPlaced && placed && item.penX === oldX) {
-        const n = Math.min(old.length, text.length);
-        while (start < n && old.charCodeAt(start) === text.charCodeAt(start)) start++;
-        if (start > 0 && start < n && (old.charCodeAt(start - 1) & 0xfc00) === 0xd800) start--;
-        while (end < n - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
-        if (end > 0 && (old.charCodeAt(old.length - end) & 0xfc00) === 0xdc00) end--;
-        // (the pen as drawText moves it, glyph by glyph: the same sum in the same order)
-        if (end > 0 && inkOf(glyphs, old, oldX, 0, old.length - end, old.length - end, spare) !== inkOf(glyphs, text, oldX, 0, text.length - end, text.length - end, spare)) end = 0;
-      }
-      // the old glyphs from there on and the new ones
-      const rect: Rect = [0, 0, 0, 0];
-      if (wasPlaced) inkOf(glyphs, old, oldX, item.baseY, start, old.length - end, rect);
-      if (placed) {
-        inkOf(glyphs, text, item.penX, item.baseY, start, text.length - end, spare);
-        if (empty(rect)) rect.splice(0, 4, ...spare);
-        else if (!empty(spare)) union(rect, spare);
-        this.list(item);
-      }
-      this.clamp(rect);
-      if (!empty(rect)) rects.push(rect);
+      index[n++] = item.index;
+      index[n++] = text.length;
+      joined += text;
     }
     this.pending.length = 0;
-    for (const rect of rects) this.redraw(rect);
-    if (rects.length) this.put(rects);
-    this.stats.partials++;
-    this.stats.rects += rects.length;
-    this.stats.drawMs += performance.now() - t0;
+    if (!n) return;
+    const sent = n < index.length ? index.slice(0, n) : index;
+    this.painter.send({ type: 'texts', index: sent, joined }, [sent.buffer]);
   }
 
-  /** Clears a rectangle of the image and draws the texts that reach into it, clipped to it. */
-  private redraw(rect: Rect): void {
+  /** The box SVG would hit-test for the drawn text (the em box: ascent ~0.9 em, descent ~0.25 em), null off the canvas. */
+  private boxOf(item: Item): Box | null {
+    const text = item.drawn;
+    if (item.boxOf === text) return item.box;
+    item.boxOf = text;
+    const glyphs = item.glyphs;
+    if (!glyphs || text === null) return (item.box = null);
+    const advance = glyphs.measure(text);
+    const shift = item.anchor === 'middle' ? advance / 2 : item.anchor === 'end' ? advance : 0;
     const { width, height } = this.region;
-    const buf = this.image!.data;
-    const words = this.words!;
-    for (let y = rect[1]; y < rect[3]; y++) words.fill(0, y * width + rect[0], y * width + rect[2]);
-    const search = ++this.searches;
-    const found = this.found;
-    found.length = 0;
-    const cols = this.gridColumns;
-    for (let gy = Math.floor(rect[1] / CELL); gy <= Math.floor((rect[3] - 1) / CELL); gy++)
-      for (let gx = Math.floor(rect[0] / CELL); gx <= Math.floor((rect[2] - 1) / CELL); gx++)
-        for (const i of this.grid[gy * cols + gx]) {
-          const item = this.items[i];
-          if (item.seen === search) continue;
-          item.seen = search;
-          if (meets(item.ink, rect)) found.push(i);
-        }
-    if (found.length > 1) found.sort(ascending);
-    for (const i of found) {
-      const item = this.items[i];
-      if (!item.native && item.visible && item.glyphs && item.box) drawText(buf, words, width, height, item.glyphs, item.drawn ?? '', item.penX, item.baseY, item.colour, rect);
-    }
-  }
-
-  /** Puts the changed rectangles on the canvas: each on its own, or when there are many their bounding box. */
-  private put(rects: Rect[]): void {
-    const image = this.image!;
-    if (rects.length <= MAX_PUTS) {
-      for (const r of rects) this.ctx.putImageData(image, 0, 0, r[0], r[1], r[2] - r[0], r[3] - r[1]);
-      return;
-    }
-    const u: Rect = [...rects[0]];
-    for (const r of rects) union(u, r);
-    this.ctx.putImageData(image, 0, 0, u[0], u[1], u[2] - u[0], u[3] - u[1]);
+    const dpr = this.dpr;
+    const px = item.px;
+    if (item.cx - shift > width || item.cy - px > height || item.cy + px < 0) return (item.box = null);
+    const bx = item.x - shift / dpr;
+    return (item.box = [bx, item.y - 0.9 * (px / dpr), bx + advance / dpr, item.y + 0.25 * (px / dpr)]);
   }
 }
