@@ -9,6 +9,7 @@ import { historianMigrations, sqliteStorage } from '../../src/core/historian/sto
 import { WALK_MAX_CLOSE, WALK_SLICE } from '../../src/core/historian/walk';
 import { migrate, type Store } from '../../src/core/store/store';
 import type { PointValue } from '../../src/core/values/bus';
+import { ValueBatch } from '../../src/core/values/batch';
 
 function withDb(fn: (db: Database.Database, reopen: () => Database.Database) => void): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-seg-'));
@@ -43,8 +44,8 @@ describe('sample codec', () => {
     expect(Object.is(decodeSegment(seg.w.view(), t0)[8].value, -0)).toBe(true);
     const batch = samples.map((s, i) => ({ point_id: [5, 1, 70_000][i % 3], ...s }));
     const w = new ByteWriter(4);
-    encodeBatch(w, batch);
-    expect(decodeBatch(w.view())).toEqual(batch);
+    encodeBatch(w, ValueBatch.of(batch));
+    expect(decodeBatch(w.view()).toArray()).toEqual(batch);
   });
 
   it('keeps a second-apart float32 sample in 7 bytes and a repeated value in 3', () => {

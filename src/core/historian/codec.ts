@@ -8,7 +8,8 @@
  * or a varint length and UTF-8 (text). A log batch puts the point id, as a zigzag varint of the difference to the
  * previous sample's, before each sample. One second apart, a sample is 3 to 11 bytes.
  */
-import type { PointValue, Quality } from '../values/bus';
+import { NUMBER, TEXT, type ValueBatch, ValueBatchBuilder } from '../values/batch';
+import type { Quality } from '../values/bus';
 
 export const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual'];
 export const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
@@ -215,28 +216,33 @@ export function encodeSegment(samples: readonly Sample[], t0: number): SegmentWr
 }
 
 /** a batch of values of any points, in the order given (the write-ahead log) */
-export function encodeBatch(w: ByteWriter, values: readonly PointValue[]): void {
+export function encodeBatch(w: ByteWriter, values: ValueBatch): void {
   w.reset();
   let point = 0;
   let ts = 0;
-  for (const v of values) {
-    w.zigzag(v.point_id - point);
-    w.sample(v.ts, typeof v.value === 'number' || typeof v.value === 'string' ? v.value : null, QUALITY_CODE.get(v.quality) ?? 1, ts, NONE);
-    point = v.point_id;
-    ts = v.ts;
+  for (let i = 0; i < values.length; i++) {
+    const id = values.id(i);
+    const t = values.ts(i);
+    const kind = values.kind(i);
+    const q = values.qualityCode(i);
+    w.zigzag(id - point);
+    // a quality outside the six is kept as 'bad', as a segment keeps it
+    w.sample(t, kind === NUMBER ? values.num(i) : kind === TEXT ? values.value(i) : null, q < QUALITIES.length ? q : 1, ts, NONE);
+    point = id;
+    ts = t;
   }
 }
 
-export function decodeBatch(data: Uint8Array): PointValue[] {
+export function decodeBatch(data: Uint8Array): ValueBatch {
   const r = new ByteReader(data);
-  const out: PointValue[] = [];
+  const out = new ValueBatchBuilder();
   let point = 0;
   let ts = 0;
   while (!r.done) {
     point += r.zigzag();
     ts += r.zigzag();
     const [value, quality] = r.value(null);
-    out.push({ point_id: point, value, quality, ts });
+    out.push(point, value, quality, ts);
   }
-  return out;
+  return out.finish();
 }

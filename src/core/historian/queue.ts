@@ -6,7 +6,7 @@
  * the first one (a view, no copy), so a transaction costs what it takes, never the whole backlog (copying the
  * backlog after every transaction held the event loop for hundreds of milliseconds at 50,000 values a second).
  */
-import { type PointValue, type ValueBatch, ValueBatchBuilder } from '../values/batch';
+import { ValueBatch, ValueBatchBuilder } from '../values/batch';
 
 export class SampleQueue {
   private batches: ValueBatch[] = [];
@@ -24,16 +24,24 @@ export class SampleQueue {
     this.size += batch.length;
   }
 
-  /** the oldest `limit` values (all of them for Infinity) as objects, made now for the write; still queued until `consume` */
-  peek(limit: number): PointValue[] {
-    const out: PointValue[] = [];
+  /**
+   * the oldest `limit` values (all of them for Infinity) as one batch, still queued until `consume`: a view of the
+   * first batch's arrays when it holds them all, else a copy of the packed values (no object per value)
+   */
+  peek(limit: number): ValueBatch {
+    const want = Math.min(limit, this.size);
+    if (!want) return ValueBatch.EMPTY;
+    const first = this.batches[0];
+    if (first.length - this.head >= want) return first.slice(this.head, this.head + want);
+    const out = new ValueBatchBuilder(want);
     let start = this.head;
     for (const b of this.batches) {
-      for (let i = start; i < b.length && out.length < limit; i++) out.push(b.at(i));
-      if (out.length >= limit) break;
+      const end = Math.min(b.length, start + want - out.length);
+      out.append(b, start, end);
+      if (out.length >= want) break;
       start = 0;
     }
-    return out;
+    return out.finish();
   }
 
   /** removes the oldest `n` values */

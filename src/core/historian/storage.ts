@@ -11,6 +11,7 @@
 import { batch, runMany } from '../store/batch';
 import type { PgDatabase } from '../store/pg/db';
 import { isPostgres, type Store } from '../store/store';
+import { ValueBatch } from '../values/batch';
 import type { PointValue } from '../values/bus';
 import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
 import { SEGMENT_MS, segmentStart } from './segments';
@@ -36,8 +37,11 @@ const FORGET_SEEKS = 1_000_000;
 const TIME_LIMIT = 8.64e15;
 
 export interface SampleStorage {
-  /** one transaction: the samples of trended points, and the latest values of points that are not trended */
-  write(samples: readonly PointValue[], latest: readonly PointValue[]): void;
+  /**
+   * one transaction: the samples of trended points (the value bus's packed batch as the historian queued it, or
+   * objects from other writers), and the latest values of points that are not trended
+   */
+  write(samples: ValueBatch | readonly PointValue[], latest: readonly PointValue[]): void;
   /** the newer of the point's newest sample and its stored latest value */
   latest(pointId: number): PointValue | undefined;
   /** the first and last sample time in [from, to], or null when there is none */
@@ -200,11 +204,11 @@ export function sqliteStorage(store: Store): SampleStorage {
   };
 
   /** the values of log row `logId` into the segments (in memory for the current minute of each point) */
-  const apply = (samples: readonly PointValue[], logId: number) => {
+  const apply = (samples: ValueBatch, logId: number) => {
     let late: PointValue[] | null = null;
-    for (const v of samples) {
-      const p = v.point_id;
-      const ts = v.ts;
+    for (let i = 0; i < samples.length; i++) {
+      const p = samples.id(i);
+      const ts = samples.ts(i);
       const t0 = segmentStart(ts, p);
       let s = open.get(p);
       if (!s) open.set(p, (s = new OpenSegment(t0, logId)));
@@ -213,10 +217,11 @@ export function sqliteStorage(store: Store): SampleStorage {
         s.restart(t0);
         s.logId = logId;
       } else if (t0 < s.t0 || ts <= s.lastTs) {
-        (late ??= []).push(v);
+        (late ??= []).push(samples.at(i));
         continue;
       }
-      s.add(ts, valueOf(v.value), code(v.quality));
+      const q = samples.qualityCode(i);
+      s.add(ts, samples.isNumber(i) ? samples.num(i) : valueOf(samples.value(i)), q < QUALITIES.length ? q : 1);
       if (ts > maxTs) maxTs = ts;
     }
     storeFinished();
@@ -255,7 +260,7 @@ export function sqliteStorage(store: Store): SampleStorage {
     logFloor = 0;
   };
 
-  const writeTx = db.transaction((samples: readonly PointValue[], latest: readonly PointValue[]) => {
+  const writeTx = db.transaction((samples: ValueBatch, latest: readonly PointValue[]) => {
     if (replayNeeded) replay();
     replayNeeded = false;
     if (samples.length) {
@@ -326,7 +331,7 @@ export function sqliteStorage(store: Store): SampleStorage {
   return {
     write(samples, latest) {
       try {
-        writeTx(samples, latest);
+        writeTx(samples instanceof ValueBatch ? samples : ValueBatch.of(samples), latest);
       } catch (e) {
         replayNeeded = true;
         throw e;
