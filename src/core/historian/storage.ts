@@ -15,7 +15,7 @@ import { ValueBatch } from '../values/batch';
 import type { PointValue } from '../values/bus';
 import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
 import { SEGMENT_MS, segmentStart } from './segments';
-import { SegmentWalk, WALK_MAX_CLOSE } from './walk';
+import { SegmentWalk } from './walk';
 
 export { historianMigrations } from './migrations';
 export { Downsampler, downsample } from './downsample';
@@ -28,8 +28,11 @@ const READ_CHUNK = 1440;
 /** a pass over the open segments (walk.ts: storing those of points that stopped sending, deleting log rows no segment needs) starts this often or after this many log rows */
 const MAINTAIN_MS = 1000;
 const MAINTAIN_ROWS = 32;
-/** a purge stores at most this many segments per transaction, and gives the caller a turn after visiting this many */
-const MAX_CLOSE = WALK_MAX_CLOSE;
+/**
+ * a purge stores at most this many segments per transaction (or raises as many read bounds), and gives the caller
+ * a turn after visiting PURGE_VISIT: storing 500 (the walk's slice) was a purge's longest step, 13-30 ms at load 1-5
+ */
+const MAX_CLOSE = 200;
 const PURGE_VISIT = 5000;
 /** a forgotten point's minutes are deleted by key up to this many minutes of history, by one pass over the table beyond */
 const FORGET_SEEKS = 1_000_000;
