@@ -29,6 +29,7 @@ interface Probe {
   arrayBuffers: number;
   cpu: number;
   loop: { p50: number; p99: number; max: number };
+  holds: { n: number; ranOver: number; worst: { wall: number; ran: number; waited: number; blocked: number; gc: number } | null };
 }
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -52,6 +53,15 @@ function allocationSummary(file: string, top: number): string[] {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+/** the holds of the event loop over 20 ms in the steady half: how many, in how many the main thread ran over 20 ms, the worst split */
+function holdLine(steady: Probe[]): string {
+  const n = steady.reduce((s, p) => s + p.holds.n, 0);
+  const ranOver = steady.reduce((s, p) => s + p.holds.ranOver, 0);
+  const worst = steady.map((p) => p.holds.worst).reduce<Probe['holds']['worst']>((w, h) => (h && (!w || h.wall > w.wall) ? h : w), null);
+  const split = worst ? `; the longest ${worst.wall} ms: ran ${worst.ran}, waited for a core ${worst.waited}, blocked ${worst.blocked}, in GC ${worst.gc}` : '';
+  return `  event loop held > 20 ms: ${n} times in ${steady.length * 5} s, the main thread itself ran > 20 ms in ${ranOver}${split}`;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(): Promise<void> {
@@ -117,8 +127,8 @@ export async function run(): Promise<void> {
     seen = probes().length;
     const run = await nextProbes(Math.max(4, Math.round(SECONDS / 5)));
     const steady = run.slice(Math.floor(run.length / 2));
-    const pick = (k: keyof Omit<Probe, 'loop' | 'cpu'>) => median(steady.map((p) => p[k]));
-    const row = (name: string, k: keyof Omit<Probe, 'loop' | 'cpu'>) =>
+    const pick = (k: keyof Omit<Probe, 'loop' | 'cpu' | 'holds'>) => median(steady.map((p) => p[k]));
+    const row = (name: string, k: keyof Omit<Probe, 'loop' | 'cpu' | 'holds'>) =>
       `  ${name.padEnd(13)} empty ${mb(empty[k]).padStart(9)}   ${POINTS / 1000}k points ${mb(pick(k)).padStart(9)}   ${Math.round((pick(k) - empty[k]) / POINTS)
         .toLocaleString('en-US')
         .padStart(6)} bytes per point`;
@@ -131,6 +141,7 @@ export async function run(): Promise<void> {
         row('arrayBuffers', 'arrayBuffers'),
         `  CPU ${(median(steady.map((p) => p.cpu)) * 100).toFixed(1)} % of a core (median of ${steady.length} x 5 s)`,
         `  event loop delay per 5 s: p99 median ${median(steady.map((p) => p.loop.p99))} ms (${Math.min(...steady.map((p) => p.loop.p99))}-${Math.max(...steady.map((p) => p.loop.p99))}), max median ${median(steady.map((p) => p.loop.max))} ms (${Math.min(...steady.map((p) => p.loop.max))}-${Math.max(...steady.map((p) => p.loop.max))})`,
+        holdLine(steady),
         `  RSS per 5 s over the run: ${run.map((p) => Math.round(p.rss / 1024 / 1024)).join(' ')} MB`,
       ].join('\n') + '\n',
     );

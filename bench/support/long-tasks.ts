@@ -8,8 +8,8 @@
  * listener) that overlap the hold are added when the window is reported, so a hold reads as
  * "180 ms: ran 14, waited for a core 160, blocked 6; GC 3; historian transaction 175".
  */
-import fs from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { closeSchedstat, openSchedstat, readSchedstat, type SchedstatReader } from './schedstat.mjs';
 
 const TICK_MS = 5;
 
@@ -32,14 +32,6 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
 };
 
-/** run and runqueue-wait time of the main thread, ms (0, 0 where /proc has no schedstat) */
-function schedstat(fd: number | null, buf: Buffer): [number, number] {
-  if (fd === null) return [0, 0];
-  const n = fs.readSync(fd, buf, 0, buf.length, 0);
-  const [run, wait] = buf.toString('latin1', 0, n).split(' ');
-  return [Number(run) / 1e6, Number(wait) / 1e6];
-}
-
 export class LongTasks {
   private timer: NodeJS.Timeout | null = null;
   private holds: Hold[] = [];
@@ -47,8 +39,7 @@ export class LongTasks {
   private gcs: Span[] = [];
   /** per section name since the last report: calls, the longest wall time, the longest time the thread ran in one */
   private sections = new Map<string, { calls: number; wall: number; ran: number }>();
-  private fd: number | null;
-  private readonly buf = Buffer.alloc(128);
+  private reader: SchedstatReader | null;
   private readonly gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
@@ -57,22 +48,16 @@ export class LongTasks {
   });
 
   constructor(readonly thresholdMs = 20) {
-    let fd: number | null;
-    try {
-      fd = fs.openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
-    } catch {
-      fd = null;
-    }
-    this.fd = fd;
+    this.reader = openSchedstat();
   }
 
   start(): void {
     this.gcObserver.observe({ entryTypes: ['gc'] });
     let last = performance.now();
-    let [ran, waited] = schedstat(this.fd, this.buf);
+    let [ran, waited] = readSchedstat(this.reader);
     this.timer = setInterval(() => {
       const now = performance.now();
-      const [r, w] = schedstat(this.fd, this.buf);
+      const [r, w] = readSchedstat(this.reader);
       if (now - last - TICK_MS > this.thresholdMs) this.holds.push({ start: last, end: now, ranMs: r - ran, waitedMs: w - waited });
       last = now;
       ran = r;
@@ -84,8 +69,8 @@ export class LongTasks {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.gcObserver.disconnect();
-    if (this.fd !== null) fs.closeSync(this.fd);
-    this.fd = null;
+    closeSchedstat(this.reader);
+    this.reader = null;
   }
 
   /**
@@ -95,12 +80,12 @@ export class LongTasks {
   wrap<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R {
     return (...args: A) => {
       const start = performance.now();
-      const [ran0] = schedstat(this.fd, this.buf);
+      const [ran0] = readSchedstat(this.reader);
       try {
         return fn(...args);
       } finally {
         const end = performance.now();
-        const ran = schedstat(this.fd, this.buf)[0] - ran0;
+        const ran = readSchedstat(this.reader)[0] - ran0;
         this.spans.push({ name, start, end });
         const s = this.sections.get(name) ?? { calls: 0, wall: 0, ran: 0 };
         s.calls++;

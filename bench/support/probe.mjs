@@ -1,17 +1,54 @@
 // Loaded with `node --import` into a served product by bench/memory.bench.ts: it changes nothing in the product and
 // prints, every PROBE_EVERY_MS, one line `PROBE {json}` to stderr with process.memoryUsage() (rss, heapUsed,
 // heapTotal, external, arrayBuffers), the CPU used since the last line and the event loop's delay (p50/p99/max,
-// perf_hooks.monitorEventLoopDelay at 5 ms resolution) since the last line. SIGUSR2 writes a heap snapshot into
+// perf_hooks.monitorEventLoopDelay at 5 ms resolution) since the last line, and the holds of the loop over 20 ms
+// split as bench/support/long-tasks.ts splits them (holds: how many, in how many the main thread itself ran over
+// 20 ms, the longest with its ran / waited for a core / blocked ms and the GC pauses in it). SIGUSR2 writes a heap snapshot into
 // PROBE_SNAPSHOT_DIR and prints `PROBE_SNAPSHOT file`.
 import fs from 'node:fs';
 import inspector from 'node:inspector';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { openSchedstat, readSchedstat } from './schedstat.mjs';
 
 const every = Number(process.env.PROBE_EVERY_MS ?? 5000);
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+// holds over HOLD_MS: a tick every TICK_MS that comes late closes one
+const TICK_MS = 5;
+const HOLD_MS = 20;
+const sched = openSchedstat();
+let holds = [];
+let gcs = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
+}).observe({ entryTypes: ['gc'] });
+let tick = performance.now();
+let [ran0, waited0] = readSchedstat(sched);
+setInterval(() => {
+  const now = performance.now();
+  const [ran, waited] = readSchedstat(sched);
+  if (now - tick - TICK_MS > HOLD_MS) holds.push({ start: tick, end: now, ran: ran - ran0, waited: waited - waited0 });
+  tick = now;
+  ran0 = ran;
+  waited0 = waited;
+}, TICK_MS).unref();
+const round = (x) => Math.round(x * 10) / 10;
+function holdSummary() {
+  const list = holds;
+  holds = [];
+  let worst = null;
+  for (const h of list) if (!worst || h.end - h.start > worst.end - worst.start) worst = h;
+  const gcIn = (h) => gcs.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, h.end) - Math.max(a, h.start)), 0);
+  const out = {
+    n: list.length,
+    ranOver: list.filter((h) => h.ran > HOLD_MS).length,
+    worst: worst && { wall: round(worst.end - worst.start), ran: round(worst.ran), waited: round(worst.waited), blocked: round(Math.max(0, worst.end - worst.start - worst.ran - worst.waited)), gc: round(gcIn(worst)) },
+  };
+  gcs = gcs.filter(([, b]) => b > performance.now() - 1000);
+  return out;
+}
 let cpu0 = process.cpuUsage();
 let t0 = performance.now();
 const ms = (ns) => Math.round(ns / 1e5) / 10;
@@ -27,6 +64,7 @@ setInterval(() => {
     arrayBuffers: m.arrayBuffers,
     cpu: (c.user + c.system) / 1000 / wall,
     loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+    holds: holdSummary(),
   };
   loop.reset();
   cpu0 = process.cpuUsage();
