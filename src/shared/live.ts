@@ -12,3 +12,16 @@ export interface WireValue {
   /** ISO 8601, UTC */
   utc_date_time: string;
 }
+
+/**
+ * A values message of `/api/live?format=columns`: the same values as columns, the time in milliseconds since the
+ * epoch (UTC). A client parses a few arrays instead of an object and a date string per value.
+ */
+export interface ValueColumns {
+  type: 'values';
+  format: 'columns';
+  point_id: number[];
+  value: (number | string | null)[];
+  quality: Quality[];
+  utc_ms: number[];
+}

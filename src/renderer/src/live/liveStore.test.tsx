@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { applyValues, onValues, useLive } from './liveStore';
+import { applyValues, fromColumns, onValues, useLive } from './liveStore';
 
 function Probe({ id, renders }: { id: number; renders: Record<number, number> }) {
   const v = useLive((s) => s.values[id]);
@@ -39,5 +39,17 @@ describe('live store', () => {
     stop();
     applyValues([{ point_id: 3, value: 5, quality: 'good', utc_date_time: '2026-11-22T10:00:03Z' }]);
     expect(heard).toHaveLength(1);
+  });
+
+  it('reads a columns message as the values of an objects message, one date string per distinct time', () => {
+    const ms = Date.UTC(2026, 10, 22, 10, 0, 4);
+    const values = fromColumns({ type: 'values', format: 'columns', point_id: [5, 6, 7], value: [1.5, 'on', null], quality: ['good', 'manual', 'comm_fail'], utc_ms: [ms, ms, ms + 1] });
+    expect(values).toEqual([
+      { point_id: 5, value: 1.5, quality: 'good', utc_date_time: '2026-11-22T10:00:04.000Z' },
+      { point_id: 6, value: 'on', quality: 'manual', utc_date_time: '2026-11-22T10:00:04.000Z' },
+      { point_id: 7, value: null, quality: 'comm_fail', utc_date_time: '2026-11-22T10:00:04.001Z' },
+    ]);
+    applyValues(values);
+    expect(useLive.getState().values[6]).toEqual({ point_id: 6, value: 'on', quality: 'manual', utc_date_time: '2026-11-22T10:00:04.000Z' });
   });
 });
