@@ -1,14 +1,16 @@
 /**
  * The event loop first when the cores are busy. Node runs helper threads beside the event loop: V8's platform
- * workers (concurrent marking and compiling), libuv's thread pool (file system, scrypt) and our WAL checkpoint
- * worker. On a small machine they compete with the event loop for a core: the historian soak at 10,000 points on a
- * quiet 2-core machine (load 0.1-0.9) had the loop held 25-40 ms six times a minute while the main thread ran at
- * most 14 ms of it; the rest it waited for a core (bench/support/long-tasks.ts splits each hold so).
- * These threads do work that may wait; the loop (scans, commands, API answers) may not. So, once per process, every
- * thread but the main one gets a lower priority (nice BACKGROUND_NICE); with a core free they run as before, when
- * they contend the scheduler gives the main thread about nine tenths of the core. The checkpoint worker lowers its
- * own priority as it starts (store/checkpointer.ts). Threads made later by the main thread inherit its priority:
- * the PostgreSQL bridge (the main thread waits on it synchronously) keeps the main thread's.
+ * workers (concurrent marking and compiling) and libuv's thread pool (file system, scrypt). On a small machine they
+ * compete with the event loop for a core: the historian soak at 10,000 points on a quiet 2-core machine (load
+ * 0.1-0.9) had the loop held 25-40 ms six times a minute while the main thread ran at most 14 ms of it; the rest it
+ * waited for a core (bench/support/long-tasks.ts splits each hold so).
+ * Their work may wait (a GC whose helpers are busy does the marking itself); the loop's (scans, commands, API
+ * answers) may not. So, once per process and before any worker thread is made, every thread but the main one gets a
+ * lower priority (nice BACKGROUND_NICE): with a core free they run as before; when they contend, the scheduler gives
+ * the main thread about nine tenths of the core. Worker threads made later inherit the main thread's priority, on
+ * purpose: the PostgreSQL bridge, which the main thread waits on synchronously, and the WAL checkpoint worker, which
+ * a busy machine must not starve (at nice 10, beside a writer taking a whole core on a loaded machine, it fell
+ * minutes behind: the WAL would grow).
  *
  * Linux only (a thread's nice value is its own there); only from the main thread (a runtime in a worker, as in a
  * test runner's pool, leaves the process's threads alone); not in the desktop app, whose main process holds Electron's

@@ -10,7 +10,6 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { backgroundNice } from '../threads';
 import type { Store } from './store';
 
 /** the pages after which SQLite checkpoints in COMMIT by itself (its default), restored when the worker stops */
@@ -41,10 +40,6 @@ export interface Checkpointer {
 // CommonJS evaluated as the worker's script (eval: no separate file to locate in out/ or in a packaged app)
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-// a checkpoint may wait, the event loop may not: this thread yields its core to the main thread (threads.ts)
-if (workerData.nice > 0) {
-  try { require('node:os').setPriority(workerData.nice); } catch {}
-}
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
@@ -87,7 +82,7 @@ export function startCheckpointer(store: Store, log: (line: string) => void, eve
   let stopped: Promise<void> | null = null;
   try {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER, { eval: true, workerData: { file: store.file, driver, everyMs, nice: process.platform === 'linux' ? backgroundNice() : 0 }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
+    worker = new Worker(WORKER, { eval: true, workerData: { file: store.file, driver, everyMs }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
     store.db.pragma('wal_autocheckpoint = 0');
   } catch (e) {
     log(`store: checkpoints stay in the write path (${(e as Error).message})`);
