@@ -40,10 +40,12 @@ export interface BoundElement {
   labels?: StateLabels;
   /** where a text binding writes its text when not in the element itself (a text drawn by the TextOverlay) */
   textNode?: Text;
-  /** called after a text binding has written a new text (the TextOverlay redraws that text) */
-  onText?: () => void;
+  /** called after a text binding has written a new text, with that text (the TextOverlay redraws it) */
+  onText?: (text: string) => void;
   /** the quality last written on the element (saves reading the attribute back on every value) */
   quality?: string;
+  /** the text a text binding last wrote (saves reading the text node back on every value) */
+  text?: string;
 }
 
 export function parseBinding(text: string): Binding[] {
@@ -148,10 +150,11 @@ function textBinding(options: Record<string, string>): Apply {
     const el = b.el;
     const node = b.textNode ?? el.firstChild;
     if (node && node.nodeType === 3 && (b.textNode || !node.nextSibling)) {
-      if (node.nodeValue === text) return;
+      if (b.text === text) return;
       node.nodeValue = text;
     } else el.textContent = text;
-    b.onText?.();
+    b.text = text;
+    b.onText?.(text);
   };
 }
 

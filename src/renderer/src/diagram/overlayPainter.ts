@@ -24,11 +24,12 @@ export type PainterInput =
   | { type: 'layout'; width: number; height: number; fonts: string[]; specs: Float64Array; texts: string[] }
   /**
    * new values of some texts, drawn at once: `index` holds pairs (index into the layout, length of its text), `joined`
-   * the texts one after the other (one string is copied to a worker at once; 2,000 strings cost ~1 ms to clone)
+   * the texts one after the other (in Chromium, posting 2,000 texts joined cost the page 0.4 ms, as an array of
+   * strings 1.8 ms, as UTF-16 code units in a transferred buffer 1.0 ms)
    */
   | { type: 'texts'; index: Int32Array; joined: string }
-  /** for tests: the canvas's pixels and the counts, answered with a `snapshot` of the same id */
-  | { type: 'snapshot'; id: number };
+  /** for tests: the canvas's pixels (unless `pixels` is false) and the counts, answered with a `snapshot` of the same id */
+  | { type: 'snapshot'; id: number; pixels: boolean };
 
 export interface PainterStats {
   /** whole drawings, partial ones and the rectangles they redrew, texts in the last whole drawing, ms spent drawing */
@@ -39,9 +40,7 @@ export interface PainterStats {
   drawMs: number;
 }
 
-export type PainterOutput =
-  | { type: 'stats'; stats: PainterStats }
-  | { type: 'snapshot'; id: number; width: number; height: number; data: Uint8ClampedArray; stats: PainterStats };
+export type PainterOutput = { type: 'snapshot'; id: number; width: number; height: number; data: Uint8ClampedArray; stats: PainterStats };
 
 type Canvas2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
@@ -112,15 +111,14 @@ export class OverlayPainter {
     return (this.context ??= this.canvas.getContext('2d') as Canvas2D);
   }
 
+  /** Does what the message asks; only a snapshot is answered (no message back per drawing: it would be a task on the page). */
   handle(msg: PainterInput): void {
     if (msg.type === 'layout') this.layout(msg.width, msg.height, msg.fonts, msg.specs, msg.texts);
     else if (msg.type === 'texts') this.update(msg.index, msg.joined);
     else {
-      const data = this.width && this.height ? this.ctx.getImageData(0, 0, this.width, this.height).data : new Uint8ClampedArray(0);
+      const data = msg.pixels && this.width && this.height ? this.ctx.getImageData(0, 0, this.width, this.height).data : new Uint8ClampedArray(0);
       this.reply({ type: 'snapshot', id: msg.id, width: this.width, height: this.height, data, stats: { ...this.stats } }, [data.buffer]);
-      return;
     }
-    this.reply({ type: 'stats', stats: { ...this.stats } });
   }
 
   private layout(width: number, height: number, fonts: string[], specs: Float64Array, values: string[]): void {

@@ -71,8 +71,9 @@ interface Item {
   boxOf: string | null;
   /** its place in the drawing order (its index in the painter's layout) */
   index: number;
-  /** its value changed since the last drawing */
+  /** its value changed since the last drawing, and that value (as the binder wrote it) */
   pending: boolean;
+  next: string;
 }
 
 interface AncestorInfo {
@@ -118,7 +119,7 @@ export class TextOverlay {
   private snapshotId = 0;
   /**
    * for tests and diagnostics: whole drawings, partial ones (only changed texts) and the rectangles they
-   * redrew, texts in the last whole drawing and time spent drawing (as the painter last told), style reads so far
+   * redrew, texts in the last whole drawing and time spent drawing (as of the last snapshot()), style reads so far
    */
   readonly stats = { draws: 0, partials: 0, rects: 0, refreshes: 0, drawn: 0, drawMs: 0 };
 
@@ -173,6 +174,7 @@ export class TextOverlay {
           boxOf: null,
           index: this.items.length,
           pending: false,
+          next: '',
         };
         this.items.push(item);
         this.byEl.set(b.el, item);
@@ -180,10 +182,12 @@ export class TextOverlay {
       const it = item;
       b.textNode = it.live;
       // the binder wrote a new value: that text is redrawn (only where its glyphs changed) at the next render
-      b.onText = () => {
+      b.onText = (text) => {
+        it.next = text;
         if (it.pending) return;
         it.pending = true;
-        if (this.pending.push(it) === 1) this.schedule();
+        // a frame only when nobody calls render() after the binder's update (Diagram does, in its own frame)
+        if (this.pending.push(it) === 1) queueMicrotask(() => this.pending.length && this.schedule());
       };
     }
     this.canvas = this.newCanvas();
@@ -237,12 +241,15 @@ export class TextOverlay {
     return { text: item.drawn, box: [x0 + this.svgLeft, y0 + this.svgTop, x1 + this.svgLeft, y1 + this.svgTop] };
   }
 
-  /** The canvas's pixels and the painter's counts once it has drawn everything asked for so far (tests, diagnosis). */
-  snapshot(): Promise<OverlaySnapshot> {
+  /**
+   * The canvas's pixels (none with `pixels` false) and the painter's counts once it has drawn everything asked for
+   * so far (tests, diagnosis).
+   */
+  snapshot(pixels = true): Promise<OverlaySnapshot> {
     const id = ++this.snapshotId;
     return new Promise((resolve) => {
       this.snapshots.set(id, resolve);
-      this.painter.send({ type: 'snapshot', id });
+      this.painter.send({ type: 'snapshot', id, pixels });
     });
   }
 
@@ -266,7 +273,6 @@ export class TextOverlay {
 
   private heard(out: PainterOutput): void {
     Object.assign(this.stats, out.stats);
-    if (out.type !== 'snapshot') return;
     const { stats, ...image } = out;
     this.snapshots.get(out.id)?.({ ...image, stats });
     this.snapshots.delete(out.id);
@@ -541,21 +547,21 @@ export class TextOverlay {
   /** Hands the painter the texts with a new value since the last drawing (it redraws only where glyphs changed). */
   private sendTexts(): void {
     const index = new Int32Array(this.pending.length * 2);
+    const texts: string[] = [];
     let n = 0;
-    let joined = '';
     for (const item of this.pending) {
       item.pending = false;
-      const text = item.live.nodeValue ?? '';
+      const text = item.next;
       if (text === item.drawn) continue;
       item.drawn = text;
       index[n++] = item.index;
       index[n++] = text.length;
-      joined += text;
+      texts.push(text);
     }
     this.pending.length = 0;
     if (!n) return;
     const sent = n < index.length ? index.slice(0, n) : index;
-    this.painter.send({ type: 'texts', index: sent, joined }, [sent.buffer]);
+    this.painter.send({ type: 'texts', index: sent, joined: texts.join('') }, [sent.buffer]);
   }
 
   /** The box SVG would hit-test for the drawn text (the em box: ascent ~0.9 em, descent ~0.25 em), null off the canvas. */
