@@ -15,13 +15,14 @@ export interface WireValue {
 
 /**
  * A values message of `/api/live?format=columns`: the same values as columns, the time in milliseconds since the
- * epoch (UTC). A client parses a few arrays instead of an object and a date string per value.
+ * epoch (UTC). A client parses a few arrays instead of an object and a date string per value. `quality` and
+ * `utc_ms` are a single value when every value of the message shares it, else an array like the others.
  */
 export interface ValueColumns {
   type: 'values';
   format: 'columns';
   point_id: number[];
   value: (number | string | null)[];
-  quality: Quality[];
-  utc_ms: number[];
+  quality: Quality | Quality[];
+  utc_ms: number | number[];
 }

@@ -199,6 +199,16 @@ describe('live stream /api/live', () => {
       );
       const batch = await waitFor(() => columns.messages.slice(mark).find((m) => m.type === 'values'), 'the batch');
       expect(batch).toEqual({ type: 'values', format: 'columns', point_id: [33, 31], value: [null, -2e21], quality: ['comm_fail', 'out_of_range'], utc_ms: [ts + 2, ts + 3] });
+      // a scan's values share their quality and time: each is sent once
+      const mark2 = columns.messages.length;
+      rt.ctx.values.publish(
+        ValueBatch.of([
+          { point_id: 31, value: 7, quality: 'good', ts: ts + 4 },
+          { point_id: 32, value: 8, quality: 'good', ts: ts + 4 },
+        ]),
+      );
+      const scan = await waitFor(() => columns.messages.slice(mark2).find((m) => m.type === 'values'), 'the scan');
+      expect(scan).toEqual({ type: 'values', format: 'columns', point_id: [31, 32], value: [7, 8], quality: 'good', utc_ms: ts + 4 });
     } finally {
       objects.ws.close();
       columns.ws.close();

@@ -69,21 +69,30 @@ const objectsMessage = (values: Iterable<PointValue>) => {
 
 /**
  * The values as columns (`/api/live?format=columns`): one array per field and the time as milliseconds since the
- * epoch, so that a client parses a few arrays rather than an object and a date string per value (2,000 values are
- * ~70 kB instead of ~190 kB, and about half the page's CPU to receive in Chromium).
+ * epoch, so that a client parses a few arrays rather than an object and a date string per value; a quality or time
+ * that every value of the message shares (a scan's values mostly do) is sent once, as a single value instead of an
+ * array. 2,000 values of one scan are ~30 kB instead of ~190 kB, and far less of the page's CPU to receive.
  */
 const columnsMessage = (values: Iterable<PointValue>) => {
   const ids: number[] = [];
   const vals: string[] = [];
   const qualities: string[] = [];
   const times: number[] = [];
+  let oneQuality = true;
+  let oneTime = true;
   for (const v of values) {
+    if (ids.length) {
+      oneQuality &&= v.quality === qualities[0];
+      oneTime &&= v.ts === times[0];
+    }
     ids.push(v.point_id);
     vals.push(JSON.stringify(v.value) ?? 'null');
-    qualities.push(JSON.stringify(v.quality));
+    qualities.push(v.quality);
     times.push(v.ts);
   }
-  return `{"type":"values","format":"columns","point_id":[${ids.join(',')}],"value":[${vals.join(',')}],"quality":[${qualities.join(',')}],"utc_ms":[${times.join(',')}]}`;
+  const quality = oneQuality ? JSON.stringify(qualities[0]) : JSON.stringify(qualities);
+  const time = oneTime ? String(times[0]) : `[${times.join(',')}]`;
+  return `{"type":"values","format":"columns","point_id":[${ids.join(',')}],"value":[${vals.join(',')}],"quality":${quality},"utc_ms":${time}}`;
 };
 
 /** How a client wants its values messages: one object per value (the default) or columns. */

@@ -49,6 +49,11 @@ describe('live store', () => {
       { point_id: 6, value: 'on', quality: 'manual', utc_date_time: '2026-11-22T10:00:04.000Z' },
       { point_id: 7, value: null, quality: 'comm_fail', utc_date_time: '2026-11-22T10:00:04.001Z' },
     ]);
+    // a quality and a time that every value shares come once
+    expect(fromColumns({ type: 'values', format: 'columns', point_id: [8, 9], value: [1, 2], quality: 'stale', utc_ms: ms })).toEqual([
+      { point_id: 8, value: 1, quality: 'stale', utc_date_time: '2026-11-22T10:00:04.000Z' },
+      { point_id: 9, value: 2, quality: 'stale', utc_date_time: '2026-11-22T10:00:04.000Z' },
+    ]);
     applyValues(values);
     expect(useLive.getState().values[6]).toEqual({ point_id: 6, value: 'on', quality: 'manual', utc_date_time: '2026-11-22T10:00:04.000Z' });
   });

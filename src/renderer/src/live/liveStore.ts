@@ -63,14 +63,18 @@ export function applyValues(batch: WireValue[]): void {
 export function fromColumns(m: ValueColumns): WireValue[] {
   const out: WireValue[] = [];
   const { point_id: ids, value, quality, utc_ms: times } = m;
+  // a single quality or time: every value has it
+  const qualities = Array.isArray(quality) ? quality : null;
+  const every = Array.isArray(times) ? null : times;
   let ms = NaN;
   let iso = '';
   for (let i = 0; i < ids.length; i++) {
-    if (times[i] !== ms) {
-      ms = times[i];
+    const t = every ?? (times as number[])[i];
+    if (t !== ms) {
+      ms = t;
       iso = new Date(ms).toISOString();
     }
-    out.push({ point_id: ids[i], value: value[i], quality: quality[i], utc_date_time: iso });
+    out.push({ point_id: ids[i], value: value[i], quality: qualities ? qualities[i] : (quality as Quality), utc_date_time: iso });
   }
   return out;
 }
