@@ -20,8 +20,7 @@ export const FLUSH_MS = 250;
 const FLUSH_ROWS = 5000;
 /** ...in transactions sized to hold the event loop about this long (measured rows per ms of the last ones)... */
 const SLICE_TARGET_MS = 5;
-/** ...starting with, and kept within, these many samples */
-const SLICE_ROWS = 5000;
+/** ...kept within these many samples, starting at the smallest (the first transactions run cold code: 36-48 ms for 5,000) */
 const SLICE_MIN_ROWS = 1000;
 const SLICE_MAX_ROWS = 25_000;
 const PURGE_EVERY_MS = 3_600_000;
@@ -50,7 +49,7 @@ export class Historian {
   private firstPurge: NodeJS.Timeout | null = null;
   private purging: Promise<number> | null = null;
   /** samples per transaction of the timer's flush, adapted to how fast the last ones were written */
-  private sliceRows = SLICE_ROWS;
+  private sliceRows = SLICE_MIN_ROWS;
   /** samples written since the start */
   written = 0;
   /** samples given up after failed writes */
@@ -111,11 +110,12 @@ export class Historian {
         if (!this.writeSome(this.sliceRows)) break;
         const c = process.cpuUsage(c0);
         const ms = (c.user + c.system) / 1000;
-        // a transaction costs about its row count; aim the next one at SLICE_TARGET_MS (moving slowly, and only
-        // from slices worth measuring, so one slow commit on a busy machine does not swing it)
+        // a transaction costs about its row count; aim the next one at SLICE_TARGET_MS (only from slices worth
+        // measuring): down at once when it ran long, up halfway, so one cheap commit does not double the next
         if (n >= SLICE_MIN_ROWS && ms > 0) {
           const aim = Math.round((n / ms) * SLICE_TARGET_MS);
-          this.sliceRows = Math.max(SLICE_MIN_ROWS, Math.min(SLICE_MAX_ROWS, Math.round((this.sliceRows + aim) / 2)));
+          const next = aim < this.sliceRows ? aim : Math.round((this.sliceRows + aim) / 2);
+          this.sliceRows = Math.max(SLICE_MIN_ROWS, Math.min(SLICE_MAX_ROWS, next));
         }
         if (this.samples.length) await new Promise((r) => setImmediate(r));
       }
