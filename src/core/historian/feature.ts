@@ -86,7 +86,9 @@ export class Historian {
       for (let i = 0; i < batch.length; i++) if (this.trended.has(batch.id(i))) mine.append(batch, i, i + 1);
       this.samples.push(mine.finish());
     }
-    if (this.samples.length >= FLUSH_ROWS && !this.draining && this.running) setImmediate(() => void this.drain());
+    // not setImmediate: from a socket's callback (a device's answer completing a scan) that would run the first
+    // transaction in the same turn of the loop as the scan's listeners, before any timer; a timer lets due ones go first
+    if (this.samples.length >= FLUSH_ROWS && !this.draining && this.running) setTimeout(() => void this.drain(), 0);
   };
 
   /** Writes everything queued now, in one transaction (stop, and before a trend is read). */
