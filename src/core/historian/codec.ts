@@ -8,11 +8,18 @@
  * or a varint length and UTF-8 (text). A log batch puts the point id, as a zigzag varint of the difference to the
  * previous sample's, before each sample. One second apart, a sample is 3 to 11 bytes.
  */
-import { NUMBER, TEXT, type ValueBatch, ValueBatchBuilder } from '../values/batch';
+import { QUALITY_LIST, type ValueBatch, ValueBatchBuilder } from '../values/batch';
 import type { Quality } from '../values/bus';
 
 export const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'comm_fail', 'out_of_range', 'manual'];
 export const QUALITY_CODE = new Map(QUALITIES.map((q, i) => [q, i]));
+/** a value batch's quality index (values/batch.ts, 0-254, 255 for one outside the six) -> the stored code ('bad' for any other) */
+const FROM_BATCH = Uint8Array.from({ length: 256 }, (_, i) => QUALITY_CODE.get(QUALITY_LIST[i]) ?? 1);
+
+/** the stored quality code of a batch's value `i` (the two orders are each other's to keep, not assumed equal) */
+export function storedQuality(values: ValueBatch, i: number): number {
+  return FROM_BATCH[values.qualityCode(i)];
+}
 
 export interface Sample {
   ts: number;
@@ -223,11 +230,8 @@ export function encodeBatch(w: ByteWriter, values: ValueBatch): void {
   for (let i = 0; i < values.length; i++) {
     const id = values.id(i);
     const t = values.ts(i);
-    const kind = values.kind(i);
-    const q = values.qualityCode(i);
     w.zigzag(id - point);
-    // a quality outside the six is kept as 'bad', as a segment keeps it
-    w.sample(t, kind === NUMBER ? values.num(i) : kind === TEXT ? values.value(i) : null, q < QUALITIES.length ? q : 1, ts, NONE);
+    w.sample(t, values.value(i), storedQuality(values, i), ts, NONE);
     point = id;
     ts = t;
   }

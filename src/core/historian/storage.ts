@@ -13,7 +13,7 @@ import type { PgDatabase } from '../store/pg/db';
 import { isPostgres, type Store } from '../store/store';
 import { ValueBatch } from '../values/batch';
 import type { PointValue } from '../values/bus';
-import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, type Sample } from './codec';
+import { ByteWriter, QUALITIES, QUALITY_CODE, SegmentWriter, decodeBatch, decodeSegment, encodeBatch, encodeSegment, storedQuality, type Sample } from './codec';
 import { SEGMENT_MS, segmentStart } from './segments';
 import { SegmentWalk } from './walk';
 
@@ -223,8 +223,7 @@ export function sqliteStorage(store: Store): SampleStorage {
         (late ??= []).push(samples.at(i));
         continue;
       }
-      const q = samples.qualityCode(i);
-      s.add(ts, samples.isNumber(i) ? samples.num(i) : valueOf(samples.value(i)), q < QUALITIES.length ? q : 1);
+      s.add(ts, samples.value(i), storedQuality(samples, i));
       if (ts > maxTs) maxTs = ts;
     }
     storeFinished();
