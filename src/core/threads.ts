@@ -35,31 +35,28 @@ export function backgroundNice(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * Lowers the priority of this process's threads other than the main one, the first time it is called (later calls
- * do nothing: threads made since then may need the main thread's priority). Returns how many were lowered.
+ * do nothing: threads made since then may need the main thread's priority).
  */
-export function yieldBackgroundThreads(): number {
-  if (lowered || process.platform !== 'linux' || process.versions.electron || !isMainThread) return 0;
+export function yieldBackgroundThreads(): void {
+  if (lowered || process.platform !== 'linux' || process.versions.electron || !isMainThread) return;
   lowered = true;
   const nice = backgroundNice();
-  if (nice === 0) return 0;
+  if (nice === 0) return;
   // libuv makes its thread pool at the first request it gets: make it now, so that it is among the threads lowered
   fs.stat('/', () => undefined);
   let tasks: string[];
   try {
     tasks = fs.readdirSync('/proc/self/task');
   } catch {
-    return 0;
+    return;
   }
-  let count = 0;
   for (const task of tasks) {
     const tid = Number(task);
     if (tid === process.pid) continue;
     try {
       if (os.getPriority(tid) < nice) os.setPriority(tid, nice);
-      count++;
     } catch {
       // a thread that ended meanwhile
     }
   }
-  return count;
 }

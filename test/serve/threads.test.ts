@@ -1,8 +1,8 @@
 /**
  * The served product gives its event loop the first claim on a core (src/core/threads.ts): V8's and libuv's helper
  * threads run at a lower priority, the main thread and the WAL checkpoint worker (made after, which must not be
- * starved) at the normal one, read from /proc/PID/task/TID/stat of the process `npm run serve` starts. SWITCHYARD_BACKGROUND_NICE=0 leaves them all at
- * the main thread's.
+ * starved) at the normal one, read from /proc/PID/task/TID/stat of the process `npm run serve` starts.
+ * SWITCHYARD_BACKGROUND_NICE=0 leaves them all at the main thread's.
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('background threads yield to the event loop', { timeout: 120_000 }, () 
     for (const bad of ['-5', '20', '3.5', 'low']) expect(backgroundNice({ SWITCHYARD_BACKGROUND_NICE: bad })).toBe(BACKGROUND_NICE);
   });
 
-  it.runIf(linux)('the served product: the main thread at its own priority, every other thread lower', async () => {
+  it.runIf(linux)('the served product: V8’s and libuv’s threads lower, the main thread and the checkpoint worker at the normal priority', async () => {
     server = await startServer('--empty');
     const pid = server.served.child.pid!;
     const threads = niceOfThreads(pid);
