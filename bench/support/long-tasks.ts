@@ -1,7 +1,7 @@
 /**
  * A long-task logger for benchmarks: says what held the event loop, not only how long.
  *
- * A timer ticks every TICK_MS; a tick that comes more than `thresholdMs` late closes a "hold". For each hold it
+ * A 5 ms timer (schedstat.mjs watchHolds); a tick that comes more than `thresholdMs` late closes a "hold". For each hold it
  * records, from the main thread's /proc/self/task/<pid>/schedstat, how much of it the thread ran on a CPU and how much
  * it waited for a core (runnable but not running: other processes' turns); the rest it was blocked (I/O, locks).
  * GC pauses (PerformanceObserver 'gc') and named sections (`wrap`, e.g. the historian's transaction or a bus
@@ -9,20 +9,12 @@
  * "180 ms: ran 14, waited for a core 160, blocked 6; GC 3; historian transaction 175".
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { closeSchedstat, openSchedstat, readSchedstat, type SchedstatReader } from './schedstat.mjs';
-
-const TICK_MS = 5;
+import { closeSchedstat, openSchedstat, readSchedstat, watchHolds, type LoopHold, type SchedstatReader } from './schedstat.mjs';
 
 interface Span {
   name: string;
   start: number;
   end: number;
-}
-interface Hold {
-  start: number;
-  end: number;
-  ranMs: number;
-  waitedMs: number;
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -33,8 +25,8 @@ const GC_KINDS: Record<number, string> = {
 };
 
 export class LongTasks {
-  private timer: NodeJS.Timeout | null = null;
-  private holds: Hold[] = [];
+  private unwatch: (() => void) | null = null;
+  private holds: LoopHold[] = [];
   private spans: Span[] = [];
   private gcs: Span[] = [];
   /** per section name since the last report: calls, the longest wall time, the longest time the thread ran in one */
@@ -53,21 +45,12 @@ export class LongTasks {
 
   start(): void {
     this.gcObserver.observe({ entryTypes: ['gc'] });
-    let last = performance.now();
-    let [ran, waited] = readSchedstat(this.reader);
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const [r, w] = readSchedstat(this.reader);
-      if (now - last - TICK_MS > this.thresholdMs) this.holds.push({ start: last, end: now, ranMs: r - ran, waitedMs: w - waited });
-      last = now;
-      ran = r;
-      waited = w;
-    }, TICK_MS);
+    this.unwatch = watchHolds(this.thresholdMs, (h) => this.holds.push(h));
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.unwatch?.();
+    this.unwatch = null;
     this.gcObserver.disconnect();
     closeSchedstat(this.reader);
     this.reader = null;
@@ -112,28 +95,28 @@ export class LongTasks {
     const holds = this.holds;
     this.holds = [];
     const cut = performance.now();
-    const overlap = (s: Span, h: Hold) => Math.max(0, Math.min(s.end, h.end) - Math.max(s.start, h.start));
-    const describe = (h: Hold) => {
+    const overlap = (s: Span, h: LoopHold) => Math.max(0, Math.min(s.end, h.end) - Math.max(s.start, h.start));
+    const describe = (h: LoopHold) => {
       const wall = h.end - h.start;
-      const blocked = Math.max(0, wall - h.ranMs - h.waitedMs);
+      const blocked = Math.max(0, wall - h.ran - h.waited);
       const byName = new Map<string, number>();
       for (const s of [...this.spans, ...this.gcs]) {
         const o = overlap(s, h);
         if (o >= 1) byName.set(s.name, (byName.get(s.name) ?? 0) + o);
       }
       const parts = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
-      return `${wall.toFixed(0)} ms: ran ${h.ranMs.toFixed(0)}, waited for a core ${h.waitedMs.toFixed(0)}, blocked ${blocked.toFixed(0)}` + (parts.length ? `; in ${parts.join(', ')}` : '');
+      return `${wall.toFixed(0)} ms: ran ${h.ran.toFixed(0)}, waited for a core ${h.waited.toFixed(0)}, blocked ${blocked.toFixed(0)}` + (parts.length ? `; in ${parts.join(', ')}` : '');
     };
     const byWall = [...holds].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, top);
-    const byRan = [...holds].sort((a, b) => b.ranMs - a.ranMs).filter((h) => !byWall.includes(h)).slice(0, top);
+    const byRan = [...holds].sort((a, b) => b.ran - a.ran).filter((h) => !byWall.includes(h)).slice(0, top);
     const lines = [...byWall.map((h) => `longest: ${describe(h)}`), ...byRan.map((h) => `most run: ${describe(h)}`)];
     this.spans = this.spans.filter((s) => s.end > cut - 1000);
     this.gcs = this.gcs.filter((s) => s.end > cut - 1000);
     return {
       count: holds.length,
-      ranOver: holds.filter((h) => h.ranMs > this.thresholdMs).length,
+      ranOver: holds.filter((h) => h.ran > this.thresholdMs).length,
       longest: holds.reduce((m, h) => Math.max(m, h.end - h.start), 0),
-      longestRan: holds.reduce((m, h) => Math.max(m, h.ranMs), 0),
+      longestRan: holds.reduce((m, h) => Math.max(m, h.ran), 0),
       lines,
     };
   }

@@ -10,30 +10,18 @@ import inspector from 'node:inspector';
 import path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { openSchedstat, readSchedstat } from './schedstat.mjs';
+import { watchHolds } from './schedstat.mjs';
 
 const every = Number(process.env.PROBE_EVERY_MS ?? 5000);
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
-// holds over HOLD_MS: a tick every TICK_MS that comes late closes one
-const TICK_MS = 5;
 const HOLD_MS = 20;
-const sched = openSchedstat();
 let holds = [];
 let gcs = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
 }).observe({ entryTypes: ['gc'] });
-let tick = performance.now();
-let [ran0, waited0] = readSchedstat(sched);
-setInterval(() => {
-  const now = performance.now();
-  const [ran, waited] = readSchedstat(sched);
-  if (now - tick - TICK_MS > HOLD_MS) holds.push({ start: tick, end: now, ran: ran - ran0, waited: waited - waited0 });
-  tick = now;
-  ran0 = ran;
-  waited0 = waited;
-}, TICK_MS).unref();
+watchHolds(HOLD_MS, (h) => holds.push(h));
 const round = (x) => Math.round(x * 10) / 10;
 function holdSummary() {
   const list = holds;

@@ -24,3 +24,27 @@ export function readSchedstat(reader) {
 export function closeSchedstat(reader) {
   if (reader) fs.closeSync(reader.fd);
 }
+
+/**
+ * Watches the event loop for holds: a timer every `tickMs` that comes more than `thresholdMs` late closes one, given
+ * to `onHold({ start, end, ran, waited })` (performance.now() times; ms the main thread ran and waited for a core
+ * meanwhile). Returns a function that stops it. The timer does not keep the process alive.
+ */
+export function watchHolds(thresholdMs, onHold, tickMs = 5) {
+  const reader = openSchedstat();
+  let last = performance.now();
+  let [ran0, waited0] = readSchedstat(reader);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const [ran, waited] = readSchedstat(reader);
+    if (now - last - tickMs > thresholdMs) onHold({ start: last, end: now, ran: ran - ran0, waited: waited - waited0 });
+    last = now;
+    ran0 = ran;
+    waited0 = waited;
+  }, tickMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    closeSchedstat(reader);
+  };
+}
