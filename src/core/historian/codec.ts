@@ -59,7 +59,8 @@ export class ByteWriter {
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
     const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
+    // set, not Buffer#copy: copy's first thousands of calls ran cold (26 ms for 10,000 at once)
+    next.set(this.buf);
     this.buf = next;
   }
 
@@ -171,7 +172,7 @@ class ByteReader {
 
 /** Appends samples of one point to a segment, remembering what the next sample is encoded against. */
 export class SegmentWriter {
-  readonly w = new ByteWriter(64);
+  readonly w: ByteWriter;
   n = 0;
   firstTs = 0;
   lastTs = 0;
@@ -179,7 +180,13 @@ export class SegmentWriter {
   lastQuality = 0;
   private prevValue: unknown = NONE;
 
-  constructor(public t0: number) {}
+  /** `capacity`: the buffer's first size in bytes (it grows as needed, and `restart` keeps it) */
+  constructor(
+    public t0: number,
+    capacity = 64,
+  ) {
+    this.w = new ByteWriter(capacity);
+  }
 
   /** starts over at another segment start, keeping the buffer */
   restart(t0: number): void {
