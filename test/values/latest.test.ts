@@ -42,6 +42,40 @@ describe('packed latest values', () => {
     expect([...l.keys()].length).toBe(5000);
   });
 
+  it('keeps ids of every kind apart: large, negative and fractional ids beside the store\'s small ones', () => {
+    const l = new LatestValues();
+    const ids = [1, 2, 1023, 1024, 70_000, 2 ** 20 - 1, 2 ** 20, 2 ** 40, -1, -(2 ** 20), 0, 1.5, 2 ** 53 - 1];
+    ids.forEach((id, k) => l.set({ point_id: id, value: k, quality: 'good', ts: k }));
+    expect(l.size).toBe(ids.length);
+    ids.forEach((id, k) => expect(l.get(id)).toEqual({ point_id: id, value: k, quality: 'good', ts: k }));
+    // neighbours of each id are not there
+    for (const id of [3, 1022, 1025, 69_999, 2 ** 20 + 1, 2 ** 40 + 1, -2, 0.5, 2.5]) expect(l.has(id)).toBe(false);
+    for (const id of [2 ** 20, -1, 1.5, 70_000]) l.delete(id);
+    expect(l.size).toBe(ids.length - 4);
+    expect(new Set(l.keys())).toEqual(new Set(ids.filter((id) => ![2 ** 20, -1, 1.5, 70_000].includes(id))));
+    // a batch sets them the same way, and a deleted id comes back in a freed slot without disturbing the rest
+    l.setAll(ValueBatch.of([{ point_id: 1.5, value: 9, quality: 'stale', ts: 99 }, { point_id: 2 ** 40, value: 8, quality: 'good', ts: 98 }]));
+    expect(l.get(1.5)).toEqual({ point_id: 1.5, value: 9, quality: 'stale', ts: 99 });
+    expect(l.get(2 ** 40)).toEqual({ point_id: 2 ** 40, value: 8, quality: 'good', ts: 98 });
+    expect(l.get(2 ** 53 - 1)).toEqual({ point_id: 2 ** 53 - 1, value: ids.length - 1, quality: 'good', ts: ids.length - 1 });
+    expect(l.size).toBe(ids.length - 3);
+  });
+
+  it('finds an id kept aside while few points were held after the table has grown past it', () => {
+    const l = new LatestValues();
+    l.set({ point_id: 5000, value: 1, quality: 'good', ts: 1 });
+    for (let id = 1; id <= 4000; id++) l.set({ point_id: id, value: id, quality: 'good', ts: id });
+    l.set({ point_id: 6000, value: 2, quality: 'good', ts: 2 });
+    expect(l.get(5000)).toEqual({ point_id: 5000, value: 1, quality: 'good', ts: 1 });
+    l.set({ point_id: 5000, value: 3, quality: 'bad', ts: 3 });
+    expect(l.size).toBe(4002);
+    expect(l.get(5000)).toEqual({ point_id: 5000, value: 3, quality: 'bad', ts: 3 });
+    l.delete(5000);
+    expect(l.has(5000)).toBe(false);
+    expect(l.get(6000)?.value).toBe(2);
+    expect([...l.keys()].length).toBe(4001);
+  });
+
   it('is what the value bus answers as a point’s latest value', () => {
     const bus = new ValueBus();
     const seen: PointValue[][] = [];

@@ -8,9 +8,22 @@
 import { grown, NULL, NUMBER, QUALITY_INDEX, QUALITY_LIST, TEXT, type PointValue, type ValueBatch } from './batch';
 import type { Quality } from '../../shared/live';
 
+/**
+ * Point ids find their slot in a typed array indexed by id (ids are the store's row ids: small and dense), up to
+ * DENSE_IDS and to DENSE_SPREAD times the ids held (so a few large ids never make a large table); other ids in a
+ * Map. Adding 10,000 new keys to a Map took 4-7 ms warm and 15-18 ms cold: the first scan after start, in one turn.
+ */
+const DENSE_IDS = 1 << 20;
+const DENSE_SPREAD = 16;
+
 export class LatestValues {
-  /** point id -> slot */
-  private readonly slots = new Map<number, number>();
+  /** point id -> slot + 1 (0: none), for ids in [0, DENSE_IDS) */
+  private dense = new Int32Array(0);
+  /** point id -> slot, for the other ids */
+  private readonly sparse = new Map<number, number>();
+  /** slot -> point id (NaN: free) */
+  private ids = new Float64Array(256);
+  private count = 0;
   private readonly freeSlots: number[] = [];
   private used = 0;
   private num = new Float64Array(256);
@@ -23,7 +36,15 @@ export class LatestValues {
   private readonly odd = new Map<number, Quality>();
 
   get size(): number {
-    return this.slots.size;
+    return this.count;
+  }
+
+  /** the point's slot, or -1 */
+  private find(pointId: number): number {
+    if (pointId >= 0 && pointId < this.dense.length && this.dense[pointId] > 0) return this.dense[pointId] - 1;
+    // (an id may be in the Map though the table has since grown past it)
+    const s = this.sparse.size ? this.sparse.get(pointId) : undefined;
+    return s === undefined ? -1 : s;
   }
 
   set(v: PointValue): void {
@@ -50,13 +71,22 @@ export class LatestValues {
     for (let i = 0; i < b.length; i++) this.setAt(b, i);
   }
 
+  /** the point's slot, made when it has none */
   private slot(pointId: number): number {
-    let s = this.slots.get(pointId);
-    if (s === undefined) {
-      s = this.freeSlots.pop() ?? this.used++;
-      if (s >= this.num.length) this.grow();
-      this.slots.set(pointId, s);
-    }
+    const found = this.find(pointId);
+    if (found >= 0) return found;
+    const s = this.freeSlots.pop() ?? this.used++;
+    if (s >= this.num.length) this.grow();
+    this.ids[s] = pointId;
+    this.count++;
+    if (pointId >= 0 && Number.isInteger(pointId) && (pointId < this.dense.length || pointId < Math.min(DENSE_IDS, 1024 + DENSE_SPREAD * this.count))) {
+      if (pointId >= this.dense.length) {
+        const d = new Int32Array(Math.min(DENSE_IDS, Math.max(1024, this.dense.length * 2, 2 ** Math.ceil(Math.log2(pointId + 1)))));
+        d.set(this.dense);
+        this.dense = d;
+      }
+      this.dense[pointId] = s + 1;
+    } else this.sparse.set(pointId, s);
     return s;
   }
 
@@ -81,33 +111,37 @@ export class LatestValues {
 
   /** the newest value, as a new object (callers may keep it) */
   get(pointId: number): PointValue | undefined {
-    const s = this.slots.get(pointId);
-    if (s === undefined) return undefined;
+    const s = this.find(pointId);
+    if (s < 0) return undefined;
     const k = this.kind[s];
     return { point_id: pointId, value: k === NUMBER ? this.num[s] : k === TEXT ? this.texts.get(s)! : null, quality: this.qualityAt(s), ts: this.time[s] };
   }
 
   /** the newest value's quality, without building the value */
   qualityOf(pointId: number): Quality | undefined {
-    const s = this.slots.get(pointId);
-    return s === undefined ? undefined : this.qualityAt(s);
+    const s = this.find(pointId);
+    return s < 0 ? undefined : this.qualityAt(s);
   }
 
   has(pointId: number): boolean {
-    return this.slots.has(pointId);
+    return this.find(pointId) >= 0;
   }
 
   delete(pointId: number): void {
-    const s = this.slots.get(pointId);
-    if (s === undefined) return;
-    this.slots.delete(pointId);
+    const s = this.find(pointId);
+    if (s < 0) return;
+    if (pointId >= 0 && pointId < this.dense.length && this.dense[pointId] > 0) this.dense[pointId] = 0;
+    else this.sparse.delete(pointId);
+    this.ids[s] = NaN;
+    this.count--;
     this.texts.delete(s);
     this.odd.delete(s);
     this.freeSlots.push(s);
   }
 
-  keys(): IterableIterator<number> {
-    return this.slots.keys();
+  /** the point ids held (in slot order) */
+  *keys(): IterableIterator<number> {
+    for (let s = 0; s < this.used; s++) if (!Number.isNaN(this.ids[s])) yield this.ids[s];
   }
 
   private qualityAt(s: number): Quality {
@@ -120,5 +154,6 @@ export class LatestValues {
     this.time = grown(this.time, n);
     this.quality = grown(this.quality, n);
     this.kind = grown(this.kind, n);
+    this.ids = grown(this.ids, n);
   }
 }
