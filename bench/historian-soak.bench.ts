@@ -19,9 +19,11 @@ import v8 from 'node:v8';
 import type { Historian } from '../src/core/historian/feature';
 import type { Checkpointer } from '../src/core/store/checkpointer';
 import { createRuntime } from '../src/core/runtime';
-import type { PointValue, ValueListener } from '../src/core/values/bus';
+import type { ValueListener } from '../src/core/values/bus';
 import { LongTasks } from './support/long-tasks';
-import { ValueBatch } from '../src/core/values/batch';
+import { QUALITY_INDEX, ValueBatchBuilder } from '../src/core/values/batch';
+
+const GOOD = QUALITY_INDEX.get('good')!;
 
 const POINTS = Number(process.env.HISTORIAN_SOAK_POINTS ?? 10_000);
 const MINUTES = Number(process.env.HISTORIAN_SOAK_MIN ?? 3);
@@ -80,10 +82,11 @@ export async function run(): Promise<void> {
       let scan = 0;
       const publish = tasks.wrap('scan published (bench)', () => {
         const ts = Date.now();
-        // a float32 register reading, as most meters give (a 4-byte value)
-        const batch: PointValue[] = mine.map((id, k) => ({ point_id: id, value: Math.fround(50 + 10 * Math.sin(scan / 7 + k)), quality: 'good', ts }));
+        // a float32 register reading, as most meters give (a 4-byte value), packed as acquisition's scan packs it
+        const batch = new ValueBatchBuilder(mine.length);
+        for (let k = 0; k < mine.length; k++) batch.pushNumber(mine[k], Math.fround(50 + 10 * Math.sin(scan / 7 + k)), GOOD, ts);
         scan++;
-        ctx.values.publish(ValueBatch.of(batch));
+        ctx.values.publish(batch.finish());
       });
       timers.push(setTimeout(() => timers.push(setInterval(publish, 1000)), (d * 1000) / sources));
     }
