@@ -15,6 +15,7 @@ import type { DataSourceDiagnostics } from '../src/core/acquisition/contracts';
 import { startPymodbus, type Peer } from '../test/peers/peers';
 import { freePort, login, serve, SERVE_COMMAND, type Served } from '../test/support/process';
 import { summarize } from './heap-summary';
+import { holdProfile } from './support/hold-profile';
 
 const POINTS = Number(process.env.MEMORY_POINTS ?? 10_000);
 const PEERS = Number(process.env.MEMORY_PEERS ?? 4);
@@ -54,13 +55,13 @@ function allocationSummary(file: string, top: number): string[] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
-/** the holds of the event loop over 20 ms in the steady half: how many, in how many the main thread ran over 20 ms, the worst split */
-function holdLine(steady: Probe[]): string {
+/** the holds of the event loop over 20 ms in some probes: how many, in how many the main thread ran over 20 ms, the worst split */
+function holdLine(label: string, steady: Probe[]): string {
   const n = steady.reduce((s, p) => s + p.holds.n, 0);
   const ranOver = steady.reduce((s, p) => s + p.holds.ranOver, 0);
   const worst = steady.map((p) => p.holds.worst).reduce<Probe['holds']['worst']>((w, h) => (h && (!w || h.wall > w.wall) ? h : w), null);
   const split = worst ? `; the longest ${worst.wall} ms: ran ${worst.ran}, waited for a core ${worst.waited}, blocked ${worst.blocked}, in GC ${worst.gc}` : '';
-  return `  event loop held > 20 ms: ${n} times in ${steady.length * 5} s, the main thread itself ran > 20 ms in ${ranOver}${split}`;
+  return `  event loop held > 20 ms ${label}: ${n} times in ${steady.length * 5} s, the main thread itself ran > 20 ms in ${ranOver}${split}`;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,11 +70,14 @@ export async function run(): Promise<void> {
   const peers: Peer[] = [];
   let server: Served | null = null;
   const per = Math.ceil(POINTS / PEERS);
+  const profDir = path.join(dir, 'cpu-profile');
   try {
     for (let i = 0; i < PEERS; i++) peers.push(await startPymodbus({ port: await freePort(), slaves: { '1': {} }, sequential_hr: per * 2 }));
     // MEMORY_NODE_FLAGS: node/V8 options for the served process, to compare (e.g. --max-semi-space-size=4)
     const flags = (process.env.MEMORY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    server = await serve(['--port', '0', '--data-dir', path.join(dir, 'data'), '--empty'], { SWITCHYARD_ADMIN_PASSWORD: 'Bench-Memory-1', PROBE_EVERY_MS: '5000', PROBE_SNAPSHOT_DIR: dir, ...(process.env.MEMORY_ALLOC ? { PROBE_ALLOC: '1' } : {}) }, undefined, [
+    // MEMORY_CPU_PROFILE=1: a CPU profile of the served process; at the end, what ran in each hold over 20 ms
+    if (process.env.MEMORY_CPU_PROFILE) flags.push('--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250');
+    server = await serve(['--port', '0', '--data-dir', path.join(dir, 'data'), '--empty'], { SWITCHYARD_ADMIN_PASSWORD: 'Bench-Memory-1', PROBE_EVERY_MS: '5000', PROBE_SNAPSHOT_DIR: dir, ...(process.env.MEMORY_ALLOC ? { PROBE_ALLOC: '1' } : {}), ...(process.env.MEMORY_CPU_PROFILE ? { PROBE_HOLDS: '1' } : {}) }, undefined, [
       ...flags,
       '--import',
       PROBE,
@@ -141,7 +145,8 @@ export async function run(): Promise<void> {
         row('arrayBuffers', 'arrayBuffers'),
         `  CPU ${(median(steady.map((p) => p.cpu)) * 100).toFixed(1)} % of a core (median of ${steady.length} x 5 s)`,
         `  event loop delay per 5 s: p99 median ${median(steady.map((p) => p.loop.p99))} ms (${Math.min(...steady.map((p) => p.loop.p99))}-${Math.max(...steady.map((p) => p.loop.p99))}), max median ${median(steady.map((p) => p.loop.max))} ms (${Math.min(...steady.map((p) => p.loop.max))}-${Math.max(...steady.map((p) => p.loop.max))})`,
-        holdLine(steady),
+        holdLine('in the steady half', steady),
+        holdLine('from the import (the first scans, warm-up)', run.slice(0, Math.floor(run.length / 2))),
         `  RSS per 5 s over the run: ${run.map((p) => Math.round(p.rss / 1024 / 1024)).join(' ')} MB`,
       ].join('\n') + '\n',
     );
@@ -175,6 +180,7 @@ export async function run(): Promise<void> {
   } finally {
     if (process.env.MEMORY_OUTPUT && server) fs.writeFileSync(process.env.MEMORY_OUTPUT, server.output());
     await server?.stop('SIGTERM');
+    if (process.env.MEMORY_CPU_PROFILE && server) for (const line of holdProfile(profDir, server.output())) process.stdout.write(`${line}\n`);
     for (const p of peers) await p.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -16,13 +16,19 @@ const every = Number(process.env.PROBE_EVERY_MS ?? 5000);
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 const HOLD_MS = 20;
+const round = (x) => Math.round(x * 10) / 10;
 let holds = [];
 let gcs = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
 }).observe({ entryTypes: ['gc'] });
-watchHolds(HOLD_MS, (h) => holds.push(h));
-const round = (x) => Math.round(x * 10) / 10;
+// PROBE_HOLDS=1: each hold also as a line `PROBE_HOLD start end ran waited`, its times in microseconds of the
+// monotonic clock V8's CPU profiles use (bench/support/hold-profile.ts finds what ran in it)
+const toProfileClock = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+watchHolds(HOLD_MS, (h) => {
+  holds.push(h);
+  if (process.env.PROBE_HOLDS) process.stderr.write(`PROBE_HOLD ${Math.round(h.start * 1000 + toProfileClock)} ${Math.round(h.end * 1000 + toProfileClock)} ${round(h.ran)} ${round(h.waited)}\n`);
+});
 function holdSummary() {
   const list = holds;
   holds = [];
