@@ -76,6 +76,23 @@ describe('packed latest values', () => {
     expect([...l.keys()].length).toBe(4001);
   });
 
+  it('clears to empty and takes new values in the same arrays', () => {
+    const l = new LatestValues();
+    for (const id of [3, 70_000, -4, 2.5, 2 ** 40]) l.set({ point_id: id, value: 'x', quality: 'manual', ts: id });
+    for (let id = 1; id <= 3000; id++) l.set({ point_id: id, value: id, quality: 'good', ts: id });
+    l.clear();
+    expect(l.size).toBe(0);
+    expect([...l.keys()]).toEqual([]);
+    for (const id of [1, 3, 3000, 70_000, -4, 2.5, 2 ** 40]) expect(l.get(id)).toBeUndefined();
+    l.set({ point_id: 3000, value: 1, quality: 'bad', ts: 9 });
+    l.set({ point_id: 2.5, value: null, quality: 'stale', ts: 8 });
+    expect(l.size).toBe(2);
+    expect(l.get(3000)).toEqual({ point_id: 3000, value: 1, quality: 'bad', ts: 9 });
+    expect(l.get(2.5)).toEqual({ point_id: 2.5, value: null, quality: 'stale', ts: 8 });
+    expect(l.get(3)).toBeUndefined();
+    expect([...l.keys()].sort((a, b) => a - b)).toEqual([2.5, 3000]);
+  });
+
   it('is what the value bus answers as a point’s latest value', () => {
     const bus = new ValueBus();
     const seen: PointValue[][] = [];

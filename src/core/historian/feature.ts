@@ -40,7 +40,7 @@ const BULK_TREND_LOOKUP = 200;
 export class Historian {
   private readonly samples = new SampleQueue();
   /** the newest value of each other point, packed (values/latest.ts) */
-  private latest = new LatestValues();
+  private readonly latest = new LatestValues();
   private trended = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
@@ -131,7 +131,7 @@ export class Historian {
     if (!this.samples.length && !this.latest.size) return true;
     const samples = this.samples.peek(limit);
     const latest = [...this.latest.keys()].map((id) => this.latest.get(id)!);
-    this.latest = new LatestValues();
+    this.latest.clear();
     try {
       this.storage.write(samples, latest);
     } catch (e) {

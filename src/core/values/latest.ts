@@ -139,6 +139,21 @@ export class LatestValues {
     this.freeSlots.push(s);
   }
 
+  /** forgets every value, keeping the arrays for the next ones */
+  clear(): void {
+    for (let s = 0; s < this.used; s++) {
+      const id = this.ids[s];
+      if (id >= 0 && id < this.dense.length) this.dense[id] = 0;
+      this.ids[s] = NaN;
+    }
+    this.sparse.clear();
+    this.texts.clear();
+    this.odd.clear();
+    this.freeSlots.length = 0;
+    this.used = 0;
+    this.count = 0;
+  }
+
   /** the point ids held (in slot order) */
   *keys(): IterableIterator<number> {
     for (let s = 0; s < this.used; s++) if (!Number.isNaN(this.ids[s])) yield this.ids[s];
