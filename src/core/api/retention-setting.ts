@@ -34,7 +34,7 @@ export function registerRetentionSetting(app: FastifyInstance, deps: { store: St
   });
 
   app.put(`/api/settings/${s.name}`, async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const days = dataObject(req.body).retention_days;
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
       throw badRequest('API.INVALID_RETENTION_DAYS', `retention_days must be an integer from 1 to ${MAX_RETENTION_DAYS}`, 'retention_days');

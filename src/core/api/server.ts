@@ -19,15 +19,19 @@ declare module 'fastify' {
     /** 'public': no credentials; 'own': the route authenticates itself (partner API, Ecosuite) */
     auth?: 'public' | 'own';
     /**
-     * who may call, checked before the route looks anything up: 'configure' administrators only; 'self' any
-     * signed-in user, read-only ones included (their own password, their own messages). Without it, reads are
-     * for every signed-in user and writes for everyone but read-only users.
+     * who may call, checked before the route looks anything up (and before its body is read): 'configure'
+     * administrators only; 'operate' every signed-in user but read-only ones (an operator's actions: acknowledging
+     * an alarm, commanding a point); 'self' any signed-in user, read-only ones included (their own password).
+     * Without it, reads are for every signed-in user and writes are 'configure': a write route is opened to
+     * operators only by saying so.
      */
-    role?: 'configure' | 'self';
+    role?: Role;
     /** a dispatching route (model/dispatch.ts): the route a request is for, resolved before any check */
     dispatch?: (req: FastifyRequest) => RouteTarget | null;
   }
 }
+
+export type Role = 'configure' | 'operate' | 'self';
 
 /** The route a request is for: its pattern and its config (auth, role). */
 export interface RouteTarget {
@@ -40,7 +44,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   auth: 'public' | 'own' | 'required';
-  role?: 'configure' | 'self';
+  /** who may call (a write without a declared role is recorded as 'configure', what it is) */
+  role?: Role;
 }
 
 export interface ApiServerOptions {
@@ -152,13 +157,18 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
  * The checks every authenticated route gets, in this order and before any lookup: the key's scope, the role
  * the route needs, read-only users never write, then the objects the request names (privileges).
  */
-function authorize(req: FastifyRequest, p: Principal, role: FastifyContextConfig['role'], access: Access | undefined): void {
-  const write = req.method !== 'GET' && req.method !== 'HEAD';
+function authorize(req: FastifyRequest, p: Principal, declared: Role | undefined, access: Access | undefined): void {
+  const write = isWrite(req.method);
+  const role = roleOf(req.method, declared);
   if (p.scope === 'participants') throw forbidden('API.API_KEY_SCOPE', 'this API key may only be used with the participants API (/api/dr/participants)');
   if (role === 'configure' && !p.isAdmin) throw forbidden('API.ADMINISTRATOR_REQUIRED', 'only an administrator may change the configuration');
   if (p.isReadOnly && write && role !== 'self') throw forbidden('API.READ_ONLY_USER', 'a read-only user cannot change anything');
   access?.check(req, p);
 }
+
+const isWrite = (method: string) => method !== 'GET' && method !== 'HEAD';
+/** the role a route needs: the declared one, else 'configure' for a write (default deny) and none for a read */
+const roleOf = (method: string, declared: Role | undefined): Role | undefined => declared ?? (isWrite(method) ? 'configure' : undefined);
 
 /** The route a request is for (a generated one when fastify's is a dispatching route), or null when there is none. */
 export function routeOf(req: FastifyRequest): RouteTarget | null {
@@ -170,7 +180,10 @@ export function routeOf(req: FastifyRequest): RouteTarget | null {
 
 /** Adds a route to `app.registeredRoutes` (the role x route matrix and its like enumerate them). */
 export function recordRoute(app: FastifyInstance, method: string, url: string, config: FastifyContextConfig): void {
-  app.registeredRoutes.push({ method, url, auth: config.auth ?? 'required', ...(config.role ? { role: config.role } : {}) });
+  const auth = config.auth ?? 'required';
+  // a route that authenticates itself, or a public one, checks its callers itself: no role
+  const role = auth === 'required' ? roleOf(method, config.role) : config.role;
+  app.registeredRoutes.push({ method, url, auth, ...(role ? { role } : {}) });
 }
 
 /**

@@ -111,7 +111,7 @@ export function registerCentralRoutes(app: FastifyInstance, ctx: RuntimeContext,
   });
 
   // a command to an edge: write a metric the edge marks Writable (commands.ts); read-only users are refused by the API
-  app.put('/api/central/sites/:id/metrics/:metricid/write', async (req, reply) => {
+  app.put('/api/central/sites/:id/metrics/:metricid/write', { config: { role: 'operate' } }, async (req, reply) => {
     const { site } = await oneSite(req);
     const metricId = idParam((req.params as { metricid: string }).metricid, 'metricid');
     const metric = (await central.metrics(site)).find((m) => m.id === metricId);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
-import { idParam, principalOf, requireAdmin } from '../api/server';
+import { idParam, principalOf } from '../api/server';
 import type { AcquisitionService } from '../acquisition/contracts';
 import type { AuditLog } from '../audit/audit';
 import type { Registry } from '../model/registry';
@@ -19,7 +19,7 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
     return a;
   };
 
-  app.post('/api/points/:id/readnow', async (req) => {
+  app.post('/api/points/:id/readnow', { config: { role: 'operate' } }, async (req) => {
     principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     registry.mustRow(store, registry.get('points'), id);
@@ -36,7 +36,7 @@ export function registerCommissioningRoutes(app: FastifyInstance, deps: { store:
   });
 
   app.post('/api/datasources/:id/pointlist', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     registry.mustRow(store, registry.get('datasources'), id);
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim();

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest } from '../api/errors';
-import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import { dataOf, idParam, principalOf } from '../api/server';
 import type { AuditLog } from '../audit/audit';
 import type { Settings } from '../store/settings';
 import type { Store } from '../store/store';
@@ -41,7 +41,7 @@ export const CYCLE_SETTING = 'control.cycle_ms';
 
 export function registerControlRoutes(app: FastifyInstance, deps: { store: Store; settings: Settings; audit: AuditLog; hub: ControlHub; writer: ControlService; onCycleChange: (ms: number) => void }): void {
   const { store, settings, audit, hub, writer, onCycleChange } = deps;
-  app.put('/api/commands/:id/send', async (req) => {
+  app.put('/api/commands/:id/send', { config: { role: 'operate' } }, async (req) => {
     const actor = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     const cmd = store.db.prepare('SELECT * FROM commands WHERE id = ?').get(id) as CommandRow | undefined;
@@ -73,7 +73,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
     return writer.publish(actor, dsId, cmd.topic, payload, cmd.id);
   });
 
-  app.put('/api/points/:id/write', async (req) => {
+  app.put('/api/points/:id/write', { config: { role: 'operate' } }, async (req) => {
     const actor = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     const data = body(req.body);
@@ -109,9 +109,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
     reply.code(201);
     return { request_id: r.request.id, audit_id: r.audit_id, write: r.write, stack: hub.stack(r.request.pointId) };
   };
-  app.post('/api/control/points/:id/requests', async (req, reply) => place(req, reply, (req.params as { id: string }).id));
-  app.post('/api/control/requests', async (req, reply) => place(req, reply, body(req.body).point_id));
-  app.delete('/api/control/points/:id/requests/:rid', async (req) => {
+  app.post('/api/control/points/:id/requests', { config: { role: 'operate' } }, async (req, reply) => place(req, reply, (req.params as { id: string }).id));
+  app.post('/api/control/requests', { config: { role: 'operate' } }, async (req, reply) => place(req, reply, body(req.body).point_id));
+  app.delete('/api/control/points/:id/requests/:rid', { config: { role: 'operate' } }, async (req) => {
     const who = principalOf(req);
     const { id, rid } = req.params as { id: string; rid: string };
     const r = await hub.release(who, idParam(id), rid);
@@ -134,7 +134,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: { store: Store
     return { cycle_ms: hub.arbiter.cycleMs, cycles: hub.arbiter.cycles };
   });
   app.put('/api/control/settings', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = body(req.body);
     const ms = d.cycle_ms;
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 100 || ms > 60_000) throw badRequest('API.INVALID_CYCLE_MS', 'cycle_ms must be an integer from 100 to 60000', 'cycle_ms');

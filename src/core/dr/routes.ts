@@ -35,7 +35,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     }));
   });
   app.post('/api/dr/resources', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (typeof d.resource_id !== 'string' || !d.resource_id.trim()) throw badRequest('API.INVALID_RESOURCE_ID', 'resource_id (a name for the asset) is required', 'resource_id');
     if (!Number.isInteger(d.point_id) || !db.prepare('SELECT 1 FROM points WHERE id = ?').get(d.point_id)) throw badRequest('API.INVALID_POINT_ID', 'point_id must be the setpoint point the event writes', 'point_id');
@@ -61,7 +61,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return toOperator(dr.event(idParam((req.params as { id: string }).id)));
   });
   app.post('/api/dr/events', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const input = parseEvent(ctx.store, dataOf(req.body), null);
     const id = ctx.store.tx(() => saveEvent(ctx.store, input, null));
     const e = dr.event(id);
@@ -72,7 +72,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return toOperator(e);
   });
   app.put('/api/dr/events/:id', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const existing = dr.event(idParam((req.params as { id: string }).id));
     if (existing.status === 'completed' || existing.status === 'cancelled') throw badRequest('API.DR_EVENT_IS_OVER', `event ${existing.name} is ${existing.status} and cannot change`, 'status');
     const input = parseEvent(ctx.store, dataOf(req.body), existing);
@@ -84,7 +84,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return toOperator(e);
   });
   app.put('/api/dr/events/:id/cancel', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (e.status === 'completed' || e.status === 'cancelled') throw badRequest('API.DR_EVENT_IS_OVER', `event ${e.name} is already ${e.status}`, 'status');
     db.prepare("UPDATE dr_events SET status = 'cancelled', modified_at = ? WHERE id = ?").run(now(), e.id);
@@ -102,7 +102,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     dr.announce(after, 'Update');
     return toOperator(after);
   });
-  app.put('/api/dr/events/:id/optout', async (req) => {
+  app.put('/api/dr/events/:id/optout', { config: { role: 'operate' } }, async (req) => {
     const p = principalOf(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
@@ -119,7 +119,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return toOperator(after);
   });
   app.delete('/api/dr/events/:id', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (e.status === 'active') throw badRequest('API.DR_EVENT_IS_ACTIVE', 'cancel a running event before deleting it', 'status');
     db.prepare('DELETE FROM dr_events WHERE id = ?').run(e.id);
@@ -133,7 +133,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return { base_url: ctx.settings.get('dr.ecobee.base_url') ?? 'https://api.ecobee.com', token_set: Boolean(ctx.settings.get('dr.ecobee.token')) };
   });
   app.put('/api/dr/ecobee', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (d.base_url !== undefined) {
       if (!isWebhookUrl(d.base_url)) throw badRequest('API.INVALID_BASE_URL', 'base_url must be an http(s) URL', 'base_url');
@@ -152,7 +152,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return { base: ctx.settings.get('dr.ecobee.base_url') ?? 'https://api.ecobee.com', token };
   };
   app.post('/api/dr/events/:id/ecobee', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (e.status !== 'scheduled' && e.status !== 'active') throw badRequest('API.DR_EVENT_NOT_SENDABLE', `event ${e.name} is ${e.status}: only a scheduled or running event can be sent to ecobee`, 'status');
     const request = ecobeeRequest(e, dataOf(req.body) as EcobeeOptions);
@@ -172,7 +172,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return { http_status: result.http, status: result.answer.status, demandResponseRef: result.answer.demandResponseRef ?? null, request };
   });
   app.put('/api/dr/events/:id/ecobee/cancel', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const e = dr.event(idParam((req.params as { id: string }).id));
     if (!e.ecobee_ref) throw badRequest('API.ECOBEE_NOT_SENT', 'this event was not sent to ecobee (no demandResponseRef)', 'id');
     const results = await cancelAtEcobee(e);
@@ -251,7 +251,7 @@ export function registerOperatorApi(app: FastifyInstance, ctx: RuntimeContext, d
     return ids.map((id) => db.prepare('SELECT id, name, uuid FROM spaces WHERE id = ?').get(id)).filter(Boolean);
   });
   app.put('/api/dr/participants/:id/spaces', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     if (!db.prepare('SELECT 1 FROM dr_participants WHERE id = ?').get(id)) throw new ApiError(404, 'API.NOT_FOUND', 'API.PARTICIPANT_NOT_FOUND', 'no such participant');
     const ids = ((dataOf(req.body) ?? {}) as Record<string, unknown>).space_ids;

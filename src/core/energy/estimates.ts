@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../api/errors';
-import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import { dataOf, idParam, principalOf } from '../api/server';
 import type { RuntimeContext } from '../feature';
 import { floorHour, HOUR } from './normalize';
 import type { EnergyPipeline } from './pipeline';
@@ -52,7 +52,7 @@ export function registerEstimateRoutes(app: FastifyInstance, ctx: RuntimeContext
   });
 
   app.post('/api/meters/:id/estimates', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const m = meterOf((req.params as { id: string }).id);
     const data = (dataOf(req.body) ?? {}) as Record<string, unknown>;
     if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"startdatetime","enddatetime"}}', 'data');
@@ -73,7 +73,7 @@ export function registerEstimateRoutes(app: FastifyInstance, ctx: RuntimeContext
   });
 
   app.delete('/api/meters/:id/estimates/:eid', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const params = req.params as { id: string; eid: string };
     const m = meterOf(params.id);
     const r = db.prepare('SELECT * FROM energy_estimates WHERE id = ? AND kind = 0 AND meter_id = ?').get(idParam(params.eid, 'eid'), m.id) as EstimateRow | undefined;

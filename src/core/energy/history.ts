@@ -6,7 +6,7 @@
  * One audit entry; the energy of the covered hours is recomputed.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { idParam, requireAdmin } from '../api/server';
+import { idParam, principalOf } from '../api/server';
 import type { RuntimeContext } from '../feature';
 import type { Historian } from '../historian/feature';
 import type { PointValue } from '../values/bus';
@@ -81,7 +81,7 @@ export function registerHistoryRoutes(app: FastifyInstance, ctx: RuntimeContext,
     scope.removeContentTypeParser(['application/json', 'text/plain']);
     scope.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, asText);
     scope.post('/api/points/:id/history', { bodyLimit: HISTORY_BODY_LIMIT }, async (req): Promise<ImportResult> => {
-      const p = requireAdmin(req);
+      const p = principalOf(req);
       const id = idParam((req.params as { id: string }).id);
       ctx.registry.mustRow(ctx.store, points, id);
       let series: HistorySeries;

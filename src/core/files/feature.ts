@@ -139,7 +139,7 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
         .send(file_object);
     });
     app.post(base, { bodyLimit: MAX_FILE_BYTES + 1024 * 1024 }, async (req, reply) => {
-      const p = requireAdmin(req);
+      const p = principalOf(req);
       const up = uploadOf(req);
       const uuid = randomUUID();
       const now = new Date().toISOString().slice(0, 19);
@@ -157,7 +157,7 @@ function registerFileRoutes(app: FastifyInstance, ctx: RuntimeContext): void {
       return mustRow(id);
     });
     app.delete(`${base}/:id`, async (req, reply) => {
-      const p = requireAdmin(req);
+      const p = principalOf(req);
       const row = mustRow(idParam((req.params as { id: string }).id));
       ctx.store.tx(() => {
         db.prepare('DELETE FROM uploaded_files WHERE id = ?').run(row.id);

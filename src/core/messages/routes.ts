@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../api/errors';
-import { dataOf, idParam, principalOf, requireAdmin } from '../api/server';
+import { dataOf, idParam, principalOf } from '../api/server';
 import type { AuditLog } from '../audit/audit';
 import type { Store } from '../store/store';
 
@@ -70,7 +70,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     return (db.prepare("SELECT * FROM web_messages WHERE user_id = ? AND status = 'new' ORDER BY id DESC LIMIT 10000").all(p.userId) as Row[]).map(webJson);
   });
   app.get('/api/webmessages/:id', async (req) => webJson(ownWeb(req, idParam((req.params as Row).id))));
-  app.put('/api/webmessages/:id', async (req) => {
+  app.put('/api/webmessages/:id', { config: { role: 'operate' } }, async (req) => {
     const p = principalOf(req);
     const id = idParam((req.params as Row).id);
     const before = ownWeb(req, id);
@@ -79,7 +79,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     if (u.status === 'acknowledged') audit.record({ userId: p.userId, userName: p.userName, action: 'message.ack', target: `webmessage:${id}`, oldValue: before.status, newValue: u, result: 'ok' });
     return webJson(ownWeb(req, id));
   });
-  app.put('/api/webmessagesnew', async (req) => {
+  app.put('/api/webmessagesnew', { config: { role: 'operate' } }, async (req) => {
     const p = principalOf(req);
     const u = statusUpdate(req.body);
     const ids = (db.prepare("SELECT id FROM web_messages WHERE user_id = ? AND status = 'new'").all(p.userId) as { id: number }[]).map((r) => r.id);
@@ -89,7 +89,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
   });
   // MyEMS "POST Create New Web Message" (an administrator posts a message to a user, or to every user)
   app.post('/api/webmessagesnew', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const d = dataOf(req.body) as Row | undefined;
     if (!d || typeof d !== 'object') throw badRequest('API.INVALID_REQUEST_BODY', 'the body must be {"data":{"user_id":1,"subject":"...","message":"..."}}', 'data');
     const subject = typeof d.subject === 'string' ? d.subject.trim() : '';
@@ -114,7 +114,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     const raw = b && typeof b === 'object' ? (b.ids ?? (dataOf(b) as Row | undefined)?.ids) : undefined;
     return parseIds(raw);
   };
-  app.put('/api/webmessagesbatch', async (req) => {
+  app.put('/api/webmessagesbatch', { config: { role: 'operate' } }, async (req) => {
     const p = principalOf(req);
     const ids = batchIds(req);
     const d = dataOf(req.body) as Row | undefined;
@@ -129,13 +129,13 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     });
     return { updated };
   });
-  app.delete('/api/webmessagesbatch', async (req, reply) => {
+  app.delete('/api/webmessagesbatch', { config: { role: 'operate' } }, async (req, reply) => {
     const p = principalOf(req);
     const ids = batchIds(req);
     store.tx(() => ids.forEach((id) => db.prepare('DELETE FROM web_messages WHERE id = ? AND user_id = ?').run(id, p.userId)));
     return reply.code(204).send();
   });
-  app.delete('/api/webmessages/:id', async (req, reply) => {
+  app.delete('/api/webmessages/:id', { config: { role: 'operate' } }, async (req, reply) => {
     const id = idParam((req.params as Row).id);
     ownWeb(req, id);
     db.prepare('DELETE FROM web_messages WHERE id = ?').run(id);
@@ -163,7 +163,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     return db.prepare(`SELECT * FROM notifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT 10000`).all(...args);
   });
   app.get('/api/notifications/:id', async (req) => ownNote(req, idParam((req.params as Row).id)));
-  app.put('/api/notifications/:id', async (req) => {
+  app.put('/api/notifications/:id', { config: { role: 'operate' } }, async (req) => {
     const id = idParam((req.params as Row).id);
     ownNote(req, id);
     const d = dataOf(req.body) as Row | undefined;
@@ -171,7 +171,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { store: Store
     db.prepare('UPDATE notifications SET status = ? WHERE id = ?').run(d.status, id);
     return ownNote(req, id);
   });
-  app.delete('/api/notifications/:id', async (req, reply) => {
+  app.delete('/api/notifications/:id', { config: { role: 'operate' } }, async (req, reply) => {
     const id = idParam((req.params as Row).id);
     ownNote(req, id);
     db.prepare('DELETE FROM notifications WHERE id = ?').run(id);

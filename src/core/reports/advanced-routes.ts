@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../api/errors';
-import { idParam, principalOf, requireAdmin } from '../api/server';
+import { idParam, principalOf } from '../api/server';
 import type { AuditLog } from '../audit/audit';
 import type { Store } from '../store/store';
 import { describeRow, planOf, type AdvancedReports } from './advanced';
@@ -23,7 +23,7 @@ export function registerAdvancedRoutes(app: FastifyInstance, store: Store, audit
   };
 
   app.put('/api/advancedreports/:id/run', async (req) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     const row = store.db.prepare('SELECT expression FROM advanced_reports WHERE id = ?').get(id) as { expression: string } | undefined;
     if (!row) throw notFound('API.ADVANCED_REPORT_NOT_FOUND', `advanced report ${id} not found`);
@@ -68,7 +68,7 @@ export function registerAdvancedRoutes(app: FastifyInstance, store: Store, audit
   });
 
   app.delete('/api/reports/advancedreports/:id', async (req, reply) => {
-    const p = requireAdmin(req);
+    const p = principalOf(req);
     const id = idParam((req.params as { id: string }).id);
     rowOf(id);
     store.db.prepare('DELETE FROM advanced_report_runs WHERE id = ?').run(id);
