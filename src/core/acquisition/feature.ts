@@ -7,7 +7,7 @@ import { createAcquisitionService, type AcquisitionService, type DataSourceConfi
 /** How often a data source's last_seen_datetime is written while its status stays the same. */
 const LAST_SEEN_WRITE_MS = 5_000;
 /** points read from the store at a time when a change touched many (an import) */
-const LOAD_SLICE = 2_000;
+const LOAD_SLICE = 500;
 
 interface DataSourceRow {
   id: number;

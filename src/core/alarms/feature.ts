@@ -21,7 +21,7 @@ const PURGE_EVERY_MS = 3_600_000;
 export const DATA_SOURCE_OFFLINE_DELAY_SETTING = 'alarms.datasource_offline_delay_seconds';
 const COUNTER_FLUSH_MS = 5_000;
 /** points re-planned at a time when a change touched many (an import) */
-const REPLAN_SLICE = 2_000;
+const REPLAN_SLICE = 500;
 
 export const alarmsFeature: Feature = {
   name: 'alarms',
