@@ -87,13 +87,16 @@ export const alarmsFeature: Feature = {
           purgeTimer = setInterval(purge, PURGE_EVERY_MS);
           purgeTimer.unref();
           // once per committed write, however many points it touched (a point-list import); a point's change
-          // re-plans that point only, alarm settings and data sources (rare, few) re-plan everything
+          // re-plans that point only, a data source's the points planned with it (its name names a remote site's
+          // alarms; its OFFLINE alarm follows on the next tick); alarm settings (rare, one at a time) re-plan everything
           off = ctx.registry.onChanges((changes) => {
-            if (changes.some((c) => c.entity === 'pointalarms' || c.entity === 'datasources')) {
+            if (changes.some((c) => c.entity === 'pointalarms')) {
               alarms.reload();
               counters.reload();
             } else {
               const points = changes.filter((c) => c.entity === 'points').map((c) => c.id);
+              const sources = new Set(changes.filter((c) => c.entity === 'datasources').map((c) => c.id));
+              if (sources.size) points.push(...alarms.pointsPlannedWith(sources));
               if (points.length) replan(points);
             }
             for (const { entity, op, id } of changes) {

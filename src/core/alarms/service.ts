@@ -202,6 +202,13 @@ export class AlarmService {
     this.flush();
   }
 
+  /** The points whose plans were made with one of these data sources (a data source changed or went). */
+  pointsPlannedWith(dataSourceIds: ReadonlySet<number>): number[] {
+    const out: number[] = [];
+    for (const plan of this.plans.values()) if (dataSourceIds.has(plan.dataSourceId)) out.push(plan.pointId);
+    return out;
+  }
+
   /** Tracks a plan's conditions (keeping the state of those already tracked). */
   private plan(plan: PointPlan): void {
     if (plan.suppressWhen) this.suppressors.set(plan.suppressWhen.pointId, [...(this.suppressors.get(plan.suppressWhen.pointId) ?? []), plan.pointId]);
