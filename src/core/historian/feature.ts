@@ -119,7 +119,9 @@ export class Historian {
           const next = aim < this.sliceRows ? aim : Math.round((this.sliceRows + aim) / 2);
           this.sliceRows = Math.max(SLICE_MIN_ROWS, Math.min(SLICE_MAX_ROWS, next));
         }
-        if (this.samples.length) await new Promise((r) => setImmediate(r));
+        // the next slice in a later turn of the timers, not setImmediate: from a timer (the flush interval), that ran
+        // it in the same turn of the loop after the other due timers (a scan's publish), one hold of both slices
+        if (this.samples.length) await new Promise((r) => setTimeout(r, 0));
       }
     } finally {
       this.draining = false;
