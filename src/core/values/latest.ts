@@ -23,7 +23,6 @@ export class LatestValues {
   private readonly sparse = new Map<number, number>();
   /** slot -> point id (NaN: free) */
   private ids = new Float64Array(256);
-  private count = 0;
   private readonly freeSlots: number[] = [];
   private used = 0;
   private num = new Float64Array(256);
@@ -36,7 +35,7 @@ export class LatestValues {
   private readonly odd = new Map<number, Quality>();
 
   get size(): number {
-    return this.count;
+    return this.used - this.freeSlots.length;
   }
 
   /** the point's slot, or -1 */
@@ -78,8 +77,7 @@ export class LatestValues {
     const s = this.freeSlots.pop() ?? this.used++;
     if (s >= this.num.length) this.grow();
     this.ids[s] = pointId;
-    this.count++;
-    if (pointId >= 0 && Number.isInteger(pointId) && (pointId < this.dense.length || pointId < Math.min(DENSE_IDS, 1024 + DENSE_SPREAD * this.count))) {
+    if (pointId >= 0 && Number.isInteger(pointId) && (pointId < this.dense.length || pointId < Math.min(DENSE_IDS, 1024 + DENSE_SPREAD * this.size))) {
       if (pointId >= this.dense.length) {
         const d = new Int32Array(Math.min(DENSE_IDS, Math.max(1024, this.dense.length * 2, 2 ** Math.ceil(Math.log2(pointId + 1)))));
         d.set(this.dense);
@@ -133,7 +131,6 @@ export class LatestValues {
     if (pointId >= 0 && pointId < this.dense.length && this.dense[pointId] > 0) this.dense[pointId] = 0;
     else this.sparse.delete(pointId);
     this.ids[s] = NaN;
-    this.count--;
     this.texts.delete(s);
     this.odd.delete(s);
     this.freeSlots.push(s);
@@ -151,7 +148,6 @@ export class LatestValues {
     this.odd.clear();
     this.freeSlots.length = 0;
     this.used = 0;
-    this.count = 0;
   }
 
   /** the point ids held (in slot order) */
