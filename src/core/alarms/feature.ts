@@ -94,9 +94,9 @@ export const alarmsFeature: Feature = {
               alarms.reload();
               counters.reload();
             } else {
-              const points = changes.filter((c) => c.entity === 'points').map((c) => c.id);
               const sources = new Set(changes.filter((c) => c.entity === 'datasources').map((c) => c.id));
-              if (sources.size) points.push(...alarms.pointsPlannedWith(sources));
+              // (a concatenation, not push(...): a data source may have more points than a call takes arguments)
+              const points = changes.filter((c) => c.entity === 'points').map((c) => c.id).concat(sources.size ? alarms.pointsPlannedWith(sources) : []);
               if (points.length) replan(points);
             }
             for (const { entity, op, id } of changes) {
